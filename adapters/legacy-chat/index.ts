@@ -1,0 +1,2 @@
+/** `chatshift/legacy-chat`: the legacy Chat Agent API source and its loopback simulator. */
+export const backend = 'legacy-chat' as const;

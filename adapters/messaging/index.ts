@@ -1,0 +1,2 @@
+/** `chatshift/messaging`: the Messaging agent WebSocket source and its loopback simulator. */
+export const backend = 'messaging' as const;

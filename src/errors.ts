@@ -1,0 +1,66 @@
+/**
+ * The closed set of error codes chatshift raises. Match on `code`, never on message text; every
+ * code is documented in docs/errors.md (a test keeps the two in step).
+ */
+export const errorCodes = [
+  /** An option is missing or has the wrong shape; thrown synchronously by the factories. */
+  'ERR_INVALID_OPTIONS',
+  /** Plain http:/ws: to a non-loopback host without `allowInsecureTransport: true`. */
+  'ERR_INSECURE_TRANSPORT',
+  /** The server rejected the bearer even after a fresh one was asked for (401, close 4401/4407). */
+  'ERR_AUTH_REJECTED',
+  /** `bearer()` threw, rejected, or returned something other than a non-empty string. */
+  'ERR_BEARER_PROVIDER',
+  /** A 4xx (other than 401/429) that retrying cannot fix. */
+  'ERR_HTTP_STATUS',
+  /** A response or frame was not JSON; logged and skipped, surfaced only in logs and metrics. */
+  'ERR_MALFORMED_JSON',
+  /** A response or frame was JSON but not the expected shape; logged with the bad path and skipped. */
+  'ERR_SCHEMA_INVALID',
+  /** A body or frame exceeded its size cap. */
+  'ERR_PAYLOAD_TOO_LARGE',
+  /** A request, handshake or keep-alive got no answer within its deadline. */
+  'ERR_TIMEOUT',
+  /** A connection could not be made or broke (reset, refused, closed). Retried with backoff. */
+  'ERR_CONNECTION',
+  /** The server answered a protocol request with an error code. */
+  'ERR_PROTOCOL',
+  /** Retries were exhausted (`backoff.maxAttempts`) without one success. */
+  'ERR_RETRIES_EXHAUSTED',
+  /** A checkpoint file exists but cannot be understood; chatshift refuses to reset it silently. */
+  'ERR_CHECKPOINT_CORRUPT',
+  /** A checkpoint store could not read or write. */
+  'ERR_CHECKPOINT_IO',
+  /** The backend flag named a backend that has no options, or an unknown value. */
+  'ERR_BACKEND_UNAVAILABLE',
+  /** A CLI usage error: unknown command or flag, missing argument. */
+  'ERR_USAGE',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/**
+ * The one error class chatshift throws or emits. `code` is stable; `cause` carries the original
+ * error where there is one. Messages never contain a bearer token.
+ */
+export class ChatshiftError extends Error {
+  override readonly name = 'ChatshiftError';
+  readonly code: ErrorCode;
+  /** Extra structured facts (status code, close code, path of a bad field); never secrets. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = Object.freeze({ ...options.details });
+  }
+}
+
+/** True when `e` is a {@link ChatshiftError}, optionally with the given code. */
+export function isChatshiftError(e: unknown, code?: ErrorCode): e is ChatshiftError {
+  return e instanceof ChatshiftError && (code === undefined || e.code === code);
+}

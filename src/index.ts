@@ -1,0 +1,36 @@
+/**
+ * chatshift: one RxJS Observable of normalized LivePerson conversation events.
+ * The public entry point; every export is listed by name.
+ */
+export {
+  ConversationEventCodec,
+  MessageEventCodec,
+  StateEventCodec,
+  TypingEventCodec,
+  ParticipantEventCodec,
+  ReceiptEventCodec,
+  BackendIdCodec,
+  conversationEventTypes,
+} from './model/event.js';
+export type {
+  ConversationEvent,
+  ConversationEventType,
+  MessageEvent,
+  StateEvent,
+  TypingEvent,
+  ParticipantEvent,
+  ReceiptEvent,
+  BackendId,
+} from './model/event.js';
+export { ParticipantCodec, ParticipantRoleCodec } from './model/participant.js';
+export type { Participant, ParticipantRole } from './model/participant.js';
+export { IsoTimeCodec } from './model/time.js';
+export type { IsoTime } from './model/time.js';
+export { decodeConversationEvent, formatValidationErrors } from './model/decode.js';
+export { ChatshiftError, errorCodes, isChatshiftError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { Logger } from './runtime/logger.js';
+export type { BackoffOptions } from './runtime/backoff.js';
+export type { BearerSource } from './runtime/bearer.js';
+export { dedupe } from './operators/dedupe.js';
+export type { DedupeOptions } from './operators/dedupe.js';

@@ -1,0 +1,136 @@
+import * as t from 'io-ts';
+import { ParticipantCodec } from './participant.js';
+import { strictObject } from './strict.js';
+import { IsoTimeCodec } from './time.js';
+
+export interface NonEmptyStringBrand {
+  readonly NonEmptyString: unique symbol;
+}
+const NonEmptyString = t.brand(
+  t.string,
+  (s): s is t.Branded<string, NonEmptyStringBrand> => s.length > 0,
+  'NonEmptyString',
+);
+
+export interface SeqBrand {
+  readonly Seq: unique symbol;
+}
+/** A backend sequence number: a non-negative safe integer. */
+export const SeqCodec = t.brand(
+  t.number,
+  (n): n is t.Branded<number, SeqBrand> => Number.isSafeInteger(n) && n >= 0,
+  'Seq',
+);
+
+export const BackendIdCodec = t.keyof({ 'legacy-chat': null, messaging: null }, 'BackendId');
+/** The backend an event came from. */
+export type BackendId = t.TypeOf<typeof BackendIdCodec>;
+
+// Fields every event carries; each event codec adds its own and its `type` literal.
+const common = {
+  id: NonEmptyString,
+  backend: BackendIdCodec,
+  conversationId: NonEmptyString,
+  time: IsoTimeCodec,
+} as const;
+const commonOptional = { seq: SeqCodec } as const;
+
+export const MessageEventCodec = strictObject(
+  'MessageEvent',
+  {
+    ...common,
+    type: t.literal('message'),
+    from: ParticipantCodec,
+    text: t.string,
+    format: t.keyof({ plain: null, html: null, rich: null }),
+  },
+  { ...commonOptional, content: t.unknown, systemCode: t.string },
+);
+
+export const StateEventCodec = strictObject(
+  'StateEvent',
+  { ...common, type: t.literal('state'), state: t.keyof({ waiting: null, open: null, closed: null }) },
+  commonOptional,
+);
+
+export const TypingEventCodec = strictObject(
+  'TypingEvent',
+  { ...common, type: t.literal('typing'), participant: ParticipantCodec, typing: t.boolean },
+  commonOptional,
+);
+
+export const ParticipantEventCodec = strictObject(
+  'ParticipantEvent',
+  {
+    ...common,
+    type: t.literal('participant'),
+    action: t.keyof({ joined: null, left: null }),
+    participant: ParticipantCodec,
+  },
+  commonOptional,
+);
+
+export const ReceiptEventCodec = strictObject(
+  'ReceiptEvent',
+  {
+    ...common,
+    type: t.literal('receipt'),
+    status: t.keyof({ accepted: null, read: null }),
+    seqs: t.array(SeqCodec),
+    participant: ParticipantCodec,
+  },
+  commonOptional,
+);
+
+export type MessageEvent = t.TypeOf<typeof MessageEventCodec>;
+export type StateEvent = t.TypeOf<typeof StateEventCodec>;
+export type TypingEvent = t.TypeOf<typeof TypingEventCodec>;
+export type ParticipantEvent = t.TypeOf<typeof ParticipantEventCodec>;
+export type ReceiptEvent = t.TypeOf<typeof ReceiptEventCodec>;
+
+const byType = {
+  message: MessageEventCodec,
+  state: StateEventCodec,
+  typing: TypingEventCodec,
+  participant: ParticipantEventCodec,
+  receipt: ReceiptEventCodec,
+} as const;
+
+/** The discriminant values of {@link ConversationEvent}. */
+export type ConversationEventType = keyof typeof byType;
+export const conversationEventTypes = Object.keys(byType) as ConversationEventType[];
+
+/** One normalized conversation event, whichever backend produced it. See docs/event-model.md. */
+export type ConversationEvent = MessageEvent | StateEvent | TypingEvent | ParticipantEvent | ReceiptEvent;
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * The io-ts codec of {@link ConversationEvent}. It dispatches on `type` before validating, so an
+ * invalid event is reported against the one codec it claims to be (`message/from/role`), not
+ * against all five members of the union.
+ */
+export const ConversationEventCodec = new t.Type<ConversationEvent, ConversationEvent, unknown>(
+  'ConversationEvent',
+  (u): u is ConversationEvent => {
+    const codec = codecFor(u);
+    return codec !== undefined && codec.is(u);
+  },
+  (u, c) => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) return t.failure(u, c, 'expected an object');
+    const tag = (u as Record<string, unknown>)['type'];
+    const codec = codecFor(u);
+    if (codec === undefined) {
+      return t.failure(tag, t.appendContext(c, 'type', t.keyof(byType), tag), `unknown event type`);
+    }
+    return codec.validate(u, t.appendContext(c, String(tag), codec, u)) as t.Validation<ConversationEvent>;
+  },
+  (e) => (codecFor(e) as t.Type<ConversationEvent, ConversationEvent, unknown>).encode(e),
+);
+
+function codecFor(u: unknown): t.Type<ConversationEvent, unknown, unknown> | undefined {
+  if (typeof u !== 'object' || u === null) return undefined;
+  const tag = (u as Record<string, unknown>)['type'];
+  if (typeof tag !== 'string' || !hasOwn(byType, tag)) return undefined;
+  return byType[tag as ConversationEventType] as unknown as t.Type<ConversationEvent, unknown, unknown>;
+}

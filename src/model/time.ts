@@ -1,0 +1,45 @@
+import * as t from 'io-ts';
+
+/** ISO-8601 UTC with milliseconds, e.g. `2015-08-30T15:06:02.001Z`: the only time format events carry. */
+export interface IsoTimeBrand {
+  readonly IsoTime: unique symbol;
+}
+export type IsoTime = t.Branded<string, IsoTimeBrand>;
+
+const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Accepts only canonical UTC ISO strings that name a real instant (rejects `2015-02-30…`). */
+export const IsoTimeCodec = t.brand(
+  t.string,
+  (s): s is IsoTime => ISO_UTC_MS.test(s) && new Date(s).toISOString() === s,
+  'IsoTime',
+);
+
+// Offset form as LivePerson's legacy API sends it; milliseconds may be missing (protocol page §3.14).
+const ISO_OFFSET = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Converts an ISO-8601 time with an offset (or `Z`), with or without fractional seconds, to
+ * canonical UTC with milliseconds. Returns `undefined` for anything else, so callers decide
+ * what an unparseable time means.
+ */
+export function toIsoUtc(input: string): IsoTime | undefined {
+  const m = ISO_OFFSET.exec(input);
+  if (m === null) return undefined;
+  const frac = (m[2] ?? '.000').slice(1, 4).padEnd(3, '0');
+  const ms = Date.parse(`${m[1]}.${frac}${m[3] === 'Z' ? 'Z' : normaliseOffset(m[3] ?? '')}`);
+  if (Number.isNaN(ms)) return undefined;
+  return epochMsToIso(ms);
+}
+
+function normaliseOffset(o: string): string {
+  return o.includes(':') ? o : `${o.slice(0, 3)}:${o.slice(3)}`;
+}
+
+/** Epoch milliseconds (as the Messaging platform sends) to canonical UTC ISO; `undefined` if out of range. */
+export function epochMsToIso(ms: number): IsoTime | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return undefined;
+  return d.toISOString() as IsoTime;
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { epochMsToIso, toIsoUtc } from '../../src/model/time.js';
+
+describe('toIsoUtc', () => {
+  it('converts LivePerson offset times to UTC with milliseconds', () => {
+    assert.equal(toIsoUtc('2015-08-30T18:06:02.001+03:00'), '2015-08-30T15:06:02.001Z');
+    assert.equal(toIsoUtc('2015-08-30T18:06:02+03:00'), '2015-08-30T15:06:02.000Z');
+    assert.equal(toIsoUtc('2017-12-06T16:29:45.438-05:00'), '2017-12-06T21:29:45.438Z');
+    assert.equal(toIsoUtc('2015-08-30T18:06:02.1Z'), '2015-08-30T18:06:02.100Z');
+    assert.equal(toIsoUtc('2015-08-30T18:06:02.123456+0300'), '2015-08-30T15:06:02.123Z');
+  });
+
+  it('returns undefined for what is not an ISO time with an offset', () => {
+    for (const s of [
+      'Sep 22, 2016 4:10:15 PM',
+      '2015-08-30',
+      '2015-08-30T18:06:02',
+      '',
+      '2015-13-30T18:06:02Z',
+    ]) {
+      assert.equal(toIsoUtc(s), undefined, s);
+    }
+  });
+
+  it('never throws on arbitrary strings', () => {
+    fc.assert(fc.property(fc.string(), (s) => void toIsoUtc(s)));
+  });
+});
+
+describe('epochMsToIso', () => {
+  it('formats epoch milliseconds and refuses non-finite or out-of-range values', () => {
+    assert.equal(epochMsToIso(1700000008000), '2023-11-14T22:13:28.000Z');
+    assert.equal(epochMsToIso(Number.NaN), undefined);
+    assert.equal(epochMsToIso(8.64e15 + 1), undefined);
+  });
+});

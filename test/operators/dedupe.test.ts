@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { dedupe } from '../../src/operators/dedupe.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+
+const msg = (conv: string, seq: number): ConversationEvent =>
+  ({
+    id: `messaging:${conv}:${seq}`,
+    backend: 'messaging',
+    conversationId: conv,
+    seq,
+    time: '2020-01-01T00:00:00.000Z',
+    type: 'message',
+    from: { role: 'consumer' },
+    text: `m${seq}`,
+    format: 'plain',
+  }) as ConversationEvent;
+const closed = (conv: string, seq: number): ConversationEvent =>
+  ({
+    ...msg(conv, seq),
+    type: 'state',
+    state: 'closed',
+    id: `messaging:${conv}:${seq}`,
+  }) as unknown as ConversationEvent;
+const typing = (conv: string): ConversationEvent =>
+  ({
+    id: `messaging:${conv}:t`,
+    backend: 'messaging',
+    conversationId: conv,
+    time: '2020-01-01T00:00:00.000Z',
+    type: 'typing',
+    participant: { role: 'consumer' },
+    typing: true,
+  }) as ConversationEvent;
+
+const run = (events: ConversationEvent[], opts = {}) =>
+  lastValueFrom(from(events).pipe(dedupe(opts), toArray()));
+
+describe('dedupe', () => {
+  it('drops re-delivered and older sequences per conversation, keeping unsequenced events', async () => {
+    const dropped: string[] = [];
+    const out = await run(
+      [
+        msg('a', 1),
+        msg('b', 1),
+        msg('a', 1),
+        typing('a'),
+        msg('a', 2),
+        msg('a', 0),
+        typing('a'),
+        msg('b', 1),
+      ],
+      {
+        onDuplicate: (e: ConversationEvent) => dropped.push(e.id),
+      },
+    );
+    assert.deepEqual(
+      out.map((e) => e.id),
+      ['messaging:a:1', 'messaging:b:1', 'messaging:a:t', 'messaging:a:2', 'messaging:a:t'],
+    );
+    assert.deepEqual(dropped, ['messaging:a:1', 'messaging:a:0', 'messaging:b:1']);
+  });
+
+  it('starts from checkpointed cursors', async () => {
+    const out = await run([msg('a', 3), msg('a', 4)], { initial: new Map([['messaging:a', 3]]) });
+    assert.deepEqual(
+      out.map((e) => e.seq),
+      [4],
+    );
+  });
+
+  it('still drops a late re-delivery after the conversation closed, within a bounded memory', async () => {
+    const out = await run([msg('a', 1), closed('a', 2), msg('a', 1), closed('b', 5), msg('a', 2)], {
+      closedMemory: 2,
+    });
+    assert.deepEqual(
+      out.map((e) => `${e.conversationId}${e.seq}`),
+      ['a1', 'a2', 'b5'],
+    );
+    const forgotten = await run([closed('a', 2), closed('b', 5), closed('c', 5), msg('a', 2)], {
+      closedMemory: 2,
+    });
+    assert.equal(forgotten.length, 4, 'the oldest closed cursor is evicted beyond closedMemory');
+  });
+});
