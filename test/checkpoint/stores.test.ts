@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileCheckpointStore } from '../../src/checkpoint/file.js';
+import { memoryCheckpointStore } from '../../src/checkpoint/memory.js';
+import type { CheckpointStore } from '../../src/checkpoint/store.js';
+import { isChatshiftError } from '../../src/errors.js';
+
+function behavesAsAStore(make: () => CheckpointStore) {
+  it('starts empty, merges changes per backend, deletes on null, and returns copies', async () => {
+    const s = make();
+    assert.deepEqual(await s.load('messaging'), {});
+    await s.save('messaging', { a: { seq: 3 }, b: { seq: 1, meta: { state: 'open' } } });
+    await s.save('legacy-chat', { a: { seq: 9 } });
+    await s.save('messaging', { a: { seq: 5, closed: true }, b: null });
+    const m = await s.load('messaging');
+    assert.deepEqual(m, { a: { seq: 5, closed: true } });
+    assert.deepEqual(await s.load('legacy-chat'), { a: { seq: 9 } });
+    (m.a as { seq: number }).seq = 100;
+    assert.equal((await s.load('messaging')).a?.seq, 5);
+  });
+}
+
+describe('memoryCheckpointStore', () => behavesAsAStore(memoryCheckpointStore));
+
+describe('fileCheckpointStore', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'chatshift-cp-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  behavesAsAStore(() => fileCheckpointStore(join(dir, `cp-${Math.random()}.json`), { fsync: false }));
+
+  it('persists across store instances (a restart)', async () => {
+    const path = join(dir, 'cp.json');
+    await fileCheckpointStore(path).save('legacy-chat', {
+      k1: { seq: 42, meta: { typing: { visitor: true } } },
+    });
+    assert.deepEqual(await fileCheckpointStore(path).load('legacy-chat'), {
+      k1: { seq: 42, meta: { typing: { visitor: true } } },
+    });
+  });
+
+  it('reports a corrupt file as ERR_CHECKPOINT_CORRUPT instead of resetting it', async () => {
+    const path = join(dir, 'cp.json');
+    for (const text of [
+      '{"version":1,"backends":{"messaging":{"a":{"seq":',
+      '{"version":2,"backends":{}}',
+      '[]',
+    ]) {
+      writeFileSync(path, text);
+      await assert.rejects(fileCheckpointStore(path).load('messaging'), (e: unknown) =>
+        isChatshiftError(e, 'ERR_CHECKPOINT_CORRUPT'),
+      );
+    }
+  });
+
+  it('reports an unwritable location as ERR_CHECKPOINT_IO', async () => {
+    const s = fileCheckpointStore(join(dir, 'missing-folder', 'cp.json'), { fsync: false });
+    await assert.rejects(s.save('messaging', { a: { seq: 1 } }), (e: unknown) =>
+      isChatshiftError(e, 'ERR_CHECKPOINT_IO'),
+    );
+  });
+
+  it('serialises concurrent saves so none is lost', async () => {
+    const path = join(dir, 'cp.json');
+    const s = fileCheckpointStore(path, { fsync: false });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => s.save('messaging', { [`c${i}`]: { seq: i } })));
+    const loaded = await fileCheckpointStore(path).load('messaging');
+    assert.equal(Object.keys(loaded).length, 50);
+  });
+
+  it('survives a process killed mid-write: the file is always the old or a new complete version', async function () {
+    const path = join(dir, 'cp.json');
+    const script = `
+      const { fileCheckpointStore } = await import(${JSON.stringify(new URL('../../src/checkpoint/file.ts', import.meta.url).href)});
+      const s = fileCheckpointStore(${JSON.stringify(path)});
+      const big = 'x'.repeat(20000);
+      for (let i = 0; ; i++) { await s.save('messaging', { ['c' + (i % 200)]: { seq: i, meta: { big } } }); if (i === 3) process.stdout.write('go\\n'); }
+    `;
+    for (let round = 0; round < 5; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 20 + round * 15));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const loaded = await fileCheckpointStore(path).load('messaging');
+      assert.ok(Object.keys(loaded).length >= 4, `round ${round}: a complete file was read`);
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+        [],
+        'stale temporary files are removed on load',
+      );
+    }
+  });
+});
