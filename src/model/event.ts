@@ -1,26 +1,13 @@
 import * as t from 'io-ts';
 import { ParticipantCodec } from './participant.js';
+import { refined } from './refine.js';
 import { strictObject } from './strict.js';
 import { IsoTimeCodec } from './time.js';
 
-export interface NonEmptyStringBrand {
-  readonly NonEmptyString: unique symbol;
-}
-const NonEmptyString = t.brand(
-  t.string,
-  (s): s is t.Branded<string, NonEmptyStringBrand> => s.length > 0,
-  'NonEmptyString',
-);
+const NonEmptyString = refined(t.string, (s) => s.length > 0, 'NonEmptyString');
 
-export interface SeqBrand {
-  readonly Seq: unique symbol;
-}
 /** A backend sequence number: a non-negative safe integer. */
-export const SeqCodec = t.brand(
-  t.number,
-  (n): n is t.Branded<number, SeqBrand> => Number.isSafeInteger(n) && n >= 0,
-  'Seq',
-);
+export const SeqCodec = refined(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'Seq');
 
 export const BackendIdCodec = t.keyof({ 'legacy-chat': null, messaging: null }, 'BackendId');
 /** The backend an event came from. */

@@ -1,17 +1,15 @@
 import * as t from 'io-ts';
+import { refined } from './refine.js';
 
 /** ISO-8601 UTC with milliseconds, e.g. `2015-08-30T15:06:02.001Z`: the only time format events carry. */
-export interface IsoTimeBrand {
-  readonly IsoTime: unique symbol;
-}
-export type IsoTime = t.Branded<string, IsoTimeBrand>;
+export type IsoTime = string;
 
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Accepts only canonical UTC ISO strings that name a real instant (rejects `2015-02-30…`). */
-export const IsoTimeCodec = t.brand(
+export const IsoTimeCodec = refined(
   t.string,
-  (s): s is IsoTime => ISO_UTC_MS.test(s) && new Date(s).toISOString() === s,
+  (s) => ISO_UTC_MS.test(s) && !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s,
   'IsoTime',
 );
 
@@ -41,5 +39,5 @@ export function epochMsToIso(ms: number): IsoTime | undefined {
   if (!Number.isFinite(ms)) return undefined;
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return undefined;
-  return d.toISOString() as IsoTime;
+  return d.toISOString();
 }
