@@ -1,0 +1,52 @@
+import type { Observable } from 'rxjs';
+import {
+  defer,
+  distinctUntilChanged,
+  from,
+  isObservable,
+  of,
+  switchMap,
+  timer,
+  catchError,
+  EMPTY,
+  type SchedulerLike,
+  asyncScheduler,
+} from 'rxjs';
+import type { Logger } from '../runtime/logger.js';
+
+/** Which sources run: one backend, or both during the migration window. */
+export type Backend = 'legacy-chat' | 'messaging' | 'both';
+export const backends: readonly Backend[] = ['legacy-chat', 'messaging', 'both'];
+
+export const isBackend = (v: unknown): v is Backend =>
+  typeof v === 'string' && (backends as readonly string[]).includes(v);
+
+/** The `backend` option: a fixed value, a stream of values, or a function evaluated on an interval. */
+export type BackendFlag = Backend | Observable<Backend> | (() => Backend | Promise<Backend>);
+
+/**
+ * Turns any {@link BackendFlag} into a stream of raw flag values (validation happens at the one
+ * policy point, in the switch). A function is evaluated at once and then every `everyMs`; a
+ * throwing or rejecting function is logged and the previous value kept.
+ */
+export function backendFlag$(
+  flag: BackendFlag,
+  options: { everyMs: number; scheduler?: SchedulerLike; logger: Logger },
+): Observable<unknown> {
+  if (isObservable(flag)) return flag;
+  if (typeof flag !== 'function') return of(flag);
+  const fn = flag;
+  return timer(0, options.everyMs, options.scheduler ?? asyncScheduler).pipe(
+    switchMap(() =>
+      defer(() => from(Promise.resolve().then(fn))).pipe(
+        catchError((e: unknown) => {
+          options.logger.warn('backend flag function failed; keeping the current backend', {
+            error: e instanceof Error ? e.message : String(e),
+          });
+          return EMPTY;
+        }),
+      ),
+    ),
+    distinctUntilChanged(),
+  );
+}
