@@ -19,6 +19,8 @@ type Phase = {
   kind: 'running' | 'draining';
   draining: BehaviorSubject<boolean>;
   sub: Subscription | undefined;
+  /** Set by a rollback while draining: the source may have finished draining just before it. */
+  resumed: boolean;
 };
 
 const order: readonly BackendId[] = ['legacy-chat', 'messaging'];
