@@ -1,0 +1,99 @@
+import { request, type Dispatcher } from 'undici';
+import { ChatshiftError } from '../../src/errors.js';
+
+/** A finished HTTP exchange: status, the headers we look at, and the body as text. */
+export interface HttpResponse {
+  status: number;
+  contentType: string;
+  retryAfter: string | undefined;
+  body: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  bearer: string;
+  body?: string;
+  dispatcher: Dispatcher | undefined;
+  signal: AbortSignal;
+  maxResponseBytes: number;
+  timeoutMs: number;
+}
+
+/**
+ * Sends one request and reads its body up to a size cap. Transport failures become coded errors
+ * (`ERR_TIMEOUT`, `ERR_CONNECTION`, `ERR_PAYLOAD_TOO_LARGE`); an abort is rethrown as is. Status
+ * codes are not judged here. Error messages name the method and path only: a URL's query could
+ * carry anything, and the bearer never appears.
+ */
+export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
+  const where = `${req.method} ${new URL(req.url).pathname}`;
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${req.bearer}`,
+    accept: 'application/json',
+  };
+  if (req.body !== undefined) headers['content-type'] = 'application/json';
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(req.url, {
+      method: req.method,
+      headers,
+      body: req.body ?? null,
+      signal: req.signal,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+      ...(req.dispatcher === undefined ? {} : { dispatcher: req.dispatcher }),
+    });
+  } catch (cause) {
+    throw transportError(cause, where, req.signal);
+  }
+  const contentType = header(res.headers['content-type']) ?? '';
+  const retryAfter = header(res.headers['retry-after']);
+  const declared = Number(header(res.headers['content-length']) ?? NaN);
+  if (Number.isFinite(declared) && declared > req.maxResponseBytes) {
+    res.body.destroy();
+    throw tooLarge(where, req.maxResponseBytes);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > req.maxResponseBytes) {
+        res.body.destroy();
+        throw tooLarge(where, req.maxResponseBytes);
+      }
+      chunks.push(chunk);
+    }
+  } catch (cause) {
+    if (cause instanceof ChatshiftError) throw cause;
+    throw transportError(cause, where, req.signal);
+  }
+  return { status: res.statusCode, contentType, retryAfter, body: Buffer.concat(chunks).toString('utf8') };
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function tooLarge(where: string, cap: number): ChatshiftError {
+  return new ChatshiftError('ERR_PAYLOAD_TOO_LARGE', `${where}: response body over ${cap} bytes`, {
+    details: { maxResponseBytes: cap },
+  });
+}
+
+function transportError(cause: unknown, where: string, signal: AbortSignal): unknown {
+  if (signal.aborted) return cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
+    return new ChatshiftError('ERR_TIMEOUT', `${where}: no answer in time`, { cause, details: { code } });
+  }
+  return new ChatshiftError('ERR_CONNECTION', `${where}: connection failed`, {
+    cause,
+    details: { code: typeof code === 'string' ? code : 'unknown' },
+  });
+}

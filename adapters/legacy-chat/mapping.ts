@@ -1,0 +1,206 @@
+import type { ConversationEvent, MessageEvent } from '../../src/model/event.js';
+import { eventId } from '../../src/model/ids.js';
+import type { Participant } from '../../src/model/participant.js';
+import type { IsoTime } from '../../src/model/time.js';
+import type { DecodedChat, DecodedEvent } from './decode.js';
+import type { WireLineEvent } from './wire.js';
+
+const BACKEND = 'legacy-chat' as const;
+
+/** The normalized chat state. */
+export type ChatState = 'waiting' | 'open' | 'closed';
+
+/**
+ * What the source remembers about one chat between polls (and, through a checkpoint, restarts):
+ * the cursor plus the state needed to emit derived events on change only. O(1) per chat.
+ */
+export interface ChatMemory {
+  /** Highest event id delivered; -1 before the first. */
+  seq: number;
+  state?: ChatState;
+  visitorTyping?: boolean;
+  agentTyping?: boolean;
+  agentId?: string;
+  agentName?: string;
+}
+
+export interface MappedChat {
+  events: ConversationEvent[];
+  memory: ChatMemory;
+  /** Wire events dropped because their id was not above the cursor. */
+  duplicates: number;
+  /** Events of types the model has no place for (`url`, `resource`, `a2a-transfer`, …). */
+  unknown: { id: number; type: string }[];
+  /** Ids missing between the cursor and the events received (tolerated, reported). */
+  gaps: number;
+}
+
+const STATES = { waiting: 'waiting', chatting: 'open', ended: 'closed' } as const;
+const FORMATS = { plain: 'plain', html: 'html', 'rich-content': 'rich' } as const;
+
+/**
+ * Maps one decoded chat of a poll to normalized events, given what was known before the poll.
+ * Pure: the same inputs give the same events and ids. Wire events come in id order, above the
+ * cursor only; derived events (participant, typing) follow them, and a `closed` state is always last.
+ * `fallbackTime` dates derived events when neither an event of this poll nor `info.lastUpdate` does.
+ */
+export function mapChat(chat: DecodedChat, before: ChatMemory, fallbackTime: IsoTime): MappedChat {
+  const key = chat.key;
+  const fresh = chat.events.filter((e) => e.id > before.seq).sort((a, b) => a.id - b.id);
+  const duplicates = chat.events.length - fresh.length;
+  const unknown: MappedChat['unknown'] = [];
+  const wire: ConversationEvent[] = [];
+  let closing: ConversationEvent | undefined;
+  let state = before.state;
+  let seq = before.seq;
+  let gaps = 0;
+  let latest: IsoTime | undefined;
+
+  for (const e of fresh) {
+    if (e.id === seq) continue; // the same id twice in one body
+    if (e.id > seq + 1) gaps += e.id - seq - 1;
+    seq = e.id;
+    if (e.kind === 'unknown') {
+      unknown.push({ id: e.id, type: e.type });
+      continue;
+    }
+    latest = e.event.time;
+    const mapped = mapWireEvent(key, e, state);
+    if (mapped === undefined) continue;
+    if (mapped.type === 'state') state = mapped.state;
+    // Events after an end are still delivered, before the closing state, which stays last.
+    if (mapped.type === 'state' && mapped.state === 'closed') closing = mapped;
+    else wire.push(mapped);
+  }
+
+  const when = latest ?? chat.info.lastUpdate ?? fallbackTime;
+  const derived: ConversationEvent[] = [];
+  const memory: ChatMemory = { seq };
+  const info = chat.info;
+
+  const prevAgent = agentKey(before.agentId, before.agentName);
+  const agentId = nonEmpty(info.agentId);
+  const agentName = nonEmpty(info.agentName);
+  const curAgent = agentKey(agentId, agentName);
+  if (prevAgent !== curAgent) {
+    if (prevAgent !== undefined) {
+      derived.push(participantEvent(key, 'left', agent(before.agentId, before.agentName), prevAgent, when));
+    }
+    if (curAgent !== undefined) {
+      derived.push(participantEvent(key, 'joined', agent(agentId, agentName), curAgent, when));
+    }
+  }
+  if (agentId !== undefined) memory.agentId = agentId;
+  if (agentName !== undefined) memory.agentName = agentName;
+
+  const visitorTyping =
+    info.visitorTyping === undefined ? before.visitorTyping : info.visitorTyping === 'typing';
+  if ((visitorTyping ?? false) !== (before.visitorTyping ?? false)) {
+    derived.push(typingEvent(key, { role: 'consumer' }, visitorTyping === true, when));
+  }
+  const agentTyping = info.agentTyping === undefined ? before.agentTyping : info.agentTyping === 'typing';
+  if ((agentTyping ?? false) !== (before.agentTyping ?? false)) {
+    derived.push(typingEvent(key, agent(agentId, agentName), agentTyping === true, when));
+  }
+  if (visitorTyping !== undefined) memory.visitorTyping = visitorTyping;
+  if (agentTyping !== undefined) memory.agentTyping = agentTyping;
+
+  // The chat ended but its `ended` event is not (or no longer) in view: close it anyway.
+  if (closing === undefined && info.state === 'ended' && state !== 'closed') {
+    closing = { ...common(key, 'state-closed', when), type: 'state', state: 'closed' };
+    state = 'closed';
+  }
+  if (state !== undefined) memory.state = state;
+
+  const events = [...wire, ...derived];
+  if (closing !== undefined) events.push(closing);
+  return { events, memory, duplicates, unknown, gaps };
+}
+
+function mapWireEvent(
+  key: string,
+  e: Exclude<DecodedEvent, { kind: 'unknown' }>,
+  state: ChatState | undefined,
+): ConversationEvent | undefined {
+  const base = { ...common(key, e.id, e.event.time), seq: e.id as Seq };
+  if (e.kind === 'state') {
+    const next = STATES[e.event.state];
+    return next === state ? undefined : { ...base, type: 'state', state: next };
+  }
+  return { ...base, ...messageBody(e.event) };
+}
+
+function messageBody(
+  line: WireLineEvent,
+): Pick<MessageEvent, 'type' | 'from' | 'text' | 'format'> &
+  Partial<Pick<MessageEvent, 'content' | 'systemCode'>> {
+  const format = FORMATS[line.textType ?? 'plain'];
+  const from: Participant =
+    line.source === 'visitor'
+      ? { role: 'consumer' }
+      : line.source === 'agent'
+        ? line.by === undefined
+          ? { role: 'agent' }
+          : { role: 'agent', name: line.by }
+        : { role: 'system' };
+  const body: ReturnType<typeof messageBody> = { type: 'message', from, text: line.text ?? '', format };
+  if (line.source === 'system' && line.systemMessageId !== undefined) body.systemCode = line.systemMessageId;
+  if (format === 'rich' && line.json !== undefined) body.content = line.json;
+  return body;
+}
+
+type Common = Pick<ConversationEvent, 'id' | 'backend' | 'conversationId' | 'time'>;
+type Seq = NonNullable<ConversationEvent['seq']>;
+
+// The brands only assert non-emptiness and integer-ness, which the wire codecs already checked.
+function common(key: string, idKey: number | string, time: IsoTime): Common {
+  return {
+    id: eventId(BACKEND, key, idKey) as Common['id'],
+    backend: BACKEND,
+    conversationId: key as Common['conversationId'],
+    time,
+  };
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
+const agentKey = (id: string | undefined, name: string | undefined): string | undefined => id ?? name;
+
+function agent(id: string | undefined, name: string | undefined): Participant {
+  const p: Participant = { role: 'agent' };
+  if (id !== undefined) p.id = id;
+  if (name !== undefined) p.name = name;
+  return p;
+}
+
+function participantEvent(
+  key: string,
+  action: 'joined' | 'left',
+  participant: Participant,
+  who: string,
+  time: IsoTime,
+): ConversationEvent {
+  const ms = Date.parse(time);
+  return {
+    ...common(key, `participant-${action}-${who}-${ms}`, time),
+    type: 'participant',
+    action,
+    participant,
+  };
+}
+
+function typingEvent(
+  key: string,
+  participant: Participant,
+  typing: boolean,
+  time: IsoTime,
+): ConversationEvent {
+  const who =
+    participant.role === 'consumer' ? 'consumer' : `agent-${participant.id ?? participant.name ?? ''}`;
+  const ms = Date.parse(time);
+  return {
+    ...common(key, `typing-${who}-${typing ? 'on' : 'off'}-${ms}`, time),
+    type: 'typing',
+    participant,
+    typing,
+  };
+}

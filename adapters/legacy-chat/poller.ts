@@ -1,0 +1,413 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Dispatcher } from 'undici';
+import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
+import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
+import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
+import type { Logger } from '../../src/runtime/logger.js';
+import type { Metrics } from '../../src/runtime/metrics.js';
+import { buildBatches, type Batch, type BatchLimits } from './batches.js';
+import {
+  fromCheckpoint,
+  toCheckpoint,
+  type CheckpointStore,
+  type ConversationCheckpoint,
+} from './checkpoint-meta.js';
+import { decodeMultiChat } from './decode.js';
+import { httpRequest, type HttpResponse } from './http.js';
+import { mapChat, type ChatMemory } from './mapping.js';
+import { WireChatLocation, WireIncoming } from './wire.js';
+import { formatValidationErrors } from '../../src/model/decode.js';
+
+/** Everything the poller needs, already validated and defaulted by the source. */
+export interface PollerConfig {
+  agentSessionUrl: string;
+  bearer: BearerSource;
+  acceptIncoming: boolean;
+  pollIntervalMs: number;
+  limits: BatchLimits;
+  backoff: ResolvedBackoff;
+  maxResponseBytes: number;
+  requestTimeoutMs: number;
+  dispatcher: Dispatcher | undefined;
+  scheduler: SchedulerLike;
+  logger: Logger;
+  metrics: Metrics;
+  checkpoint: CheckpointStore | undefined;
+}
+
+export interface PollerSink {
+  next(event: ConversationEvent): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+type Origin = 'chats' | 'incoming' | 'checkpoint';
+interface Followed {
+  memory: ChatMemory;
+  origin: Origin;
+}
+
+const CLOSED_MEMORY = 10_000;
+const MAX_ACCEPTS_PER_CYCLE = 10;
+
+/**
+ * The legacy poll loop. One cycle: accept ringing chats (optional), one multi-chat request per
+ * batch of followed chats, emit, save the checkpoint; then the next cycle is scheduled on the RxJS
+ * scheduler after `pollIntervalMs`, or after a backoff delay when the cycle failed. A cycle never
+ * overlaps the previous one because the next is scheduled only when one ends.
+ */
+export class LegacyPoller {
+  private readonly followed = new Map<string, Followed>();
+  private readonly closed = new Set<string>();
+  private pending: Record<string, ConversationCheckpoint | null> = {};
+  private lastSet: readonly string[] = [];
+  private token: string | undefined;
+  private timer: Subscription | undefined;
+  private abort: AbortController | undefined;
+  private stopped = false;
+  private draining = false;
+  private failures = 0;
+
+  constructor(
+    private readonly cfg: PollerConfig,
+    private readonly sink: PollerSink,
+  ) {}
+
+  /** The current bearer, for the redacting logger. */
+  secrets(): string[] {
+    return this.token === undefined ? [] : [this.token];
+  }
+
+  /** Follows the open chats of a loaded checkpoint and remembers the closed ones. */
+  restore(map: Record<string, ConversationCheckpoint>): void {
+    for (const [key, entry] of Object.entries(map)) {
+      if (entry.closed === true) this.rememberClosed(key);
+      else this.followed.set(key, { memory: fromCheckpoint(entry), origin: 'checkpoint' });
+    }
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** The current set of chats to follow: added ones are followed, removed ones released. */
+  setChats(keys: readonly string[]): void {
+    this.lastSet = [...keys];
+    const wanted = new Set(keys);
+    for (const [key, f] of this.followed) {
+      if (f.origin === 'chats' && !wanted.has(key)) this.followed.delete(key);
+    }
+    if (!this.draining) for (const key of keys) this.follow(key, 'chats');
+  }
+
+  setDraining(draining: boolean): void {
+    if (draining === this.draining) return;
+    this.draining = draining;
+    this.cfg.logger.info?.(
+      draining ? 'legacy-chat: draining, no new chats' : 'legacy-chat: drain cancelled',
+      {
+        followed: this.followed.size,
+      },
+    );
+    if (!draining) this.setChats(this.lastSet);
+  }
+
+  /** Stops everything: no timer, no request in flight; a pending checkpoint is saved best-effort. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.abort?.abort();
+    const changes = this.takePending();
+    if (changes !== undefined && this.cfg.checkpoint !== undefined) {
+      this.cfg.checkpoint.save('legacy-chat', changes).catch((cause: unknown) => {
+        this.cfg.logger.warn('legacy-chat: final checkpoint save failed', {
+          code: 'ERR_CHECKPOINT_IO',
+          cause,
+        });
+      });
+    }
+  }
+
+  private follow(key: string, origin: Origin): void {
+    if (key === '' || this.followed.has(key) || this.closed.has(key)) return;
+    this.followed.set(key, { memory: { seq: -1 }, origin });
+  }
+
+  private rememberClosed(key: string): void {
+    this.closed.delete(key);
+    this.closed.add(key);
+    if (this.closed.size > CLOSED_MEMORY) this.closed.delete(this.closed.values().next().value as string);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = this.cfg.scheduler.schedule(() => {
+      this.timer = undefined;
+      void this.cycle();
+    }, delay);
+  }
+
+  private async cycle(): Promise<void> {
+    if (this.stopped) return;
+    if (this.draining && this.followed.size === 0) return this.finish();
+    const abort = new AbortController();
+    this.abort = abort;
+    let delay = this.cfg.pollIntervalMs;
+    try {
+      if (this.cfg.acceptIncoming && !this.draining) await this.acceptIncoming(abort.signal);
+      const entries = [...this.followed].map(([key, f]) => ({ key, cursor: f.memory.seq }));
+      for (const batch of buildBatches(this.cfg.agentSessionUrl, entries, this.cfg.limits)) {
+        if (this.stopped) return;
+        await this.pollBatch(batch, abort.signal);
+      }
+      this.failures = 0;
+    } catch (e) {
+      if (this.stopped) return;
+      const retryIn = this.onFailure(e);
+      if (retryIn === undefined) return;
+      delay = retryIn;
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
+    }
+    if (this.stopped || !(await this.flush()) || this.stopped) return;
+    if (this.draining && this.followed.size === 0) return this.finish();
+    this.schedule(delay);
+  }
+
+  /** Decides what a failed cycle means: the delay before the next one, or `undefined` when fatal. */
+  private onFailure(e: unknown): number | undefined {
+    const error = isChatshiftError(e)
+      ? e
+      : new ChatshiftError('ERR_CONNECTION', 'legacy-chat: poll failed', { cause: e });
+    const status = error.details['status'];
+    const retryable =
+      ['ERR_CONNECTION', 'ERR_TIMEOUT', 'ERR_PAYLOAD_TOO_LARGE', 'ERR_PROTOCOL'].includes(error.code) ||
+      (error.code === 'ERR_HTTP_STATUS' && typeof status === 'number' && (status >= 500 || status === 429));
+    if (!retryable) {
+      this.fail(error);
+      return undefined;
+    }
+    this.failures += 1;
+    if (this.failures >= this.cfg.backoff.maxAttempts) {
+      this.fail(
+        new ChatshiftError('ERR_RETRIES_EXHAUSTED', `legacy-chat: ${this.failures} polls failed in a row`, {
+          cause: error,
+          details: { attempts: this.failures },
+        }),
+      );
+      return undefined;
+    }
+    let delay = backoffDelay(this.failures - 1, this.cfg.backoff);
+    if (status === 429) delay = Math.max(delay, retryAfterMs(error.details['retryAfter']));
+    this.cfg.metrics.increment('retries');
+    this.cfg.logger.warn('legacy-chat: poll failed, retrying', {
+      code: error.code,
+      status,
+      attempt: this.failures,
+      delayMs: delay,
+      message: error.message,
+    });
+    return delay;
+  }
+
+  private fail(error: ChatshiftError): void {
+    this.cfg.logger.error('legacy-chat: stopping', { code: error.code, message: error.message });
+    this.stop();
+    this.sink.error(error);
+  }
+
+  private finish(): void {
+    this.cfg.logger.info?.('legacy-chat: drained, completing');
+    this.stop();
+    this.sink.complete();
+  }
+
+  private async pollBatch(batch: Batch, signal: AbortSignal): Promise<void> {
+    const body = this.parse(await this.send('GET', batch.url, undefined, signal), 'multi-chat');
+    if (body === undefined) return;
+    const { chats, problems } = decodeMultiChat(body);
+    for (const p of problems) {
+      this.cfg.metrics.increment('items.invalid');
+      if (p.code === 'ERR_PROTOCOL') {
+        this.cfg.logger.warn('legacy-chat: error reported inside a 2xx', { code: p.code, paths: p.paths });
+      } else {
+        this.cfg.logger.warn('legacy-chat: skipped a schema-invalid part of a response', {
+          code: p.code,
+          chatSessionKey: p.chatSessionKey,
+          paths: p.paths,
+          errors: p.errors.slice(0, 5),
+        });
+      }
+    }
+    const asked = new Set(batch.keys);
+    for (const chat of chats) {
+      const f = this.followed.get(chat.key);
+      if (f === undefined || !asked.has(chat.key)) continue;
+      const mapped = mapChat(chat, f.memory, this.now());
+      if (mapped.duplicates > 0) this.cfg.metrics.increment('events.duplicates', mapped.duplicates);
+      for (const u of mapped.unknown) {
+        this.cfg.logger.warn('legacy-chat: skipped an event of unknown type', {
+          chatSessionKey: chat.key,
+          ...u,
+        });
+      }
+      if (mapped.gaps > 0) {
+        this.cfg.metrics.increment('gaps', mapped.gaps);
+        this.cfg.logger.warn('legacy-chat: event ids missing', {
+          chatSessionKey: chat.key,
+          missing: mapped.gaps,
+        });
+      }
+      for (const event of mapped.events) {
+        if (this.stopped) return;
+        this.sink.next(event);
+        this.cfg.metrics.increment('events.emitted');
+      }
+      const isClosed = mapped.memory.state === 'closed';
+      const changed = isClosed || JSON.stringify(mapped.memory) !== JSON.stringify(f.memory);
+      f.memory = mapped.memory;
+      if (changed) this.pending[chat.key] = toCheckpoint(mapped.memory, isClosed);
+      if (isClosed) {
+        // The cursor is released: memory stays O(open chats).
+        this.followed.delete(chat.key);
+        this.rememberClosed(chat.key);
+      }
+    }
+  }
+
+  private async acceptIncoming(signal: AbortSignal): Promise<void> {
+    const base = this.cfg.agentSessionUrl.replace(/\/+$/, '');
+    const url = `${base}/incomingRequests?v=1&NC=true`;
+    const body = this.parse(await this.send('GET', url, undefined, signal), 'incomingRequests');
+    if (body === undefined) return;
+    const incoming = WireIncoming.decode(body);
+    if (incoming._tag === 'Left')
+      return this.invalid('incomingRequests', formatValidationErrors(incoming.left));
+    const ringing = Math.min(incoming.right.incomingRequests.ringingCount, MAX_ACCEPTS_PER_CYCLE);
+    for (let i = 0; i < ringing && !this.stopped && !this.draining; i++) {
+      const accepted = this.parse(await this.send('POST', url, '{}', signal), 'accept');
+      if (accepted === undefined) return;
+      const loc = WireChatLocation.decode(accepted);
+      if (loc._tag === 'Left') return this.invalid('chatLocation', formatValidationErrors(loc.left));
+      const link = loc.right.chatLocation.link;
+      const href = Array.isArray(link) ? link[0]?.href : link.href;
+      const key =
+        href === undefined ? '' : decodeURIComponent(new URL(href, base).pathname.split('/').pop() ?? '');
+      this.cfg.logger.info?.('legacy-chat: accepted a chat', { chatSessionKey: key });
+      this.follow(key, 'incoming');
+    }
+  }
+
+  private invalid(what: string, errors: string[]): void {
+    this.cfg.metrics.increment('items.invalid');
+    this.cfg.logger.warn(`legacy-chat: schema-invalid ${what} response`, {
+      code: 'ERR_SCHEMA_INVALID',
+      errors: errors.slice(0, 5),
+    });
+  }
+
+  /** One request with the current bearer; a 401 asks `bearer()` again and retries exactly once. */
+  private async send(method: 'GET' | 'POST', url: string, body: string | undefined, signal: AbortSignal) {
+    const once = async (): Promise<HttpResponse> => {
+      this.token ??= await resolveBearer(this.cfg.bearer);
+      this.cfg.metrics.increment('http.requests');
+      return httpRequest({
+        method,
+        url,
+        bearer: this.token,
+        ...(body === undefined ? {} : { body }),
+        dispatcher: this.cfg.dispatcher,
+        signal,
+        maxResponseBytes: this.cfg.maxResponseBytes,
+        timeoutMs: this.cfg.requestTimeoutMs,
+      });
+    };
+    let res = await once();
+    if (res.status === 401) {
+      this.cfg.logger.warn('legacy-chat: bearer rejected (401), asking for a fresh one', {
+        oauth: oauthProblem(res),
+      });
+      this.cfg.metrics.increment('retries');
+      this.token = undefined;
+      res = await once();
+      if (res.status === 401) {
+        throw new ChatshiftError(
+          'ERR_AUTH_REJECTED',
+          'legacy-chat: the server rejected a fresh bearer (401)',
+          {
+            details: { status: 401, oauthProblem: oauthProblem(res) },
+          },
+        );
+      }
+    }
+    if (res.status >= 400) {
+      throw new ChatshiftError('ERR_HTTP_STATUS', `legacy-chat: ${method} answered ${res.status}`, {
+        details: { status: res.status, retryAfter: res.retryAfter },
+      });
+    }
+    return res;
+  }
+
+  /** JSON.parse (which never pollutes prototypes); a malformed body is logged and skipped. */
+  private parse(res: HttpResponse, what: string): unknown {
+    try {
+      return JSON.parse(res.body) as unknown;
+    } catch {
+      this.cfg.metrics.increment('items.invalid');
+      this.cfg.logger.warn(`legacy-chat: malformed JSON in ${what} response`, {
+        code: 'ERR_MALFORMED_JSON',
+        status: res.status,
+        bytes: res.body.length,
+      });
+      return undefined;
+    }
+  }
+
+  private now(): IsoTime {
+    return epochMsToIso(this.cfg.scheduler.now()) ?? ('1970-01-01T00:00:00.000Z' as IsoTime);
+  }
+
+  private takePending(): Record<string, ConversationCheckpoint | null> | undefined {
+    if (Object.keys(this.pending).length === 0) return undefined;
+    const changes = this.pending;
+    this.pending = {};
+    return changes;
+  }
+
+  /** Saves the changes of this cycle; a failure ends the stream with ERR_CHECKPOINT_IO. */
+  private async flush(): Promise<boolean> {
+    const store = this.cfg.checkpoint;
+    if (store === undefined) {
+      this.pending = {};
+      return true;
+    }
+    const changes = this.takePending();
+    if (changes === undefined) return true;
+    try {
+      await store.save('legacy-chat', changes);
+      return true;
+    } catch (cause) {
+      if (!this.stopped)
+        this.fail(new ChatshiftError('ERR_CHECKPOINT_IO', 'legacy-chat: checkpoint save failed', { cause }));
+      return false;
+    }
+  }
+}
+
+function retryAfterMs(v: unknown): number {
+  if (typeof v !== 'string' || v.trim() === '') return 1000;
+  const seconds = Number(v);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
+}
+
+/** The `oauth_problem` of a plain-text 401 body (`oauth_problem=token_rejected&…`), if any. */
+function oauthProblem(res: HttpResponse): string | undefined {
+  const m = /(?:^|&)oauth_problem=([a-z_]+)/.exec(res.body.slice(0, 500));
+  return m?.[1];
+}
