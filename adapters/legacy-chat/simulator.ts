@@ -127,13 +127,14 @@ export class LegacyChatSimulator {
   /** Starts a simulator on 127.0.0.1 and a free port. */
   static async start(opts: LegacyChatSimulatorOptions = {}): Promise<LegacyChatSimulator> {
     const basePath = `/api/account/${opts.accountId ?? '1234'}/agentSession/${opts.agentSessionId ?? 's-1'}`;
-    let sim: LegacyChatSimulator | undefined;
-    const server = createServer((req, res) => sim?.handle(req, res));
+    const holder: { sim?: LegacyChatSimulator } = {};
+    const server = createServer((req, res) => holder.sim?.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    sim = new LegacyChatSimulator(server, basePath, opts);
+    const sim = new LegacyChatSimulator(server, basePath, opts);
+    holder.sim = sim;
     return sim;
   }
 

@@ -75,11 +75,11 @@ export function legacyChatSource(options: LegacyChatSourceOptions): Observable<C
   const opts = validate(options);
   return new Observable<ConversationEvent>((subscriber) => {
     const subs = new Subscription();
-    let poller: LegacyPoller | undefined;
+    const holder: { poller?: LegacyPoller } = {};
     const bearer = options.bearer;
     const logger = redactingLogger(options.logger ?? silentLogger, () => [
       ...(typeof bearer === 'string' ? [bearer] : []),
-      ...(poller?.secrets() ?? []),
+      ...(holder.poller?.secrets() ?? []),
     ]);
     const cfg: PollerConfig = { ...opts, logger };
     const active = new LegacyPoller(cfg, {
@@ -87,7 +87,7 @@ export function legacyChatSource(options: LegacyChatSourceOptions): Observable<C
       error: (e) => subscriber.error(e),
       complete: () => subscriber.complete(),
     });
-    poller = active;
+    holder.poller = active;
     let cancelled = false;
     const load = opts.checkpoint === undefined ? Promise.resolve({}) : opts.checkpoint.load('legacy-chat');
     load.then(
