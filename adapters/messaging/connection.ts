@@ -1,0 +1,270 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { ClientOptions, WebSocket as WsSocket } from 'ws';
+import { ChatshiftError } from '../../src/errors.js';
+import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
+import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
+import type { Logger } from '../../src/runtime/logger.js';
+import type { Metrics } from '../../src/runtime/metrics.js';
+import { RequestCorrelator, sanitize } from './protocol.js';
+import { requestTypes } from './wire.js';
+
+/** A `ws`-compatible WebSocket constructor (the `ws` package's `WebSocket` by default). */
+export type WebSocketConstructor = new (url: string, options?: ClientOptions) => WsSocket;
+
+/** Close codes after which a fresh bearer is fetched before reconnecting (protocol §6). */
+export const authCloseCodes: ReadonlySet<number> = new Set([4401, 4407, 1011]);
+
+export interface ConnectionSettings {
+  scheme: 'ws' | 'wss';
+  domain: string;
+  accountId: string;
+  bearer: BearerSource;
+  WebSocket: WebSocketConstructor;
+  scheduler: SchedulerLike;
+  logger: Logger;
+  metrics: Metrics;
+  backoff: ResolvedBackoff;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxFrameBytes: number;
+  /** Receives every token in use, so logs can redact it. */
+  onBearer(token: string): void;
+}
+
+/** One open socket, as the source sees it. */
+export interface Session {
+  request(type: string, body: object, timeoutMs?: number): ReturnType<RequestCorrelator['request']>;
+  readonly correlator: RequestCorrelator;
+  /** False once this socket has gone; answers for it must be ignored. */
+  readonly alive: boolean;
+}
+
+export interface ConnectionHooks {
+  open(session: Session): void;
+  frame(text: string, session: Session): void;
+  down(): void;
+  fatal(error: ChatshiftError): void;
+}
+
+/**
+ * The socket lifecycle: connect (fresh bearer after an auth close), handshake timeout, keep-alive
+ * watchdog (`.GetClock` every interval; no answer and no other frame by the deadline = dead socket,
+ * replaced), reconnect with exponential backoff and jitter. It knows nothing about conversations.
+ */
+export class Connection {
+  private ws: WsSocket | undefined;
+  private session: (Session & { alive: boolean }) | undefined;
+  private timers: Subscription[] = [];
+  private reconnectTimer: Subscription | undefined;
+  private attempt = 0;
+  private authFailures = 0;
+  private freshBearer = true;
+  private token: string | undefined;
+  private stopped = false;
+  private framesIn = 0;
+
+  constructor(
+    private readonly s: ConnectionSettings,
+    private readonly hooks: ConnectionHooks,
+  ) {}
+
+  start(): void {
+    void this.connect();
+  }
+
+  /** The socket proved usable (subscribed): reset backoff and the auth-failure count. */
+  markHealthy(): void {
+    this.attempt = 0;
+    this.authFailures = 0;
+  }
+
+  /** Drops the current socket; the usual reconnect (with backoff) follows. */
+  replace(): void {
+    this.ws?.terminate();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.reconnectTimer?.unsubscribe();
+    this.teardown(new ChatshiftError('ERR_CONNECTION', 'the source was stopped'));
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    if (this.freshBearer || this.token === undefined) {
+      try {
+        this.token = await resolveBearer(this.s.bearer);
+      } catch (e) {
+        if (!this.stopped) this.hooks.fatal(e as ChatshiftError);
+        return;
+      }
+      this.s.onBearer(this.token);
+      this.freshBearer = false;
+    }
+    if (this.stopped) return;
+    const url = `${this.s.scheme}://${this.s.domain}/ws_api/account/${encodeURIComponent(this.s.accountId)}/messaging/brand/${encodeURIComponent(this.token)}?v=2.1`;
+    let ws: WsSocket;
+    try {
+      ws = new this.s.WebSocket(url, { maxPayload: this.s.maxFrameBytes, perMessageDeflate: false });
+    } catch (e) {
+      this.s.logger.warn('messaging: could not create the socket', { error: sanitize(e) });
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    const correlator = new RequestCorrelator((text) => {
+      ws.send(text);
+      this.s.metrics.increment('ws.frames.out');
+    }, this.s.scheduler);
+    const session = {
+      alive: true,
+      correlator,
+      request: (type: string, body: object, timeoutMs = this.s.requestTimeoutMs) =>
+        correlator.request(type, body, timeoutMs),
+    };
+    this.session = session;
+    let opened = false;
+    let closeCode: number | undefined;
+    let handshakeStatus: number | undefined;
+
+    const handshake = this.s.scheduler.schedule(() => {
+      if (opened || this.ws !== ws) return;
+      this.s.logger.warn('messaging: handshake timed out; retrying', {
+        timeoutMs: this.s.heartbeatTimeoutMs,
+      });
+      ws.terminate();
+    }, this.s.heartbeatTimeoutMs);
+    this.timers.push(handshake);
+
+    ws.on('open', () => {
+      opened = true;
+      handshake.unsubscribe();
+      this.s.metrics.increment('ws.connects');
+      this.s.logger.debug?.('messaging: socket open');
+      this.startHeartbeat(ws, session);
+      this.hooks.open(session);
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.framesIn++;
+      this.s.metrics.increment('ws.frames.in');
+      if (isBinary) {
+        this.s.logger.warn('messaging: binary frame skipped', { code: 'ERR_MALFORMED_JSON' });
+        this.s.metrics.increment('items.invalid');
+        return;
+      }
+      this.hooks.frame(data.toString('utf8'), session);
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.s.logger.warn('messaging: frame above the size cap; reconnecting', {
+          code: 'ERR_PAYLOAD_TOO_LARGE',
+          maxFrameBytes: this.s.maxFrameBytes,
+        });
+        return;
+      }
+      const m = /Unexpected server response: (\d+)/.exec(err.message);
+      if (m !== null) handshakeStatus = Number(m[1]);
+      this.s.logger.warn('messaging: socket error', { error: sanitize(err) });
+    });
+    ws.on('close', (code: number) => {
+      closeCode = code;
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.clearTimers();
+      session.alive = false;
+      correlator.failAll(new ChatshiftError('ERR_CONNECTION', 'the socket closed', { details: { code } }));
+      if (this.stopped) return;
+      const auth = (opened && authCloseCodes.has(code)) || handshakeStatus === 401 || handshakeStatus === 403;
+      this.s.logger.info?.('messaging: socket closed; reconnecting', {
+        code: closeCode,
+        ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}),
+      });
+      if (auth) {
+        this.authFailures++;
+        if (this.authFailures >= 2 && opened === false) {
+          this.hooks.fatal(
+            new ChatshiftError('ERR_AUTH_REJECTED', 'the server rejected the bearer even after a fresh one', {
+              details: { code, ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}) },
+            }),
+          );
+          return;
+        }
+        this.freshBearer = true;
+      }
+      if (opened) this.hooks.down();
+      this.scheduleReconnect();
+    });
+  }
+
+  private startHeartbeat(ws: WsSocket, session: Session): void {
+    const beat = (): void => {
+      if (this.ws !== ws) return;
+      const seen = this.framesIn;
+      session.request(requestTypes.getClock, {}, this.s.heartbeatTimeoutMs).then(
+        () => undefined,
+        (e: ChatshiftError) => {
+          if (this.ws !== ws || e.code !== 'ERR_TIMEOUT') return;
+          // Frames still flowing prove the socket alive even if the answer is queued behind them.
+          if (this.framesIn !== seen) return;
+          this.s.logger.warn('messaging: keep-alive unanswered; replacing the socket', {
+            code: 'ERR_TIMEOUT',
+            timeoutMs: this.s.heartbeatTimeoutMs,
+          });
+          ws.terminate();
+        },
+      );
+    };
+    const schedule = (): void => {
+      this.timers.push(
+        this.s.scheduler.schedule(() => {
+          beat();
+          schedule();
+        }, this.s.heartbeatIntervalMs),
+      );
+      if (this.timers.length > 8) this.timers = this.timers.filter((t) => !t.closed);
+    };
+    schedule();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    if (this.attempt >= this.s.backoff.maxAttempts) {
+      this.hooks.fatal(
+        new ChatshiftError('ERR_RETRIES_EXHAUSTED', `no connection after ${this.attempt} attempts`, {
+          details: { attempts: this.attempt },
+        }),
+      );
+      return;
+    }
+    const delay = backoffDelay(this.attempt, this.s.backoff);
+    this.attempt++;
+    this.s.metrics.increment('reconnects');
+    this.reconnectTimer = this.s.scheduler.schedule(() => void this.connect(), delay);
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) t.unsubscribe();
+    this.timers = [];
+  }
+
+  private teardown(error: ChatshiftError): void {
+    this.clearTimers();
+    const ws = this.ws;
+    this.ws = undefined;
+    if (this.session !== undefined) {
+      this.session.alive = false;
+      this.session.correlator.failAll(error);
+    }
+    if (ws !== undefined) {
+      ws.removeAllListeners('message');
+      ws.on('error', () => {});
+      try {
+        if (ws.readyState === ws.OPEN) ws.close(1000);
+        else ws.terminate();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}

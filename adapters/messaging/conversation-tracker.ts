@@ -1,0 +1,287 @@
+import type { ConversationCheckpoint, ConversationEvent } from './checkpoint-types.js';
+import { formatValidationErrors } from '../../src/model/decode.js';
+import type { Logger } from '../../src/runtime/logger.js';
+import type { Metrics } from '../../src/runtime/metrics.js';
+import {
+  emptyMeta,
+  mapConversationChange,
+  mapSequencedEvent,
+  mapTyping,
+  type ConversationMeta,
+} from './mapping.js';
+import { decodeWireEvent, EventRecordCodec, type ConversationChange, type EventRecord } from './wire.js';
+
+/** Where the tracker sends its effects; the source implements it. */
+export interface TrackerHooks {
+  /** Delivers one event downstream (returns after the consumer's `next`). */
+  emit(event: ConversationEvent): void;
+  /** Asks for the conversation's history after `afterSeq` (a QueryMessages). */
+  query(conversationId: string, afterSeq: number): void;
+  /** The conversation's checkpoint changed. */
+  changed(conversationId: string): void;
+  now(): number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+interface Conversation {
+  id: string;
+  /** Highest sequence delivered (or consumed by a skipped record); -1 for none. */
+  lastSeq: number;
+  meta: ConversationMeta;
+  /** A QueryMessages is outstanding: live events are held until it answers. */
+  querying: boolean;
+  held: EventRecord[];
+  /** The closed event waiting for the remaining history. */
+  pendingClose?: ConversationEvent;
+  /** Left the subscription filter (DELETE while open): forget after the pending history. */
+  leaving: boolean;
+}
+
+const CLOSED_MEMORY = 10_000;
+
+/**
+ * Per-conversation cursors and ordering: live events are held while a conversation's history
+ * is being fetched (first sight, reconnect, or a sequence gap), then history and held events go
+ * out merged in sequence order, each sequence at most once. A conversation's `closed` event comes
+ * after its remaining messages. Memory is O(conversations): held events exist only during a query.
+ */
+export class ConversationTracker {
+  private readonly open = new Map<string, Conversation>();
+  private readonly closed = new Map<string, ConversationCheckpoint>();
+  /** While true, conversations not already followed are ignored. */
+  draining = false;
+
+  constructor(
+    private readonly hooks: TrackerHooks,
+    private readonly followClosed: boolean,
+  ) {}
+
+  /** Restores cursors from a checkpoint (before the first connection). */
+  restore(entries: Record<string, ConversationCheckpoint>): void {
+    for (const [id, cp] of Object.entries(entries)) {
+      if (cp.closed === true) this.rememberClosed(id, cp);
+      else
+        this.open.set(id, {
+          id,
+          lastSeq: cp.seq,
+          meta: metaFrom(cp.meta),
+          querying: false,
+          held: [],
+          leaving: false,
+        });
+    }
+  }
+
+  /** The checkpoint entry of a conversation, or `undefined` if it is no longer known. */
+  checkpointOf(id: string): ConversationCheckpoint | undefined {
+    const c = this.open.get(id);
+    if (c !== undefined) return { seq: c.lastSeq, meta: { ...c.meta } as unknown as Record<string, unknown> };
+    return this.closed.get(id);
+  }
+
+  /** Number of followed conversations whose `closed` event has not been delivered yet. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /** Oldest metadata timestamp among open conversations: resubscribe from there to catch closes. */
+  resumeFrom(): number | undefined {
+    let min: number | undefined;
+    for (const c of this.open.values())
+      if (c.meta.ts >= 0 && (min === undefined || c.meta.ts < min)) min = c.meta.ts;
+    return min;
+  }
+
+  /** A socket opened: pull every followed conversation from its cursor again. */
+  resumeAll(): void {
+    for (const c of this.open.values()) this.startQuery(c);
+  }
+
+  /** The socket went down: outstanding queries are void; the next {@link resumeAll} reissues them. */
+  disconnected(): void {
+    for (const c of this.open.values()) c.querying = false;
+  }
+
+  /** Re-asks a query that failed on a socket that is still up. */
+  retryQuery(id: string): void {
+    const c = this.open.get(id);
+    if (c !== undefined && c.querying) this.hooks.query(c.id, c.lastSeq);
+  }
+
+  onChange(change: ConversationChange): void {
+    const id = change.result.convId;
+    if (this.closed.has(id)) return;
+    let c = this.open.get(id);
+    let created = false;
+    if (c === undefined) {
+      if (change.type === 'DELETE' || this.draining) return;
+      if (change.result.conversationDetails?.state === 'CLOSE' && !this.followClosed) return;
+      c = { id, lastSeq: -1, meta: emptyMeta(), querying: false, held: [], leaving: false };
+      this.open.set(id, c);
+      created = true;
+    }
+    const r = mapConversationChange(change, c.meta, this.hooks.now());
+    if (r.stale) {
+      this.hooks.logger.debug?.('messaging: stale conversation change ignored', { conversationId: id });
+      return;
+    }
+    for (const e of r.events) this.hooks.emit(e);
+    c.meta = r.meta;
+    this.hooks.changed(id);
+    if (r.closed !== undefined) {
+      c.pendingClose = r.closed;
+      this.startQuery(c);
+    } else if (r.left) {
+      c.leaving = true;
+      if (!c.querying) this.forget(c);
+    } else if (created) this.startQuery(c);
+  }
+
+  onLive(record: EventRecord): void {
+    const c = this.open.get(record.dialogId);
+    if (c === undefined) return;
+    const seq = record.sequence;
+    if (seq === undefined) {
+      if (c.querying) c.held.push(record);
+      else this.deliver(c, record);
+      return;
+    }
+    if (seq <= c.lastSeq) {
+      this.hooks.metrics.increment('events.duplicates');
+      return;
+    }
+    if (c.querying) {
+      c.held.push(record);
+    } else if (c.lastSeq < 0 ? seq <= 1 : seq === c.lastSeq + 1) {
+      // An empty history was confirmed before, so the first sequence (0 or 1) needs no backfill.
+      this.deliver(c, record);
+    } else {
+      this.hooks.metrics.increment('gaps');
+      this.hooks.logger.debug?.('messaging: sequence gap; backfilling', {
+        conversationId: c.id,
+        after: c.lastSeq,
+        got: seq,
+      });
+      c.held.push(record);
+      this.startQuery(c);
+    }
+  }
+
+  /** The answer to a conversation's QueryMessages: merge with held events, deliver in order. */
+  onHistory(id: string, body: readonly unknown[]): void {
+    const c = this.open.get(id);
+    if (c === undefined || !c.querying) return;
+    const records: EventRecord[] = [];
+    for (const item of body) {
+      const r = EventRecordCodec.decode(item);
+      if (r._tag === 'Left') {
+        this.invalid('history record', formatValidationErrors(r.left));
+        continue;
+      }
+      if (r.right.dialogId === id && r.right.sequence !== undefined) records.push(r.right);
+    }
+    const unsequenced = c.held.filter((r) => r.sequence === undefined);
+    for (const r of c.held) if (r.sequence !== undefined) records.push(r);
+    c.held = [];
+    c.querying = false;
+    records.sort((a, b) => (a.sequence as number) - (b.sequence as number));
+    for (const r of records) {
+      if ((r.sequence as number) <= c.lastSeq) {
+        this.hooks.metrics.increment('events.duplicates');
+        continue;
+      }
+      this.deliver(c, r);
+    }
+    for (const r of unsequenced) this.deliver(c, r);
+    if (c.pendingClose !== undefined) {
+      this.hooks.emit(c.pendingClose);
+      c.meta.state = 'closed';
+      this.open.delete(c.id);
+      this.rememberClosed(c.id, {
+        seq: c.lastSeq,
+        closed: true,
+        meta: { ...c.meta } as unknown as Record<string, unknown>,
+      });
+      this.hooks.changed(c.id);
+    } else if (c.leaving) this.forget(c);
+  }
+
+  private startQuery(c: Conversation): void {
+    if (c.querying) return;
+    c.querying = true;
+    this.hooks.query(c.id, c.lastSeq);
+  }
+
+  private deliver(c: Conversation, record: EventRecord): void {
+    const decoded = decodeWireEvent(record.event);
+    const seq = record.sequence;
+    if (!decoded.known) {
+      this.hooks.logger.debug?.('messaging: unknown event type skipped', { type: record.event.type });
+    } else if (decoded.result._tag === 'Left') {
+      this.invalid('event', formatValidationErrors(decoded.result.left));
+    } else {
+      const wire = decoded.result.right;
+      if (wire.type === 'ChatStateEvent') {
+        if (seq === undefined) {
+          const r = mapTyping(
+            c.id,
+            record,
+            wire.chatState,
+            c.meta.typing[typingKey(record)],
+            this.hooks.now(),
+          );
+          if (r.event !== undefined) {
+            this.hooks.emit(r.event);
+            c.meta.typing[typingKey(record)] = r.typing;
+            this.hooks.changed(c.id);
+          }
+        }
+      } else if (seq !== undefined) {
+        const event = mapSequencedEvent(c.id, seq, record, wire, this.hooks.now());
+        if (event !== undefined) this.hooks.emit(event);
+        else
+          this.hooks.logger.debug?.('messaging: event without a normalized form skipped', {
+            type: wire.type,
+          });
+      }
+    }
+    if (seq !== undefined && seq > c.lastSeq) {
+      c.lastSeq = seq;
+      this.hooks.changed(c.id);
+    }
+  }
+
+  private invalid(what: string, errors: string[]): void {
+    this.hooks.metrics.increment('items.invalid');
+    this.hooks.logger.warn(`messaging: invalid ${what} skipped`, { code: 'ERR_SCHEMA_INVALID', errors });
+  }
+
+  private forget(c: Conversation): void {
+    this.open.delete(c.id);
+    this.hooks.logger.debug?.('messaging: conversation left the subscription', { conversationId: c.id });
+  }
+
+  private rememberClosed(id: string, cp: ConversationCheckpoint): void {
+    this.closed.delete(id);
+    this.closed.set(id, cp);
+    if (this.closed.size > CLOSED_MEMORY) this.closed.delete(this.closed.keys().next().value as string);
+  }
+}
+
+const typingKey = (r: EventRecord): string =>
+  r.originatorId ?? r.originatorPId ?? r.originatorMetadata?.id ?? '?';
+
+function metaFrom(raw: Record<string, unknown> | undefined): ConversationMeta {
+  const m = emptyMeta();
+  if (raw === undefined) return m;
+  const state = raw['state'];
+  if (state === 'waiting' || state === 'open' || state === 'closed') m.state = state;
+  if (typeof raw['ts'] === 'number') m.ts = raw['ts'];
+  if (Array.isArray(raw['participants']))
+    m.participants = raw['participants'].filter((p): p is string => typeof p === 'string');
+  const typing = raw['typing'];
+  if (typing !== null && typeof typing === 'object')
+    for (const [k, v] of Object.entries(typing)) if (typeof v === 'boolean') m.typing[k] = v;
+  return m;
+}

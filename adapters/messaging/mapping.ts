@@ -1,0 +1,234 @@
+import type { ConversationEvent, StateEvent } from '../../src/model/event.js';
+import { eventId } from '../../src/model/ids.js';
+import type { Participant, ParticipantRole } from '../../src/model/participant.js';
+import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
+import type { ConversationChange, EventRecord, WireEvent } from './wire.js';
+
+// Pure wire -> ConversationEvent functions. No I/O, no clocks: callers pass times in.
+
+const backend = 'messaging' as const;
+
+/** What the source remembers per conversation to emit derived events only on change. */
+export interface ConversationMeta {
+  /** Last emitted state. */
+  state?: StateEvent['state'];
+  /** Newest `metaDataLastUpdateTs` applied; -1 before the first. */
+  ts: number;
+  /** Participants as sorted `ROLE|id` keys. */
+  participants: string[];
+  /** Last emitted typing flag per participant id. */
+  typing: Record<string, boolean>;
+}
+
+export const emptyMeta = (): ConversationMeta => ({ ts: -1, participants: [], typing: {} });
+
+const roles: Record<string, ParticipantRole> = {
+  CONSUMER: 'consumer',
+  ASSIGNED_AGENT: 'agent',
+  AGENT: 'agent',
+  READER: 'agent',
+  MANAGER: 'manager',
+  CONTROLLER: 'system',
+};
+
+/** Maps a wire role (`CONSUMER`, `ASSIGNED_AGENT`, `MANAGER`, …) to a participant role. */
+export function roleOf(wireRole: string | undefined): ParticipantRole {
+  return (wireRole !== undefined ? roles[wireRole] : undefined) ?? 'system';
+}
+
+/** The participant who originated a record: old-style id (as in the participants map), else PId. */
+export function originatorOf(r: EventRecord): Participant {
+  const role = roleOf(r.originatorMetadata?.role);
+  const id = r.originatorId ?? r.originatorPId ?? r.originatorMetadata?.id;
+  return id === undefined ? { role } : { role, id };
+}
+
+function timeOf(ms: number | undefined, fallbackMs: number): IsoTime {
+  return (ms !== undefined ? epochMsToIso(ms) : undefined) ?? (epochMsToIso(fallbackMs) as IsoTime);
+}
+
+/** A readable one-line summary of rich content: its text and titles, else a placeholder. */
+export function summariseRichContent(content: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 8 || parts.length > 20 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    for (const key of ['text', 'title'] as const) {
+      const s = o[key];
+      if (typeof s === 'string' && s.length > 0) parts.push(s);
+    }
+    if (o['elements'] !== undefined) walk(o['elements'], depth + 1);
+  };
+  walk(content, 0);
+  return parts.length > 0 ? parts.join(' ') : '[rich content]';
+}
+
+/**
+ * Maps a sequenced record (ContentEvent, RichContentEvent, AcceptStatusEvent) to its event, or
+ * `undefined` when the wire event has no normalized form (e.g. an ACCESS receipt).
+ */
+export function mapSequencedEvent(
+  conversationId: string,
+  seq: number,
+  record: EventRecord,
+  wire: WireEvent,
+  nowMs: number,
+): ConversationEvent | undefined {
+  const common = {
+    id: eventId(backend, conversationId, seq),
+    backend,
+    conversationId,
+    seq,
+    time: timeOf(record.serverTimestamp, nowMs),
+  } as ConversationEvent & { seq: number };
+  switch (wire.type) {
+    case 'ContentEvent': {
+      const m = wire.message;
+      const text =
+        typeof m === 'string'
+          ? m
+          : typeof m['caption'] === 'string'
+            ? m['caption']
+            : `[${wire.contentType ?? 'file'}]`;
+      const format = wire.contentType === 'text/html' ? 'html' : 'plain';
+      const event: ConversationEvent = {
+        ...common,
+        type: 'message',
+        from: originatorOf(record),
+        text,
+        format,
+      };
+      if (typeof m !== 'string') event.content = m;
+      return event;
+    }
+    case 'RichContentEvent':
+      return {
+        ...common,
+        type: 'message',
+        from: originatorOf(record),
+        text: summariseRichContent(wire.content),
+        format: 'rich',
+        content: wire.content,
+      };
+    case 'AcceptStatusEvent': {
+      const status = wire.status === 'ACCEPT' ? 'accepted' : wire.status === 'READ' ? 'read' : undefined;
+      if (status === undefined) return undefined;
+      const seqs = wire.sequenceList.filter((n) => Number.isSafeInteger(n) && n >= 0);
+      return { ...common, type: 'receipt', status, seqs: seqs as never, participant: originatorOf(record) };
+    }
+    case 'ChatStateEvent':
+      return undefined;
+  }
+}
+
+/**
+ * A typing event when the participant's typing flag changes (COMPOSING = typing, anything else
+ * not), else `undefined`. The id is deterministic: participant and receipt time.
+ */
+export function mapTyping(
+  conversationId: string,
+  record: EventRecord,
+  chatState: string,
+  previous: boolean | undefined,
+  nowMs: number,
+): { event?: ConversationEvent; typing: boolean } {
+  const typing = chatState === 'COMPOSING';
+  if (typing === (previous ?? false)) return { typing };
+  const participant = originatorOf(record);
+  const ms = record.serverTimestamp ?? nowMs;
+  return {
+    typing,
+    event: {
+      id: eventId(backend, conversationId, `typing-${participant.id ?? participant.role}-${ms}`),
+      backend,
+      conversationId,
+      time: timeOf(ms, nowMs),
+      type: 'typing',
+      participant,
+      typing,
+    },
+  };
+}
+
+/** The outcome of applying one ExConversation change to a conversation's meta. */
+export interface ChangeResult {
+  /** True when the change is older than one already applied: ignore it entirely. */
+  stale: boolean;
+  /** Events to emit now, in order (state waiting/open, participant joined/left). */
+  events: ConversationEvent[];
+  /** The `closed` state event, to emit only after the conversation's remaining history. */
+  closed?: ConversationEvent;
+  /** A DELETE of a conversation still open: it left the subscription filter. */
+  left: boolean;
+  meta: ConversationMeta;
+}
+
+function participantKeys(map: Record<string, string[]> | undefined): string[] {
+  const keys: string[] = [];
+  for (const [role, ids] of Object.entries(map ?? {})) for (const id of ids) keys.push(`${role}|${id}`);
+  return keys.sort();
+}
+
+/** Applies an UPSERT/DELETE to `prev`: derived state and participant events, changes only. */
+export function mapConversationChange(
+  change: ConversationChange,
+  prev: ConversationMeta,
+  nowMs: number,
+): ChangeResult {
+  const d = change.result.conversationDetails ?? {};
+  const conversationId = change.result.convId;
+  const ts = d.metaDataLastUpdateTs;
+  // Equal timestamps are re-deliveries (e.g. after a resubscribe): applied, but they change nothing.
+  if (ts !== undefined && ts < prev.ts) return { stale: true, events: [], left: false, meta: prev };
+  const tsKey = ts ?? nowMs;
+  const time = timeOf(ts, nowMs);
+  const participants = d.participants !== undefined ? participantKeys(d.participants) : prev.participants;
+  const meta: ConversationMeta = { ...prev, ts: ts ?? prev.ts, participants };
+  const events: ConversationEvent[] = [];
+  const common = { backend, conversationId, time } as const;
+
+  const wireState = d.state ?? (change.type === 'DELETE' ? undefined : 'OPEN');
+  let next: StateEvent['state'] | undefined;
+  if (wireState === 'CLOSE') next = 'closed';
+  else if (wireState === 'OPEN' && change.type === 'UPSERT')
+    next = (d.participants?.['ASSIGNED_AGENT']?.length ?? 0) > 0 ? 'open' : 'waiting';
+  let closed: ConversationEvent | undefined;
+  if (next !== undefined && next !== prev.state) {
+    const event: ConversationEvent = {
+      ...common,
+      id: eventId(backend, conversationId, `state-${next}-${tsKey}`),
+      type: 'state',
+      state: next,
+    };
+    if (next === 'closed') closed = event;
+    else {
+      events.push(event);
+      meta.state = next;
+    }
+  }
+  const before = new Set(prev.participants);
+  const after = new Set(participants);
+  const diff = (keys: Iterable<string>, other: Set<string>, action: 'joined' | 'left'): void => {
+    for (const key of keys) {
+      if (other.has(key)) continue;
+      const [role = '', id = ''] = key.split('|');
+      events.push({
+        ...common,
+        id: eventId(backend, conversationId, `participant-${action}-${role}-${id}-${tsKey}`),
+        type: 'participant',
+        action,
+        participant: { role: roleOf(role), id },
+      });
+    }
+  };
+  diff(prev.participants, after, 'left');
+  diff(participants, before, 'joined');
+  const left = change.type === 'DELETE' && wireState !== 'CLOSE';
+  return closed === undefined
+    ? { stale: false, events, left, meta }
+    : { stale: false, events, closed, left, meta };
+}

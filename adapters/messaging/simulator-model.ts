@@ -1,0 +1,133 @@
+/** Wire roles the simulator knows. */
+export type SimRole = 'CONSUMER' | 'ASSIGNED_AGENT' | 'MANAGER';
+
+/** One scripted conversation (its main dialog id is its id). */
+export interface SimConversation {
+  id: string;
+  state: 'OPEN' | 'CLOSE';
+  /** role -> old-style ids, in join order. */
+  participants: Record<SimRole, string[]>;
+  startTs: number;
+  endTs?: number;
+  metaTs: number;
+  /** Last sequence handed out. */
+  seq: number;
+  /** Sequenced records in order (what QueryMessages answers from). */
+  records: Array<Record<string, unknown> & { sequence: number }>;
+  lastContent?: Record<string, unknown>;
+}
+
+/** Who sent something: old-style id and role. */
+export interface SimOriginator {
+  id: string;
+  role: SimRole;
+}
+
+/** The PId of an old-style id: agents `123.77` -> `pid-77`; consumers keep theirs. */
+export const pidOf = (id: string, role: SimRole): string =>
+  role === 'CONSUMER' ? id : `pid-${id.split('.').pop() ?? id}`;
+
+/**
+ * The simulator's conversation store: ids, per-dialog sequences, server clock and the v2.1 wire
+ * shapes (role maps in both id spaces, dialogs with participantsDetails on UPSERT and DELETE).
+ */
+export class SimModel {
+  readonly conversations = new Map<string, SimConversation>();
+  private lastTs = 0;
+  private nextConv = 1;
+
+  /** A strictly increasing server clock (epoch ms), so every change has a newer metaDataLastUpdateTs. */
+  now(): number {
+    this.lastTs = Math.max(this.lastTs + 1, Date.now());
+    return this.lastTs;
+  }
+
+  open(id: string | undefined, consumerId: string, agentId: string | undefined): SimConversation {
+    const convId = id ?? `conv-${this.nextConv++}`;
+    if (this.conversations.has(convId)) throw new Error(`conversation ${convId} exists`);
+    const ts = this.now();
+    const conv: SimConversation = {
+      id: convId,
+      state: 'OPEN',
+      participants: {
+        CONSUMER: [consumerId],
+        ASSIGNED_AGENT: agentId === undefined ? [] : [agentId],
+        MANAGER: [],
+      },
+      startTs: ts,
+      metaTs: ts,
+      seq: 0,
+      records: [],
+    };
+    this.conversations.set(convId, conv);
+    return conv;
+  }
+
+  get(id: string): SimConversation {
+    const c = this.conversations.get(id);
+    if (c === undefined) throw new Error(`unknown conversation ${id}`);
+    return c;
+  }
+
+  /** Builds an event record; sequenced ones get the next sequence and are stored for history. */
+  record(
+    conv: SimConversation,
+    from: SimOriginator,
+    event: Record<string, unknown>,
+    sequenced: boolean,
+  ): Record<string, unknown> {
+    const pid = pidOf(from.id, from.role);
+    const base = {
+      dialogId: conv.id,
+      originatorId: from.id,
+      originatorPId: pid,
+      originatorMetadata: { id: pid, role: from.role },
+    };
+    if (!sequenced) return { ...base, event };
+    const r = { sequence: ++conv.seq, ...base, serverTimestamp: this.now(), event };
+    conv.records.push(r);
+    if (event['type'] === 'ContentEvent') conv.lastContent = r;
+    return r;
+  }
+
+  /** Records newer than `after` (exclusive) or from `after` (inclusive). */
+  history(conv: SimConversation, after: number, inclusive: boolean): Array<Record<string, unknown>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const r of conv.records) if (inclusive ? r.sequence >= after : r.sequence > after) out.push(r);
+    return out;
+  }
+
+  touch(conv: SimConversation): void {
+    conv.metaTs = this.now();
+  }
+
+  /** The `changes[]` entry for a conversation, full v2.1 shape. */
+  change(conv: SimConversation, type: 'UPSERT' | 'DELETE', withLastContent = true): Record<string, unknown> {
+    const participants: Record<string, string[]> = {};
+    const participantsPId: Record<string, string[]> = {};
+    const details: Array<Record<string, unknown>> = [];
+    for (const role of ['CONSUMER', 'ASSIGNED_AGENT', 'MANAGER'] as const) {
+      const ids = conv.participants[role];
+      if (ids.length === 0) continue;
+      participants[role] = [...ids];
+      participantsPId[role] = ids.map((id) => pidOf(id, role));
+      for (const id of ids) details.push({ id, role, state: 'ACTIVE' });
+    }
+    const conversationDetails: Record<string, unknown> = {
+      convId: conv.id,
+      skillId: '-1',
+      participants,
+      participantsPId,
+      dialogs: [{ dialogId: conv.id, dialogType: 'MAIN', state: conv.state, participantsDetails: details }],
+      state: conv.state,
+      startTs: conv.startTs,
+      metaDataLastUpdateTs: conv.metaTs,
+      ttr: { ttrType: 'NORMAL', value: 3600 },
+    };
+    if (conv.endTs !== undefined) conversationDetails['endTs'] = conv.endTs;
+    const result: Record<string, unknown> = { convId: conv.id, conversationDetails };
+    if (withLastContent && conv.lastContent !== undefined)
+      result['lastContentEventNotification'] = conv.lastContent;
+    return { type, result };
+  }
+}

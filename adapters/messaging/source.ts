@@ -1,0 +1,287 @@
+import { asyncScheduler, Observable, type Subscription } from 'rxjs';
+import { WebSocket as WsWebSocket } from 'ws';
+import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import { formatValidationErrors } from '../../src/model/decode.js';
+import { resolveBackoff } from '../../src/runtime/backoff.js';
+import { redactingLogger, silentLogger } from '../../src/runtime/logger.js';
+import { noopMetrics } from '../../src/runtime/metrics.js';
+import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
+import type { ConversationCheckpoint } from './checkpoint-types.js';
+import { Connection, type Session } from './connection.js';
+import { ConversationTracker } from './conversation-tracker.js';
+import { validateOptions, type MessagingSourceOptions } from './options.js';
+import {
+  ConversationChangeCodec,
+  ConversationChangesBodyCodec,
+  EventRecordCodec,
+  notificationTypes,
+  requestTypes,
+} from './wire.js';
+
+const SAVE_EVERY_MS = 250;
+
+/**
+ * The Messaging agent WebSocket as a cold `Observable<ConversationEvent>`. Subscribing loads the
+ * checkpoint and connects; each connection subscribes to ExConversations, pulls every followed
+ * conversation's history from its cursor and streams live events, each sequence once and in order
+ * per conversation, across reconnects. Unsubscribing closes the socket and clears every timer.
+ *
+ * Throws `ERR_INVALID_OPTIONS` / `ERR_INSECURE_TRANSPORT` synchronously for bad options. The
+ * stream errors only for conditions retrying cannot fix: `ERR_AUTH_REJECTED`,
+ * `ERR_BEARER_PROVIDER`, `ERR_RETRIES_EXHAUSTED`, `ERR_CHECKPOINT_IO`.
+ */
+export function messagingSource(options: MessagingSourceOptions): Observable<ConversationEvent> {
+  validateOptions(options);
+  const host = options.domain.replace(/:\d+$/, '');
+  const scheme = isLoopbackHost(host) || options.allowInsecureTransport === true ? 'ws' : 'wss';
+  assertSecureTransport(new URL(`${scheme}://${options.domain}/`), options.allowInsecureTransport, 'domain');
+  const convState = [...(options.convState ?? ['OPEN'])];
+
+  return new Observable<ConversationEvent>((subscriber) => {
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const metrics = options.metrics ?? noopMetrics;
+    const tokens = new Set<string>(typeof options.bearer === 'string' ? [options.bearer] : []);
+    const logger = redactingLogger(options.logger ?? silentLogger, () => tokens);
+    const store = options.checkpoint;
+    const dirty = new Set<string>();
+    let saveTimer: Subscription | undefined;
+    let saving: Promise<void> | undefined;
+    let finished = false;
+    let draining = false;
+    let session: Session | undefined;
+
+    const fail = (e: ChatshiftError): void => {
+      if (finished) {
+        logger.error('messaging: error after the stream ended', { code: e.code });
+        return;
+      }
+      finished = true;
+      connection?.stop();
+      subscriber.error(e);
+    };
+
+    const tracker = new ConversationTracker(
+      {
+        emit(event) {
+          subscriber.next(event);
+          metrics.increment('events.emitted');
+        },
+        query(conversationId, afterSeq) {
+          const s = session;
+          if (s === undefined || !s.alive) return;
+          const from = Math.max(0, afterSeq);
+          s.request(requestTypes.queryMessages, {
+            dialogId: conversationId,
+            fromSeq: from,
+            newerThanSequence: from,
+          }).then(
+            (resp) => {
+              if (!s.alive || finished) return;
+              if (!Array.isArray(resp.body)) {
+                metrics.increment('items.invalid');
+                logger.warn('messaging: QueryMessages answer is not an array; retrying', {
+                  code: 'ERR_SCHEMA_INVALID',
+                });
+                retryLater(s, conversationId);
+                return;
+              }
+              tracker.onHistory(conversationId, resp.body);
+              afterFrame();
+            },
+            (e: ChatshiftError) => {
+              if (!s.alive || finished) return;
+              logger.warn('messaging: QueryMessages failed; retrying', { code: e.code, conversationId });
+              retryLater(s, conversationId);
+            },
+          );
+        },
+        changed(conversationId) {
+          if (store === undefined) return;
+          dirty.add(conversationId);
+          if (saveTimer === undefined && saving === undefined)
+            saveTimer = scheduler.schedule(() => void flush(), SAVE_EVERY_MS);
+        },
+        now: () => scheduler.now(),
+        logger,
+        metrics,
+      },
+      convState.includes('CLOSE'),
+    );
+
+    const retryLater = (s: Session, conversationId: string): void => {
+      scheduler.schedule(() => {
+        if (s.alive && !finished) tracker.retryQuery(conversationId);
+      }, resolveBackoff(options.backoff).initialMs);
+    };
+
+    const flush = async (): Promise<void> => {
+      saveTimer = undefined;
+      if (store === undefined || dirty.size === 0) return;
+      const changes: Record<string, ConversationCheckpoint | null> = {};
+      for (const id of dirty) changes[id] = tracker.checkpointOf(id) ?? null;
+      dirty.clear();
+      saving = store.save('messaging', changes);
+      try {
+        await saving;
+      } catch (cause) {
+        fail(new ChatshiftError('ERR_CHECKPOINT_IO', 'saving the messaging checkpoint failed', { cause }));
+        return;
+      } finally {
+        saving = undefined;
+      }
+      if (dirty.size > 0 && !finished) saveTimer = scheduler.schedule(() => void flush(), SAVE_EVERY_MS);
+    };
+
+    const afterFrame = (): void => {
+      if (!draining || finished || tracker.openCount > 0) return;
+      finished = true;
+      logger.info?.('messaging: drained; no followed conversation left open');
+      connection?.stop();
+      void (async () => {
+        saveTimer?.unsubscribe();
+        if (saving !== undefined) await saving.catch(() => undefined);
+        await flush();
+        subscriber.complete();
+      })();
+    };
+
+    const onFrame = (text: string, s: Session): void => {
+      let frame: unknown;
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        metrics.increment('items.invalid');
+        logger.warn('messaging: non-JSON frame skipped', { code: 'ERR_MALFORMED_JSON', length: text.length });
+        return;
+      }
+      const f = frame as { kind?: unknown; type?: unknown; body?: unknown; reqId?: unknown; code?: unknown };
+      if (f === null || typeof f !== 'object')
+        return invalidFrame(['Invalid value at the top level (expected an object)']);
+      if (f.kind === 'resp') {
+        if (typeof f.reqId !== 'string' || typeof f.code !== 'number')
+          return invalidFrame(['Invalid response envelope (reqId/code)']);
+        if (!s.correlator.handle(f as never))
+          logger.debug?.('messaging: response to no pending request', { reqId: f.reqId });
+        return;
+      }
+      if (f.kind !== 'notification' || typeof f.type !== 'string') {
+        return invalidFrame([`Invalid value at kind/type (expected a response or notification)`]);
+      }
+      if (notificationTypes.onlineEvent.has(f.type)) {
+        const r = EventRecordCodec.decode(f.body);
+        if (r._tag === 'Left') return invalidFrame(formatValidationErrors(r.left));
+        tracker.onLive(r.right);
+      } else if (notificationTypes.conversationChange.has(f.type)) {
+        const body = ConversationChangesBodyCodec.decode(f.body);
+        if (body._tag === 'Left') return invalidFrame(formatValidationErrors(body.left));
+        for (const raw of body.right.changes) {
+          const change = ConversationChangeCodec.decode(raw);
+          if (change._tag === 'Left') invalidFrame(formatValidationErrors(change.left));
+          else tracker.onChange(change.right);
+        }
+      } else {
+        logger.debug?.('messaging: notification type not used', { type: f.type });
+      }
+      afterFrame();
+    };
+
+    const invalidFrame = (errors: string[]): void => {
+      metrics.increment('items.invalid');
+      logger.warn('messaging: invalid frame skipped', { code: 'ERR_SCHEMA_INVALID', errors });
+    };
+
+    let connection: Connection | undefined;
+    const startConnection = (): void => {
+      connection = new Connection(
+        {
+          scheme,
+          domain: options.domain,
+          accountId: options.accountId,
+          bearer: options.bearer,
+          WebSocket: options.WebSocket ?? WsWebSocket,
+          scheduler,
+          logger,
+          metrics,
+          backoff: resolveBackoff(options.backoff),
+          heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30_000,
+          heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
+          requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+          maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
+          onBearer: (t) => tokens.add(t),
+        },
+        {
+          open(s) {
+            session = s;
+            const body: Record<string, unknown> = { convState: [...convState] };
+            if (options.agentId !== undefined) body['agentIds'] = [options.agentId];
+            const since = tracker.resumeFrom();
+            // Followed conversations may have closed while we were away: ask for closed ones too.
+            if (since !== undefined && tracker.openCount > 0) {
+              if (!convState.includes('CLOSE')) body['convState'] = [...convState, 'CLOSE'];
+              body['minLastUpdatedTime'] = since;
+            }
+            s.request(requestTypes.subscribeConversations, body).then(
+              () => connection?.markHealthy(),
+              (e: ChatshiftError) => {
+                if (!s.alive || finished) return;
+                logger.warn('messaging: subscribe failed; replacing the socket', { code: e.code });
+                connection?.replace();
+              },
+            );
+            tracker.resumeAll();
+          },
+          frame: onFrame,
+          down() {
+            session = undefined;
+            tracker.disconnected();
+          },
+          fatal: fail,
+        },
+      );
+      connection.start();
+    };
+
+    const drainSub = options.draining?.subscribe({
+      next(v) {
+        draining = v;
+        tracker.draining = v;
+        afterFrame();
+      },
+      error: (e: unknown) =>
+        fail(
+          isChatshiftError(e)
+            ? e
+            : new ChatshiftError('ERR_INVALID_OPTIONS', 'draining errored', { cause: e }),
+        ),
+    });
+
+    void (async () => {
+      if (store !== undefined) {
+        try {
+          tracker.restore(await store.load('messaging'));
+        } catch (cause) {
+          fail(
+            isChatshiftError(cause)
+              ? cause
+              : new ChatshiftError('ERR_CHECKPOINT_IO', 'loading the messaging checkpoint failed', { cause }),
+          );
+          return;
+        }
+      }
+      if (finished || subscriber.closed) return;
+      startConnection();
+    })();
+
+    return () => {
+      drainSub?.unsubscribe();
+      connection?.stop();
+      saveTimer?.unsubscribe();
+      if (!finished && store !== undefined && dirty.size > 0) {
+        finished = true;
+        flush().catch((e: unknown) => logger.error('messaging: final checkpoint save failed', { error: e }));
+      }
+      finished = true;
+    };
+  });
+}

@@ -1,0 +1,129 @@
+import * as t from 'io-ts';
+
+// Wire codecs are deliberately open (t.type, not strict): the platform adds fields freely, and
+// an unknown extra field must never make a real message disappear.
+
+/** A response to one of our requests, matched by `reqId` only (`type` is informational). */
+export const ResponseFrameCodec = t.type(
+  { kind: t.literal('resp'), reqId: t.string, code: t.number, body: t.unknown },
+  'ResponseFrame',
+);
+export type ResponseFrame = t.TypeOf<typeof ResponseFrameCodec>;
+
+/** A server push: subscription changes or one live messaging event. */
+export const NotificationFrameCodec = t.type(
+  { kind: t.literal('notification'), type: t.string, body: t.unknown },
+  'NotificationFrame',
+);
+export type NotificationFrame = t.TypeOf<typeof NotificationFrameCodec>;
+
+const OriginatorMetadataCodec = t.partial({ id: t.string, role: t.string });
+
+const ContentEventCodec = t.intersection([
+  t.type({ type: t.literal('ContentEvent'), message: t.union([t.string, t.UnknownRecord]) }),
+  t.partial({ contentType: t.string }),
+]);
+const RichContentEventCodec = t.type({ type: t.literal('RichContentEvent'), content: t.UnknownRecord });
+const AcceptStatusEventCodec = t.type({
+  type: t.literal('AcceptStatusEvent'),
+  status: t.string,
+  sequenceList: t.array(t.number),
+});
+const ChatStateEventCodec = t.type({ type: t.literal('ChatStateEvent'), chatState: t.string });
+
+/** The event types chatshift understands; others are skipped (their sequence still counts). */
+export const KnownEventCodecs = {
+  ContentEvent: ContentEventCodec,
+  RichContentEvent: RichContentEventCodec,
+  AcceptStatusEvent: AcceptStatusEventCodec,
+  ChatStateEvent: ChatStateEventCodec,
+} as const;
+
+export type WireContentEvent = t.TypeOf<typeof ContentEventCodec>;
+export type WireRichContentEvent = t.TypeOf<typeof RichContentEventCodec>;
+export type WireAcceptStatusEvent = t.TypeOf<typeof AcceptStatusEventCodec>;
+export type WireChatStateEvent = t.TypeOf<typeof ChatStateEventCodec>;
+export type WireEvent = WireContentEvent | WireRichContentEvent | WireAcceptStatusEvent | WireChatStateEvent;
+
+const SequenceCodec = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'Sequence');
+
+/**
+ * One messaging event record, as in `.ams.ms.OnlineEventDistribution` bodies and the
+ * `.ams.ms.QueryMessages$Response` array. `event` is only checked to be an object with a `type`
+ * here; {@link decodeWireEvent} validates the known types.
+ */
+export const EventRecordCodec = t.intersection(
+  [
+    t.type({ dialogId: t.string, event: t.type({ type: t.string }) }),
+    t.partial({
+      sequence: SequenceCodec,
+      originatorId: t.string,
+      originatorPId: t.string,
+      originatorMetadata: OriginatorMetadataCodec,
+      serverTimestamp: t.number,
+    }),
+  ],
+  'EventRecord',
+);
+export type EventRecord = t.TypeOf<typeof EventRecordCodec>;
+
+/** The history answer: an array of event records. */
+export const EventRecordListCodec = t.array(t.unknown, 'QueryMessagesBody');
+
+/** Validates the `event` of a record against its known type; `undefined` type means unknown. */
+export function decodeWireEvent(event: {
+  type: string;
+}): { known: false } | { known: true; result: t.Validation<WireEvent> } {
+  const codec = (KnownEventCodecs as Record<string, t.Decoder<unknown, WireEvent>>)[event.type];
+  if (codec === undefined) return { known: false };
+  return { known: true, result: codec.decode(event) };
+}
+
+const RoleMapCodec = t.record(t.string, t.array(t.string));
+
+/** `conversationDetails` of an ExConversation change; only the fields chatshift reads are checked. */
+export const ConversationDetailsCodec = t.partial({
+  participants: RoleMapCodec,
+  participantsPId: RoleMapCodec,
+  state: t.string,
+  startTs: t.number,
+  endTs: t.number,
+  metaDataLastUpdateTs: t.number,
+  dialogs: t.array(t.partial({ dialogId: t.string, dialogType: t.string, state: t.string })),
+});
+export type ConversationDetails = t.TypeOf<typeof ConversationDetailsCodec>;
+
+/** One `changes[]` entry of `.ams.aam.ExConversationChangeNotification`. */
+export const ConversationChangeCodec = t.type(
+  {
+    type: t.keyof({ UPSERT: null, DELETE: null }),
+    result: t.intersection([
+      t.type({ convId: t.string }),
+      t.partial({ conversationDetails: ConversationDetailsCodec }),
+    ]),
+  },
+  'ConversationChange',
+);
+export type ConversationChange = t.TypeOf<typeof ConversationChangeCodec>;
+
+/** The body of an ExConversation change notification: changes are decoded one by one. */
+export const ConversationChangesBodyCodec = t.type(
+  { changes: t.array(t.unknown) },
+  'ExConversationChangeNotification',
+);
+
+/** Notification types, in both the `.ams.*` dialect and the public spelling. */
+export const notificationTypes = {
+  conversationChange: new Set([
+    '.ams.aam.ExConversationChangeNotification',
+    'cqm.ExConversationChangeNotification',
+  ]),
+  onlineEvent: new Set(['.ams.ms.OnlineEventDistribution', 'ms.OnlineEventDistribution']),
+} as const;
+
+/** Request types chatshift sends (the agent `.ams.*` dialect, as node-agent-sdk 1.2.0 does). */
+export const requestTypes = {
+  subscribeConversations: '.ams.aam.SubscribeExConversations',
+  queryMessages: '.ams.ms.QueryMessages',
+  getClock: '.GetClock',
+} as const;
