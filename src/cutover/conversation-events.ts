@@ -1,0 +1,107 @@
+import { defer, type Observable, type SchedulerLike } from 'rxjs';
+import { legacyChatSource, type LegacyChatSourceOptions } from '../../adapters/legacy-chat/index.js';
+import { messagingSource, type MessagingSourceOptions } from '../../adapters/messaging/index.js';
+import { memoryCheckpointStore } from '../checkpoint/memory.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import { ChatshiftError } from '../errors.js';
+import type { BackendId, ConversationEvent } from '../model/event.js';
+import { dedupe } from '../operators/dedupe.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { backendFlag$, type BackendFlag } from './backend-flag.js';
+import { switchBackends, type CutoverDecision, type SourceFactory } from './switch.js';
+
+/** Options of {@link conversationEvents}. */
+export interface ConversationEventsOptions {
+  /** Options of the legacy Chat Agent source; required whenever the flag can be `legacy-chat` or `both`. */
+  legacy?: Omit<LegacyChatSourceOptions, 'draining'>;
+  /** Options of the Messaging source; required whenever the flag can be `messaging` or `both`. */
+  messaging?: Omit<MessagingSourceOptions, 'draining'>;
+  /**
+   * Which backend runs: a value, an `Observable<Backend>` (e.g. {@link fromOpenFeature}), or a
+   * function re-evaluated every `flagIntervalMs`.
+   */
+  backend: BackendFlag;
+  /**
+   * Where both sources keep their cursors (keyed by backend and conversation), unless a source's
+   * own options name another store. Default: one in-memory store per subscription, so a backend
+   * switched off and on again resumes without gap or duplicate; use `fileCheckpointStore` to
+   * survive restarts.
+   */
+  checkpoint?: CheckpointStore;
+  /** Console-compatible logger for cutover decisions and both sources (unless they name their own). Default: silent. */
+  logger?: Logger;
+  /** Counter sink shared by both sources (unless they name their own). */
+  metrics?: Metrics;
+  /** How often a function flag is re-evaluated, in ms. Default 5000. */
+  flagIntervalMs?: number;
+  /** Scheduler for the flag interval. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /** Called with every cutover decision (also logged at `info`, or `warn` for an ignored flag value). */
+  onDecision?: (decision: CutoverDecision) => void;
+}
+
+/**
+ * The one stream consumers subscribe to: normalized events from the legacy Chat Agent API, the
+ * Messaging platform, or both, as the `backend` flag says, changeable at runtime.
+ *
+ * A backend switched off **drains**: it takes no new conversations and keeps streaming the open
+ * ones until they close, then stops. Switching it back on resumes from the checkpoint with no gap
+ * and no duplicate. Cold: nothing runs until subscribed; unsubscribing stops every source.
+ * Invalid options throw `ERR_INVALID_OPTIONS` synchronously; a flag naming a backend without
+ * options fails the stream with `ERR_BACKEND_UNAVAILABLE` (or is ignored, logged, once running).
+ */
+export function conversationEvents(options: ConversationEventsOptions): Observable<ConversationEvent> {
+  if (typeof options !== 'object' || options === null) {
+    throw new ChatshiftError('ERR_INVALID_OPTIONS', 'conversationEvents: options object required');
+  }
+  if (options.backend === undefined) {
+    throw new ChatshiftError('ERR_INVALID_OPTIONS', 'conversationEvents: backend is required');
+  }
+  if (options.legacy === undefined && options.messaging === undefined) {
+    throw new ChatshiftError(
+      'ERR_INVALID_OPTIONS',
+      'conversationEvents: give legacy or messaging options (or both)',
+    );
+  }
+  const flagIntervalMs = options.flagIntervalMs ?? 5000;
+  if (!(Number.isFinite(flagIntervalMs) && flagIntervalMs > 0)) {
+    throw new ChatshiftError(
+      'ERR_INVALID_OPTIONS',
+      'conversationEvents: flagIntervalMs must be a positive number',
+    );
+  }
+  const logger = options.logger ?? silentLogger;
+  // The sources are cold: building one validates its options (throwing synchronously) and starts nothing.
+  if (options.legacy !== undefined) legacyChatSource(options.legacy);
+  if (options.messaging !== undefined) messagingSource(options.messaging);
+
+  return defer(() => {
+    const store = options.checkpoint ?? memoryCheckpointStore();
+    const shared = {
+      checkpoint: store,
+      logger,
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    };
+    const factories: Partial<Record<BackendId, SourceFactory>> = {};
+    const { legacy, messaging } = options;
+    if (legacy !== undefined) {
+      factories['legacy-chat'] = ({ draining }) => legacyChatSource({ ...shared, ...legacy, draining });
+    }
+    if (messaging !== undefined) {
+      factories.messaging = ({ draining }) => messagingSource({ ...shared, ...messaging, draining });
+    }
+    const flag$ = backendFlag$(options.backend, {
+      everyMs: flagIntervalMs,
+      logger,
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+    });
+    return switchBackends(flag$, factories, {
+      logger,
+      ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+    }).pipe(
+      // A safety net over the sources' own cursors: O(conversations) memory.
+      dedupe({ onDuplicate: () => options.metrics?.increment('events.duplicates') }),
+    );
+  });
+}
