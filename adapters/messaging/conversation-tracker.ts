@@ -219,7 +219,9 @@ export class ConversationTracker {
     if (!decoded.known) {
       this.hooks.logger.debug?.('messaging: unknown event type skipped', { type: record.event.type });
     } else if (decoded.result._tag === 'Left') {
+      // The cursor stays put: a valid copy (live or from history) may still come for this sequence.
       this.invalid('event', formatValidationErrors(decoded.result.left));
+      return;
     } else {
       const wire = decoded.result.right;
       if (wire.type === 'ChatStateEvent') {
