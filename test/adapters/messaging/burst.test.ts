@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { counterMetrics } from '../../../src/runtime/metrics.js';
+import { collect, fast, waitFor, type Collected } from './support.js';
+
+describe('messagingSource under a 10,000-message burst', () => {
+  let sim: MessagingSimulator;
+  let c: Collected | undefined;
+  before(async () => {
+    sim = await MessagingSimulator.start({ frameLog: false });
+  });
+  after(async () => {
+    c?.sub.unsubscribe();
+    await sim.close();
+  });
+
+  it('delivers each message exactly once, in order per conversation, across a socket drop mid-burst', async () => {
+    const ids = Array.from({ length: 100 }, () => sim.openConversation({ agentId: sim.agentId }));
+    const metrics = counterMetrics();
+    c = collect(
+      messagingSource({
+        accountId: sim.accountId,
+        domain: sim.domain,
+        bearer: sim.token,
+        agentId: sim.agentId,
+        ...fast,
+        heartbeatTimeoutMs: 2000,
+        metrics,
+      }),
+    );
+    await waitFor(
+      () => c!.events.filter((e) => e.type === 'state').length === 100,
+      'all conversations followed',
+    );
+    await waitFor(
+      () => metrics.snapshot()['ws.frames.out'] !== undefined && sim.connectionCount === 1,
+      'socket',
+    );
+    let dropped = false;
+    await sim.burst({
+      conversationIds: ids,
+      perConversation: 100,
+      batchSize: 500,
+      onBatch: (sent) => {
+        if (!dropped && sent >= 5000) {
+          dropped = true;
+          sim.dropConnections();
+        }
+      },
+    });
+    assert.ok(dropped);
+    await waitFor(
+      () => c!.events.filter((e) => e.type === 'message').length >= 10_000,
+      'all messages',
+      30_000,
+    );
+    const bySeq = new Map<string, number[]>();
+    for (const e of c.events) {
+      if (e.type !== 'message') continue;
+      const list = bySeq.get(e.conversationId) ?? [];
+      list.push(e.seq as number);
+      bySeq.set(e.conversationId, list);
+    }
+    const expected = Array.from({ length: 100 }, (_, i) => i + 1);
+    for (const id of ids) assert.deepEqual(bySeq.get(id), expected, id);
+    assert.equal(c.events.filter((e) => e.type === 'message').length, 10_000);
+    assert.ok(sim.connectionsOpened >= 2, 'the socket was really replaced');
+    assert.equal(c.error, undefined);
+  });
+});

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { BehaviorSubject } from 'rxjs';
+import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { isChatshiftError } from '../../../src/errors.js';
+import { collect, fast, mapStore, sleep, waitFor, type Collected } from './support.js';
+
+describe('messagingSource checkpoints, draining and options', () => {
+  let sim: MessagingSimulator;
+  let c: Collected | undefined;
+  beforeEach(async () => {
+    sim = await MessagingSimulator.start();
+  });
+  afterEach(async () => {
+    c?.sub.unsubscribe();
+    c = undefined;
+    await sim.close();
+  });
+  const source = (extra: Record<string, unknown> = {}) =>
+    messagingSource({
+      accountId: sim.accountId,
+      domain: sim.domain,
+      bearer: sim.token,
+      agentId: sim.agentId,
+      ...fast,
+      ...extra,
+    });
+
+  it('a restart with the checkpoint resumes each conversation without re-emitting anything', async () => {
+    const store = mapStore();
+    const a = sim.openConversation({ agentId: sim.agentId });
+    const b = sim.openConversation({ agentId: sim.agentId });
+    sim.consumerMessage(a, 'a1');
+    sim.consumerMessage(b, 'b1');
+    c = collect(source({ checkpoint: store }));
+    await waitFor(() => c!.events.filter((e) => e.type === 'message').length === 2, 'first run');
+    sim.typing(a, 'consumer', 'COMPOSING');
+    await waitFor(() => c!.events.some((e) => e.type === 'typing'), 'typing');
+    c.sub.unsubscribe();
+    await waitFor(() => store.data.get(a)?.seq === 1 && store.data.get(b)?.seq === 1, 'saved');
+    sim.consumerMessage(a, 'a2');
+    sim.closeConversation(b);
+    c = collect(source({ checkpoint: store }));
+    await waitFor(() => c!.events.some((e) => e.type === 'state' && e.state === 'closed'), 'second run');
+    await waitFor(() => c!.events.some((e) => e.type === 'message'), 'a2');
+    assert.deepEqual(
+      c.events.map((e) => `${e.conversationId} ${e.type} ${e.seq ?? ''}`).sort(),
+      [`${a} message 2`, `${b} state `].sort(),
+    );
+    c.sub.unsubscribe();
+    await waitFor(() => store.data.get(b)?.closed === true, 'closed saved');
+    // A third run sees b's CLOSE again (convState includes CLOSE) and stays quiet about it.
+    c = collect(source({ checkpoint: store, convState: ['OPEN', 'CLOSE'] }));
+    await waitFor(() => sim.requests('.ams.aam.SubscribeExConversations').length === 3, 'third subscribe');
+    await sleep(80);
+    assert.deepEqual(c.events, []);
+  });
+
+  it('ends the stream with ERR_CHECKPOINT_IO when a save fails', async () => {
+    const store = mapStore();
+    store.failSaves = true;
+    sim.openConversation({ agentId: sim.agentId });
+    c = collect(source({ checkpoint: store }));
+    await waitFor(() => c!.error !== undefined, 'error');
+    assert.ok(isChatshiftError(c.error, 'ERR_CHECKPOINT_IO'));
+  });
+
+  it('while draining takes no new conversations and completes once the followed ones close', async () => {
+    const a = sim.openConversation({ agentId: sim.agentId });
+    const draining = new BehaviorSubject(false);
+    c = collect(source({ draining }));
+    await waitFor(() => c!.events.some((e) => e.conversationId === a), 'following a');
+    draining.next(true);
+    const b = sim.openConversation({ agentId: sim.agentId });
+    sim.consumerMessage(b, 'ignored');
+    sim.consumerMessage(a, 'still streamed');
+    await waitFor(() => c!.events.some((e) => e.type === 'message'), 'a message');
+    assert.equal(c.completed, false);
+    sim.closeConversation(a);
+    await waitFor(() => c!.completed, 'completed');
+    assert.ok(c.events.every((e) => e.conversationId === a));
+    assert.ok(!sim.requests('.ams.ms.QueryMessages').some((q) => q.body['dialogId'] === b));
+    await waitFor(() => sim.connectionCount === 0, 'socket closed');
+  });
+
+  it('resumes normal behaviour when draining turns false before completion', async () => {
+    const a = sim.openConversation({ agentId: sim.agentId });
+    const draining = new BehaviorSubject(false);
+    c = collect(source({ draining }));
+    await waitFor(() => c!.events.length > 0, 'following a');
+    draining.next(true);
+    draining.next(false);
+    const b = sim.openConversation({ agentId: sim.agentId });
+    sim.consumerMessage(b, 'b1');
+    await waitFor(() => c!.events.some((e) => e.conversationId === b && e.type === 'message'), 'b followed');
+    assert.equal(c.completed, false);
+    void a;
+  });
+
+  it('validates options synchronously', () => {
+    const ok = { accountId: '123', domain: '127.0.0.1:1', bearer: 't' };
+    for (const bad of [
+      { ...ok, accountId: '' },
+      { ...ok, domain: undefined },
+      { ...ok, domain: 'wss://x' },
+      { ...ok, bearer: '' },
+      { ...ok, heartbeatIntervalMs: 0 },
+      { ...ok, heartbeatTimeoutMs: Number.NaN },
+      { ...ok, convState: ['OPEN', 'NOPE'] },
+      { ...ok, backoff: { jitter: 2 } },
+    ]) {
+      assert.throws(
+        () => messagingSource(bad as never),
+        (e: unknown) => isChatshiftError(e, 'ERR_INVALID_OPTIONS'),
+        JSON.stringify(bad),
+      );
+    }
+    // Valid options build a cold source: nothing connects until subscribed.
+    const before = sim.connectionsOpened;
+    messagingSource({ ...ok, domain: sim.domain });
+    messagingSource({ ...ok, domain: 'example.com:443' });
+    assert.equal(sim.connectionsOpened, before);
+  });
+});
