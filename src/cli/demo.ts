@@ -1,0 +1,242 @@
+import { parseArgs } from 'node:util';
+import { BehaviorSubject, type Subscription } from 'rxjs';
+import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { MessagingSimulator } from '../../adapters/messaging/index.js';
+import { ChatshiftError } from '../errors.js';
+import { conversationEvents } from '../cutover/conversation-events.js';
+import type { Backend } from '../cutover/backend-flag.js';
+import { counterMetrics } from '../runtime/metrics.js';
+import type { CliIo } from './run.js';
+import { Tally } from './summary.js';
+import { createView } from './view.js';
+import { Workload, type ScriptedConversation } from './workload.js';
+
+export const demoHelp = `Demo options (chatshift [demo]):
+  --json              print NDJSON events on stdout (the summary goes to stderr as JSON)
+  --duration-s N      compress the scripted traffic into about N seconds (default 20)
+  --conversations N   how many conversations to script (default 40)
+  --seed N            replay a run with the same traffic (default: random, printed)
+
+The demo starts a legacy Chat Agent API simulator and a Messaging simulator on 127.0.0.1,
+scripts a contact centre's traffic on them, and follows it through conversationEvents() while
+the backend flag moves legacy-chat -> both -> messaging. Legacy chats open before the switch
+keep streaming until they close (drain), then the legacy source stops. It ends with a summary.
+`;
+
+interface Summary {
+  seed: number;
+  durationMs: number;
+  conversations: { scripted: number; seen: number; notTakenDuringDrain: number };
+  events: Record<string, number>;
+  types: Record<string, number>;
+  duplicatesDropped: number;
+  gaps: number;
+  outOfOrder: number;
+  httpRequests: number;
+  wsFrames: { in: number; out: number };
+  decisions: string[];
+}
+
+const positiveInt = (name: string, v: string | undefined, dflt: number): number => {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ChatshiftError('ERR_USAGE', `${name} must be a positive integer`);
+  return n;
+};
+
+/** The default `chatshift` run: the whole migration, compressed, on embedded simulators. */
+export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      json: { type: 'boolean', default: false },
+      'duration-s': { type: 'string' },
+      conversations: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const durationMs = positiveInt('--duration-s', values['duration-s'], 20) * 1000;
+  const total = positiveInt('--conversations', values.conversations, 40);
+  const seed =
+    values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInt('--seed', values.seed, 1);
+  const view = createView(io, { json: values.json });
+  const out = values.json ? io.stderr : io.stdout;
+
+  const legacySim = await LegacyChatSimulator.start({ bearer: 'demo-legacy-bearer', now: Date.now });
+  const messagingSim = await MessagingSimulator.start({ frameLog: false });
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+  let sub: Subscription | undefined;
+  try {
+    out.write(
+      values.json
+        ? ''
+        : `chatshift demo · seed ${seed} · ${total} conversations in ~${durationMs / 1000}s · simulators on ${new URL(legacySim.agentSessionUrl).host} (legacy) and ${messagingSim.domain} (messaging)\n`,
+    );
+    const flag = new BehaviorSubject<Backend>('legacy-chat');
+    const metrics = counterMetrics();
+    const tally = new Tally();
+    const decisions: string[] = [];
+    let legacyStopped = false;
+    const started = Date.now();
+    const workload = new Workload(legacySim, messagingSim, seed);
+    // Time is compressed: the demo polls every 250 ms where production keeps LivePerson's 2 s.
+    const scale = durationMs / 20_000;
+
+    const finished = new Promise<'done' | 'aborted' | Error>((resolve) => {
+      const check = () => {
+        const allScripted =
+          workload.conversations.length === total && workload.conversations.every((c) => c.closed);
+        if (allScripted && tally.openConversations === 0 && legacyStopped) resolve('done');
+      };
+      sub = conversationEvents({
+        backend: flag,
+        legacy: {
+          agentSessionUrl: legacySim.agentSessionUrl,
+          bearer: 'demo-legacy-bearer',
+          acceptIncoming: true,
+          pollIntervalMs: 250,
+          backoff: { initialMs: 100, maxMs: 1000 },
+        },
+        messaging: {
+          accountId: messagingSim.accountId,
+          domain: messagingSim.domain,
+          bearer: messagingSim.token,
+          agentId: messagingSim.agentId,
+          backoff: { initialMs: 100, maxMs: 1000 },
+        },
+        metrics,
+        logger: { warn: (m) => view.note(`warn: ${m}`), error: (m) => view.note(`error: ${m}`) },
+        onDecision: (d) => {
+          const line = `${d.action} ${d.backend}: ${d.reason}`;
+          decisions.push(line);
+          view.note(`⇄ cutover · ${line}`);
+          if (d.backend === 'legacy-chat' && d.action === 'stopped') legacyStopped = true;
+          check();
+        },
+      }).subscribe({
+        next(e) {
+          tally.add(e);
+          view.event(e);
+          view.progress({
+            perBackend: tally.perBackend,
+            open: tally.openConversations,
+            backend: flag.value,
+            elapsedMs: Date.now() - started,
+          });
+          if (e.type === 'state' && e.state === 'closed') check();
+        },
+        error: (e: unknown) => resolve(e instanceof Error ? e : new Error(String(e))),
+      });
+      signal.addEventListener('abort', () => resolve('aborted'));
+
+      // The migration: legacy only, then both platforms, then messaging only.
+      later(0.3 * durationMs, () => flag.next('both'));
+      later(0.6 * durationMs, () => flag.next('messaging'));
+      const play = (c: ScriptedConversation) =>
+        later(workload.nextDelay(scale), () => {
+          if (workload.advance(c)) play(c);
+          else check();
+        });
+      for (let i = 0; i < total; i++) {
+        const at = (i * 0.7 * durationMs) / total;
+        later(at, () => {
+          const phase = at / durationMs;
+          // Intake moves with the account: legacy first, then mixed, then messaging only. Legacy
+          // intake stops a little before the switch so its ringing chats are accepted in time.
+          const backend =
+            phase < 0.3
+              ? 'legacy-chat'
+              : phase < 0.52 && workload.pick([true, false])
+                ? 'legacy-chat'
+                : 'messaging';
+          play(workload.open(backend));
+        });
+      }
+      later(3 * durationMs + 10_000, () =>
+        resolve(new Error('the demo did not finish in time: some conversations never closed')),
+      );
+    });
+
+    const result = await finished;
+    sub?.unsubscribe();
+    view.end();
+    const summary = summarise();
+    if (values.json) io.stderr.write(`${JSON.stringify({ summary })}\n`);
+    else printSummary(out, summary);
+    if (result === 'aborted') return 130;
+    if (result instanceof Error) {
+      io.stderr.write(`chatshift: ${result.message}\n`);
+      return 1;
+    }
+    return summary.gaps === 0 && summary.outOfOrder === 0 ? 0 : 1;
+
+    function summarise(): Summary {
+      let gaps = 0;
+      let seen = 0;
+      let notTaken = 0;
+      for (const c of workload.conversations) {
+        const got = tally.seen(`${c.backend}:${c.id}`);
+        const expected =
+          c.backend === 'legacy-chat'
+            ? legacySim.chat(c.id).events.map((e) => e.id)
+            : messagingSim.history(c.id).map((r) => r['sequence'] as number);
+        if (got.size === 0 && c.backend === 'legacy-chat' && legacySim.chat(c.id).ringing) {
+          notTaken++;
+          continue;
+        }
+        if (got.size > 0) seen++;
+        gaps += expected.filter((s) => !got.has(s)).length;
+      }
+      const m = metrics.snapshot();
+      return {
+        seed,
+        durationMs: Date.now() - started,
+        conversations: { scripted: workload.conversations.length, seen, notTakenDuringDrain: notTaken },
+        events: { ...tally.perBackend },
+        types: { ...tally.perType },
+        duplicatesDropped: m['events.duplicates'] ?? 0,
+        gaps,
+        outOfOrder: tally.outOfOrder,
+        httpRequests: m['http.requests'] ?? 0,
+        wsFrames: { in: m['ws.frames.in'] ?? 0, out: m['ws.frames.out'] ?? 0 },
+        decisions,
+      };
+    }
+  } finally {
+    sub?.unsubscribe();
+    for (const t of timers) clearTimeout(t);
+    await Promise.all([legacySim.close(), messagingSim.close()]);
+  }
+}
+
+function printSummary(out: NodeJS.WritableStream, s: Summary): void {
+  const n = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
+  out.write(
+    [
+      '',
+      `summary (seed ${s.seed}, ${(s.durationMs / 1000).toFixed(1)} s)`,
+      `  conversations      ${s.conversations.seen} followed of ${s.conversations.scripted} scripted${s.conversations.notTakenDuringDrain > 0 ? ` (${s.conversations.notTakenDuringDrain} rang during the drain and were not taken)` : ''}`,
+      `  events             ${n(s.events)}`,
+      `  by type            ${n(s.types)}`,
+      `  duplicates dropped ${s.duplicatesDropped} (re-deliveries caught by the per-conversation cursors)`,
+      `  gaps               ${s.gaps}`,
+      `  out of order       ${s.outOfOrder}`,
+      `  HTTP requests      ${s.httpRequests} (legacy polling, one multi-chat request per cycle)`,
+      `  WebSocket frames   ${s.wsFrames.in} in, ${s.wsFrames.out} out`,
+      '',
+    ].join('\n'),
+  );
+}

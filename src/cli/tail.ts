@@ -1,0 +1,151 @@
+import { parseArgs } from 'node:util';
+import { counterMetrics } from '../runtime/metrics.js';
+import { ChatshiftError } from '../errors.js';
+import { conversationEvents, type ConversationEventsOptions } from '../cutover/conversation-events.js';
+import { isBackend } from '../cutover/backend-flag.js';
+import { fileCheckpointStore } from '../checkpoint/file.js';
+import type { Logger } from '../runtime/logger.js';
+import { createView } from './view.js';
+import { Tally } from './summary.js';
+import type { CliIo } from './run.js';
+
+export const tailHelp = `chatshift tail: follow real LivePerson endpoints and print their events.
+
+Usage:
+  chatshift tail --backend <legacy-chat|messaging|both> --bearer-env NAME [options]
+
+Options:
+  --backend B             which backend(s) to follow (required)
+  --bearer-env NAME       environment variable holding the bearer token (required; never pass
+                          a token as an argument: arguments are visible to other processes)
+  --legacy-session URL    legacy: the agent-session URL (.../api/account/{id}/agentSession/{sid})
+  --chats K1,K2           legacy: chat session keys to follow
+  --accept-incoming       legacy: accept ringing chats and follow them
+  --poll-interval-ms N    legacy: poll interval (default 2000)
+  --messaging-domain HOST messaging: the asyncMessagingEnt host[:port]
+  --account ID            messaging: the account id
+  --agent-id ID           messaging: "{accountId}.{userId}" for the agentIds filter
+  --checkpoint FILE       keep cursors in FILE, so a restart resumes without loss or duplicates
+  --json                  print NDJSON events instead of the readable view
+  --verbose               log retries and reconnects to stderr
+
+Stops on Ctrl-C (SIGINT) or SIGTERM and prints a summary.
+`;
+
+/** `chatshift tail`: returns the exit code. */
+export async function runTail(argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      backend: { type: 'string' },
+      'bearer-env': { type: 'string' },
+      'legacy-session': { type: 'string' },
+      chats: { type: 'string' },
+      'accept-incoming': { type: 'boolean', default: false },
+      'poll-interval-ms': { type: 'string' },
+      'messaging-domain': { type: 'string' },
+      account: { type: 'string' },
+      'agent-id': { type: 'string' },
+      checkpoint: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(tailHelp);
+    return 0;
+  }
+  const usage = (m: string) => new ChatshiftError('ERR_USAGE', m);
+  const backend = values.backend;
+  if (!isBackend(backend)) throw usage('--backend must be legacy-chat, messaging or both');
+  const envName = values['bearer-env'];
+  if (envName === undefined)
+    throw usage('--bearer-env NAME is required (the token is read from that variable)');
+  const bearer = () => {
+    const token = io.env[envName];
+    if (token === undefined || token === '') {
+      throw usage(`environment variable ${envName} is empty or not set`);
+    }
+    return token;
+  };
+  bearer(); // fail fast, before any connection
+
+  const wantsLegacy = backend !== 'messaging';
+  const wantsMessaging = backend !== 'legacy-chat';
+  const options: ConversationEventsOptions = { backend };
+  const logger: Logger = values.verbose
+    ? {
+        info: (m) => io.stderr.write(`info: ${m}\n`),
+        warn: (m) => io.stderr.write(`warn: ${m}\n`),
+        error: (m) => io.stderr.write(`error: ${m}\n`),
+      }
+    : { warn: (m) => io.stderr.write(`warn: ${m}\n`), error: (m) => io.stderr.write(`error: ${m}\n`) };
+  options.logger = logger;
+  const metrics = counterMetrics();
+  options.metrics = metrics;
+  if (values.checkpoint !== undefined) options.checkpoint = fileCheckpointStore(values.checkpoint);
+
+  if (wantsLegacy) {
+    const url = values['legacy-session'];
+    if (url === undefined) throw usage(`--legacy-session URL is required for --backend ${backend}`);
+    const interval = values['poll-interval-ms'];
+    options.legacy = {
+      agentSessionUrl: url,
+      bearer,
+      acceptIncoming: values['accept-incoming'],
+      ...(values.chats === undefined ? {} : { chats: values.chats.split(',').filter((k) => k !== '') }),
+      ...(interval === undefined ? {} : { pollIntervalMs: Number(interval) }),
+    };
+  }
+  if (wantsMessaging) {
+    const domain = values['messaging-domain'];
+    const accountId = values.account;
+    if (domain === undefined || accountId === undefined) {
+      throw usage(`--messaging-domain HOST and --account ID are required for --backend ${backend}`);
+    }
+    const agentId = values['agent-id'];
+    options.messaging = { domain, accountId, bearer, ...(agentId === undefined ? {} : { agentId }) };
+  }
+
+  const view = createView(io, { json: values.json });
+  const tally = new Tally();
+  const started = Date.now();
+  const code = await new Promise<number>((resolve) => {
+    const sub = conversationEvents(options).subscribe({
+      next(e) {
+        tally.add(e);
+        view.event(e);
+        view.progress({
+          perBackend: tally.perBackend,
+          open: tally.openConversations,
+          backend,
+          elapsedMs: Date.now() - started,
+        });
+      },
+      error(e: unknown) {
+        view.end();
+        io.stderr.write(`chatshift: ${describeError(e)}\n`);
+        resolve(1);
+      },
+      complete: () => resolve(0),
+    });
+    signal.addEventListener('abort', () => {
+      sub.unsubscribe();
+      resolve(0);
+    });
+  });
+  view.end();
+  const m = metrics.snapshot();
+  io.stderr.write(
+    `summary: ${JSON.stringify({ events: tally.perBackend, types: tally.perType, duplicatesDropped: m['events.duplicates'] ?? 0, httpRequests: m['http.requests'] ?? 0, wsFramesIn: m['ws.frames.in'] ?? 0, wsFramesOut: m['ws.frames.out'] ?? 0 })}\n`,
+  );
+  return code;
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof ChatshiftError) return `${e.message} (${e.code})`;
+  return e instanceof Error ? e.message : String(e);
+}
