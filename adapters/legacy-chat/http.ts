@@ -51,7 +51,7 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const retryAfter = header(res.headers['retry-after']);
   const declared = Number(header(res.headers['content-length']) ?? NaN);
   if (Number.isFinite(declared) && declared > req.maxResponseBytes) {
-    res.body.destroy();
+    discard(res);
     throw tooLarge(where, req.maxResponseBytes);
   }
   const chunks: Buffer[] = [];
@@ -60,7 +60,7 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > req.maxResponseBytes) {
-        res.body.destroy();
+        discard(res);
         throw tooLarge(where, req.maxResponseBytes);
       }
       chunks.push(chunk);
@@ -70,6 +70,12 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     throw transportError(cause, where, req.signal);
   }
   return { status: res.statusCode, contentType, retryAfter, body: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Drops a body we will not read; undici reports the abort as an error nobody needs to hear. */
+function discard(res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => {});
+  res.body.destroy();
 }
 
 function header(v: string | string[] | undefined): string | undefined {
