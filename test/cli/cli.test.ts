@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { decodeConversationEvent } from '../../src/model/decode.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI from source as `npm start` does, with a clean environment plus `env`. */
+function cli(args: string[], env: Record<string, string> = {}, stopAfterMs?: number): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+      cwd: root,
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    if (stopAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), stopAfterMs);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('chatshift CLI', function () {
+  this.timeout(90_000);
+
+  it('--help documents the demo, tail and the exit codes, and exits 0', async () => {
+    const r = await cli(['--help']);
+    assert.equal(r.code, 0);
+    for (const s of ['chatshift [demo]', 'chatshift tail', '--json', 'Exit codes'])
+      assert.ok(r.stdout.includes(s), s);
+    const t = await cli(['tail', '--help']);
+    assert.equal(t.code, 0);
+    assert.match(t.stdout, /--bearer-env NAME/);
+  });
+
+  it('exits 2 with a clear message on usage errors', async () => {
+    for (const args of [
+      ['frobnicate'],
+      ['--nope'],
+      ['tail', '--backend', 'sms', '--bearer-env', 'X'],
+      ['tail', '--backend', 'legacy-chat'],
+    ]) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^chatshift: .+\nRun 'chatshift (tail )?--help' for usage\.\n$/);
+    }
+    const missing = await cli([
+      'tail',
+      '--backend',
+      'legacy-chat',
+      '--bearer-env',
+      'LP_TOKEN',
+      '--legacy-session',
+      'http://127.0.0.1:9/x',
+    ]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /LP_TOKEN is empty or not set/);
+  });
+
+  it('the demo streams valid NDJSON through legacy-chat -> both -> messaging and ends with zero gaps', async () => {
+    const r = await cli(['--json', '--duration-s', '4', '--conversations', '10', '--seed', '7']);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    for (const e of events) assert.equal(decodeConversationEvent(e)._tag, 'Right', JSON.stringify(e));
+    const backends = new Set(events.map((e) => (e as { backend: string }).backend));
+    assert.deepEqual([...backends].sort(), ['legacy-chat', 'messaging']);
+    const ids = events.map((e) => (e as { id: string }).id);
+    assert.equal(new Set(ids).size, ids.length, 'no event twice');
+    const summaryLine = r.stderr.trim().split('\n').at(-1) ?? '';
+    const { summary } = JSON.parse(summaryLine) as {
+      summary: {
+        gaps: number;
+        outOfOrder: number;
+        decisions: string[];
+        httpRequests: number;
+        wsFrames: { in: number };
+      };
+    };
+    assert.equal(summary.gaps, 0);
+    assert.equal(summary.outOfOrder, 0);
+    assert.ok(summary.httpRequests > 0 && summary.wsFrames.in > 0);
+    assert.deepEqual(
+      summary.decisions.map((d) => d.split(':')[0]),
+      ['start legacy-chat', 'start messaging', 'drain legacy-chat', 'stopped legacy-chat'],
+    );
+  });
+
+  it('tail follows a real endpoint, reads the token only from the named variable, and never prints it', async () => {
+    const secret = 'tail-secret-token-9f3a';
+    const sim = await LegacyChatSimulator.start({ bearer: secret });
+    try {
+      const key = sim.openChat();
+      sim.visitorSays(key, 'hello from the visitor');
+      const r = await cli(
+        [
+          'tail',
+          '--backend',
+          'legacy-chat',
+          '--bearer-env',
+          'LP_BEARER',
+          '--legacy-session',
+          sim.agentSessionUrl,
+          '--chats',
+          key,
+          '--poll-interval-ms',
+          '50',
+          '--json',
+        ],
+        { LP_BEARER: secret },
+        2500,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /hello from the visitor/);
+      assert.match(r.stderr, /summary: .*"httpRequests":[1-9]/);
+      assert.ok(
+        !r.stdout.includes(secret) && !r.stderr.includes(secret),
+        'the bearer never reaches the output',
+      );
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('tail reports a rejected token as a coded error and exit code 1, without printing it', async () => {
+    const sim = await LegacyChatSimulator.start({ bearer: 'the-right-one' });
+    try {
+      const secret = 'wrong-token-77aa';
+      const r = await cli(
+        [
+          'tail',
+          '--backend',
+          'legacy-chat',
+          '--bearer-env',
+          'LP_BEARER',
+          '--legacy-session',
+          sim.agentSessionUrl,
+          '--chats',
+          sim.openChat(),
+          '--poll-interval-ms',
+          '50',
+        ],
+        { LP_BEARER: secret },
+      );
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /ERR_AUTH_REJECTED/);
+      assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
+    } finally {
+      await sim.close();
+    }
+  });
+});
