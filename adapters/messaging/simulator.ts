@@ -147,11 +147,16 @@ export class MessagingSimulator {
   }
 
   /** An agent text message (default agent: the simulator's agent); returns its sequence. */
-  agentMessage(conversationId: string, text: string, agentId = this.agentId): number {
+  agentMessage(
+    conversationId: string,
+    text: string,
+    agentId = this.agentId,
+    contentType: 'text/plain' | 'text/html' = 'text/plain',
+  ): number {
     return this.sequenced(
       conversationId,
       { id: agentId, role: 'ASSIGNED_AGENT' },
-      { type: 'ContentEvent', contentType: 'text/plain', message: text },
+      { type: 'ContentEvent', contentType, message: text },
     );
   }
 
