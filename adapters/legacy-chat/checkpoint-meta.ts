@@ -1,21 +1,8 @@
-import type { BackendId } from '../../src/model/event.js';
 import type { ChatMemory, ChatState } from './mapping.js';
 
-// Adapters may not import src/checkpoint (docs/architecture.md), so the store's shape is restated
-// here; TypeScript's structural typing makes any `CheckpointStore` from the core fit it.
+import type { CheckpointStore, ConversationCheckpoint } from '../../src/checkpoint/store.js';
 
-/** One conversation's checkpoint, structurally the core `ConversationCheckpoint`. */
-export interface ConversationCheckpoint {
-  seq: number;
-  closed?: boolean;
-  meta?: Record<string, unknown>;
-}
-
-/** Structurally the core `CheckpointStore` (src/checkpoint/store.ts). */
-export interface CheckpointStore {
-  load(backend: BackendId): Promise<Record<string, ConversationCheckpoint>>;
-  save(backend: BackendId, changes: Record<string, ConversationCheckpoint | null>): Promise<void>;
-}
+export type { CheckpointStore, ConversationCheckpoint };
 
 /** The checkpoint entry of a chat: its cursor, whether it closed, and the derived-event state. */
 export function toCheckpoint(memory: ChatMemory, closed: boolean): ConversationCheckpoint {

@@ -24,11 +24,7 @@ Exit codes: 0 success, 1 runtime failure (a coded error is printed), 2 usage err
 `;
 
 /** Runs the CLI with the given arguments; returns the exit code. The composition root. */
-export async function runCli(
-  argv: readonly string[],
-  io: CliIo,
-  signal?: AbortSignal,
-): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortSignal): Promise<number> {
   const stop = signal ?? new AbortController().signal;
   const [first, ...rest] = argv;
   try {

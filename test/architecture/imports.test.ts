@@ -33,8 +33,14 @@ describe('import rules (docs/architecture.md)', () => {
   const adapterNames = readdirSync(join(root, 'adapters'));
 
   for (const adapter of adapterNames) {
-    it(`adapters/${adapter} imports no other adapter and only the core model, operators, errors and runtime`, () => {
-      const allowedCore = ['src/model', 'src/operators', 'src/errors.ts', 'src/runtime'];
+    it(`adapters/${adapter} imports no other adapter and only the core model, operators, errors, runtime and checkpoint interface`, () => {
+      const allowedCore = [
+        'src/model',
+        'src/operators',
+        'src/errors.ts',
+        'src/runtime',
+        'src/checkpoint/store.ts',
+      ];
       for (const file of tsFiles(`adapters/${adapter}`)) {
         for (const target of importsOf(file)) {
           if (target.startsWith('adapters/')) {
