@@ -1,0 +1,213 @@
+import { WebSocket } from 'ws';
+import { MessagingSimulator, messagingSource } from '../adapters/messaging/index.js';
+import type { Metrics } from '../src/runtime/metrics.js';
+import { sdkAgent } from './sdk.js';
+import { interleave, median, progress, until, within, type Figure } from './support.js';
+
+export interface MessagingThroughputSize {
+  conversations: number;
+  perConversation: number;
+  rounds: number;
+  /** Frames per socket write on the simulator side. */
+  batchSize?: number;
+}
+
+export const messagingThroughputFull: MessagingThroughputSize = {
+  conversations: 100,
+  perConversation: 1000,
+  rounds: 5,
+};
+
+/** One run: messages received per second, and what was checked about them. */
+export interface ThroughputRun {
+  msgPerSec: number;
+  received: number;
+  /** chatshift only: every conversation got sequences 1..perConversation exactly once, in order. */
+  inOrder?: boolean;
+}
+
+type Client = (
+  sim: MessagingSimulator,
+  total: number,
+) => Promise<{ count: () => number; check?: () => boolean; close: () => void }>;
+
+const TIMEOUT_MS = 120_000;
+
+/** Starts a fresh simulator, connects `client`, bursts, and times first frame sent → last received. */
+async function run(size: MessagingThroughputSize, client: Client): Promise<ThroughputRun> {
+  const sim = await MessagingSimulator.start({ frameLog: false });
+  try {
+    const ids = Array.from({ length: size.conversations }, () =>
+      sim.openConversation({ agentId: sim.agentId }),
+    );
+    const total = size.conversations * size.perConversation;
+    const c = await client(sim, total);
+    try {
+      await until(() => sim.connectionCount === 1, 'the client socket', 10_000);
+      let t0 = 0;
+      await within(
+        sim.burst({
+          conversationIds: ids,
+          perConversation: size.perConversation,
+          batchSize: size.batchSize ?? 1000,
+          preframed: true,
+          onStart: () => (t0 = performance.now()),
+        }),
+        TIMEOUT_MS,
+        'the burst',
+      );
+      await until(() => c.count() >= total, `${total} messages (got ${c.count()})`, TIMEOUT_MS, 1);
+      const ms = performance.now() - t0;
+      const r: ThroughputRun = { msgPerSec: (total / ms) * 1000, received: c.count() };
+      if (c.check !== undefined) r.inOrder = c.check();
+      return r;
+    } finally {
+      c.close();
+    }
+  } finally {
+    await sim.close();
+  }
+}
+
+/** chatshift: messagingSource subscribed, every conversation followed and its history pulled. */
+const chatshift =
+  (size: MessagingThroughputSize): Client =>
+  async (sim) => {
+    let framesIn = 0;
+    const metrics: Metrics = {
+      increment(name, by = 1) {
+        if (name === 'ws.frames.in') framesIn += by;
+      },
+    };
+    let messages = 0;
+    let states = 0;
+    let ordered = true;
+    const last = new Map<string, number>();
+    const sub = messagingSource({
+      accountId: sim.accountId,
+      domain: sim.domain,
+      bearer: sim.token,
+      agentId: sim.agentId,
+      metrics,
+    }).subscribe({
+      next(e) {
+        if (e.type === 'message') {
+          messages++;
+          const prev = last.get(e.conversationId) ?? 0;
+          if (e.seq !== prev + 1) ordered = false;
+          last.set(e.conversationId, e.seq ?? -1);
+        } else if (e.type === 'state') states++;
+      },
+      error(e: unknown) {
+        progress(`messagingSource failed: ${String(e)}`);
+      },
+    });
+    // Followed = a state event each; ready = the subscribe answer, the change notification and one
+    // QueryMessages answer per conversation have arrived.
+    await until(
+      () => states >= size.conversations && framesIn >= size.conversations + 2,
+      'chatshift to follow every conversation',
+      30_000,
+    );
+    return {
+      count: () => messages,
+      check: () =>
+        ordered &&
+        last.size === size.conversations &&
+        [...last.values()].every((s) => s === size.perConversation),
+      close: () => sub.unsubscribe(),
+    };
+  };
+
+/** Baseline (a): a bare ws client that only JSON.parses each frame. */
+const rawWs: Client = async (sim) => {
+  let messages = 0;
+  const ws = new WebSocket(
+    `ws://${sim.domain}/ws_api/account/${sim.accountId}/messaging/brand/${sim.token}?v=2.1`,
+    {
+      perMessageDeflate: false,
+    },
+  );
+  ws.on('message', (data: Buffer) => {
+    const f = JSON.parse(data.toString('utf8')) as { type?: string };
+    if (f.type === '.ams.ms.OnlineEventDistribution') messages++;
+  });
+  await within(
+    new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject)),
+    10_000,
+    'ws open',
+  );
+  return { count: () => messages, close: () => ws.terminate() };
+};
+
+/** Baseline (b): node-agent-sdk@1.2.0, counting its live-event notifications. */
+const sdk: Client = async (sim) => {
+  let messages = 0;
+  const agent = sdkAgent({ domain: sim.domain, accountId: sim.accountId, token: sim.token, userId: '77' });
+  agent.on('error', () => {});
+  agent.on('ms.MessagingEventNotification', (body: { changes: unknown[] }) => {
+    messages += body.changes.length;
+  });
+  await within(new Promise((resolve) => agent.on('connected', resolve)), 10_000, 'node-agent-sdk connected');
+  return {
+    count: () => messages,
+    close: () => {
+      agent.removeAllListeners();
+      agent.on('error', () => {});
+      agent.dispose();
+    },
+  };
+};
+
+export interface MessagingThroughputResult {
+  figures: Figure[];
+  runs: Record<'chatshift' | 'rawWs' | 'sdk', ThroughputRun[]>;
+}
+
+/** Messaging throughput: chatshift vs bare ws + JSON.parse vs node-agent-sdk, interleaved. */
+export async function messagingThroughput(size: MessagingThroughputSize): Promise<MessagingThroughputResult> {
+  const runs = await interleave(
+    size.rounds,
+    {
+      chatshift: () => run(size, chatshift(size)),
+      rawWs: () => run(size, rawWs),
+      sdk: () => run(size, sdk),
+    },
+    (name, round, r) => progress(`  messaging round ${round + 1} ${name}: ${Math.round(r.msgPerSec)} msg/s`),
+  );
+  const ours = median(runs.chatshift.map((r) => r.msgPerSec));
+  const raw = median(runs.rawWs.map((r) => r.msgPerSec));
+  const theirs = median(runs.sdk.map((r) => r.msgPerSec));
+  const label = `${size.conversations}×${size.perConversation}`;
+  return {
+    runs,
+    figures: [
+      {
+        figure: `messaging throughput vs raw ws + JSON.parse (${label})`,
+        unit: 'msg/s',
+        chatshift: ours,
+        baseline: raw,
+        ratio: ours / raw,
+        target: '>= 0.5',
+        met: ours / raw >= 0.5,
+        rounds: {
+          chatshift: runs.chatshift.map((r) => r.msgPerSec),
+          baseline: runs.rawWs.map((r) => r.msgPerSec),
+        },
+      },
+      {
+        figure: `messaging throughput vs node-agent-sdk@1.2.0 (${label})`,
+        unit: 'msg/s',
+        chatshift: ours,
+        baseline: theirs,
+        ratio: ours / theirs,
+        target: '>= 1.5',
+        met: ours / theirs >= 1.5,
+        rounds: {
+          chatshift: runs.chatshift.map((r) => r.msgPerSec),
+          baseline: runs.sdk.map((r) => r.msgPerSec),
+        },
+      },
+    ],
+  };
+}
