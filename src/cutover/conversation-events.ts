@@ -100,8 +100,14 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
       logger,
       ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
     }).pipe(
-      // A safety net over the sources' own cursors: O(conversations) memory.
-      dedupe({ onDuplicate: () => options.metrics?.increment('events.duplicates') }),
+      // A safety net over the sources' own cursors (O(conversations) memory). It should never
+      // fire: a hit means a source re-emitted an event, so it is logged and counted apart.
+      dedupe({
+        onDuplicate: (e) => {
+          options.metrics?.increment('cutover.duplicates');
+          logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
+        },
+      }),
     );
   });
 }

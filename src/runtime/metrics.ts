@@ -10,6 +10,7 @@
  * - `events.duplicates` wire events dropped as already delivered
  * - `items.invalid`     wire items skipped as malformed or schema-invalid
  * - `gaps`              sequence holes detected (then backfilled or confirmed empty)
+ * - `cutover.duplicates` events conversationEvents' safety-net dedupe dropped (a source bug if ever > 0)
  */
 export interface Metrics {
   increment(name: string, by?: number): void;

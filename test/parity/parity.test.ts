@@ -3,7 +3,8 @@ import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { MessagingSimulator } from '../../adapters/messaging/index.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import { decodeConversationEvent } from '../../src/model/decode.js';
-import { Recorder, parityScript, playLegacy, playMessaging, project, settleOn } from './script.js';
+import { Recorder } from '../support/recorder.js';
+import { parityScript, playLegacy, playMessaging, project, settleOn } from './script.js';
 
 // What one platform has and the other cannot: legacy system lines (no Messaging equivalent),
 // Messaging receipts (the legacy API has none), and the consumer as a Messaging participant

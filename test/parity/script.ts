@@ -1,15 +1,7 @@
-import {
-  firstValueFrom,
-  filter,
-  type Observable,
-  ReplaySubject,
-  type Subscription,
-  take,
-  timeout,
-} from 'rxjs';
 import type { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import type { MessagingSimulator } from '../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../src/model/event.js';
+import type { Recorder } from '../support/recorder.js';
 
 /** The steps of the parity conversation, played on either simulator. */
 export type Step =
@@ -47,30 +39,6 @@ export function project(e: ConversationEvent): string {
       return `participant ${e.action} ${e.participant.role}`;
     case 'receipt':
       return `receipt ${e.status} ${e.participant.role}`;
-  }
-}
-
-/** Records a stream and lets a test wait until it has seen a given number of events. */
-export class Recorder {
-  readonly events: ConversationEvent[] = [];
-  private readonly changes = new ReplaySubject<number>(1);
-  readonly subscription: Subscription;
-  constructor(source: Observable<ConversationEvent>) {
-    this.changes.next(0);
-    this.subscription = source.subscribe((e) => {
-      this.events.push(e);
-      this.changes.next(this.events.length);
-    });
-  }
-  /** Waits until `pred` holds of what has been recorded. */
-  async waitFor(pred: () => boolean, ms = 10_000): Promise<void> {
-    await firstValueFrom(
-      this.changes.pipe(
-        filter(() => pred()),
-        take(1),
-        timeout({ first: ms }),
-      ),
-    );
   }
 }
 
