@@ -1,0 +1,199 @@
+import { request } from 'undici';
+import { LegacyChatSimulator, legacyChatSource } from '../adapters/legacy-chat/index.js';
+import type { Metrics } from '../src/runtime/metrics.js';
+import { interleave, median, progress, until, type Figure } from './support.js';
+
+export interface LegacyThroughputSize {
+  chats: number;
+  eventsPerChatPerCycle: number;
+  /** Measured poll cycles per run (after the first, which only picks up the chats' openings). */
+  cycles: number;
+  rounds: number;
+  maxChatsPerRequest?: number;
+}
+
+export const legacyThroughputFull: LegacyThroughputSize = {
+  chats: 500,
+  eventsPerChatPerCycle: 20,
+  cycles: 3,
+  rounds: 5,
+};
+
+export interface LegacyRun {
+  eventsPerSec: number;
+  received: number;
+  /** Multi-chat requests per measured cycle. */
+  requestsPerCycle: number[];
+}
+
+const TIMEOUT_MS = 60_000;
+// Long enough to add the next cycle's events while the source is idle; never timed.
+const POLL_INTERVAL_MS = 150;
+
+function addEvents(sim: LegacyChatSimulator, keys: readonly string[], n: number, cycle: number): void {
+  for (let i = 0; i < n; i++) for (const k of keys) sim.visitorSays(k, `c${cycle} line ${i}`);
+}
+
+/** chatshift: legacyChatSource following every chat; each cycle timed from its first request to its last event. */
+async function chatshift(size: LegacyThroughputSize): Promise<LegacyRun> {
+  const sim = await LegacyChatSimulator.start();
+  const keys = Array.from({ length: size.chats }, () => sim.openChat());
+  let requests = 0;
+  let firstRequestAt = 0;
+  const metrics: Metrics = {
+    increment(name, by = 1) {
+      if (name !== 'http.requests') return;
+      if (requests === 0) firstRequestAt = performance.now();
+      requests += by;
+    },
+  };
+  let messages = 0;
+  let failed: unknown;
+  const sub = legacyChatSource({
+    agentSessionUrl: sim.agentSessionUrl,
+    bearer: 'sim-bearer',
+    chats: keys,
+    pollIntervalMs: POLL_INTERVAL_MS,
+    ...(size.maxChatsPerRequest === undefined ? {} : { maxChatsPerRequest: size.maxChatsPerRequest }),
+    metrics,
+  }).subscribe({
+    next(e) {
+      if (e.type === 'message' && e.from.role === 'consumer') messages++;
+    },
+    error(e: unknown) {
+      failed = e;
+    },
+  });
+  try {
+    // The first cycle picks up the openings (waiting, system lines, chatting): wait until it is over.
+    await until(
+      () => sim.multiChatRequests().length > 0 && sim.inFlight === 0,
+      'the first poll cycle',
+      TIMEOUT_MS,
+    );
+    await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS / 3));
+    let ms = 0;
+    const perCycle: number[] = [];
+    for (let c = 0; c < size.cycles; c++) {
+      const before = sim.multiChatRequests().length;
+      addEvents(sim, keys, size.eventsPerChatPerCycle, c);
+      requests = 0;
+      const target = (c + 1) * size.chats * size.eventsPerChatPerCycle;
+      await until(
+        () => messages >= target || failed !== undefined,
+        `cycle ${c + 1}: ${target} events (got ${messages})`,
+        TIMEOUT_MS,
+        1,
+      );
+      if (failed !== undefined) throw failed;
+      ms += performance.now() - firstRequestAt;
+      // Let the cycle finish (its last request is answered before the events are emitted).
+      await until(() => sim.inFlight === 0, 'the cycle to end', TIMEOUT_MS);
+      perCycle.push(sim.multiChatRequests().length - before);
+    }
+    const total = size.cycles * size.chats * size.eventsPerChatPerCycle;
+    return { eventsPerSec: (total / ms) * 1000, received: messages, requestsPerCycle: perCycle };
+  } finally {
+    sub.unsubscribe();
+    await sim.close();
+  }
+}
+
+interface WireChat {
+  events?: { event?: unknown };
+}
+
+/** Baseline: undici `request` + `JSON.parse` of the same multi-chat responses, one request per batch as chatshift sends them. */
+async function raw(size: LegacyThroughputSize): Promise<LegacyRun> {
+  const sim = await LegacyChatSimulator.start();
+  const keys = Array.from({ length: size.chats }, () => sim.openChat());
+  const perRequest = size.maxChatsPerRequest ?? 50;
+  const next = new Map<string, number>(keys.map((k) => [k, 4])); // the opening is ids 0..3
+  const url = new URL(sim.agentSessionUrl);
+  const get = async (batch: string[]): Promise<number> => {
+    const q = `chatSessionKeys=${batch.map(encodeURIComponent).join(',')}&fromEventIds=${batch.map((k) => next.get(k)).join(',')}&v=1&NC=true`;
+    const res = await request(`${url.origin}${url.pathname}/chat?${q}`, {
+      headers: { authorization: 'Bearer sim-bearer', accept: 'application/json' },
+    });
+    const body = JSON.parse(await res.body.text()) as { chats?: { chat?: WireChat | WireChat[] } };
+    const chats = body.chats?.chat;
+    let n = 0;
+    for (const chat of Array.isArray(chats) ? chats : chats === undefined ? [] : [chats]) {
+      const ev = chat.events?.event;
+      n += Array.isArray(ev) ? ev.length : ev === undefined ? 0 : 1;
+    }
+    return n;
+  };
+  try {
+    let ms = 0;
+    let received = 0;
+    const perCycle: number[] = [];
+    for (let c = 0; c < size.cycles; c++) {
+      addEvents(sim, keys, size.eventsPerChatPerCycle, c);
+      const t0 = performance.now();
+      let requests = 0;
+      for (let i = 0; i < keys.length; i += perRequest) {
+        received += await get(keys.slice(i, i + perRequest));
+        requests++;
+      }
+      ms += performance.now() - t0;
+      perCycle.push(requests);
+      for (const k of keys) next.set(k, (next.get(k) ?? 0) + size.eventsPerChatPerCycle);
+    }
+    const total = size.cycles * size.chats * size.eventsPerChatPerCycle;
+    if (received !== total)
+      throw new Error(`bench: raw legacy client got ${received} events, expected ${total}`);
+    return { eventsPerSec: (total / ms) * 1000, received, requestsPerCycle: perCycle };
+  } finally {
+    await sim.close();
+  }
+}
+
+export interface LegacyThroughputResult {
+  figures: Figure[];
+  runs: Record<'chatshift' | 'raw', LegacyRun[]>;
+}
+
+/** Legacy polling throughput and requests per cycle, chatshift vs undici + JSON.parse, interleaved. */
+export async function legacyThroughput(size: LegacyThroughputSize): Promise<LegacyThroughputResult> {
+  const runs = await interleave(
+    size.rounds,
+    { chatshift: () => chatshift(size), raw: () => raw(size) },
+    (name, round, r) =>
+      progress(`  legacy round ${round + 1} ${name}: ${Math.round(r.eventsPerSec)} events/s`),
+  );
+  const ours = median(runs.chatshift.map((r) => r.eventsPerSec));
+  const base = median(runs.raw.map((r) => r.eventsPerSec));
+  const perRequest = size.maxChatsPerRequest ?? 50;
+  const expected = Math.ceil(size.chats / perRequest);
+  const seen = [...new Set(runs.chatshift.flatMap((r) => r.requestsPerCycle))];
+  const requestsPerCycle = Math.max(...seen);
+  return {
+    runs,
+    figures: [
+      {
+        figure: `legacy throughput vs undici + JSON.parse (${size.chats} chats × ${size.eventsPerChatPerCycle}/cycle)`,
+        unit: 'events/s',
+        chatshift: ours,
+        baseline: base,
+        ratio: ours / base,
+        target: '>= 0.4',
+        met: ours / base >= 0.4,
+        rounds: {
+          chatshift: runs.chatshift.map((r) => r.eventsPerSec),
+          baseline: runs.raw.map((r) => r.eventsPerSec),
+        },
+      },
+      {
+        figure: `legacy HTTP requests per poll cycle (${size.chats} chats) vs one per chat`,
+        unit: 'requests',
+        chatshift: requestsPerCycle,
+        baseline: size.chats,
+        ratio: requestsPerCycle / size.chats,
+        target: `= ceil(${size.chats}/${perRequest}) = ${expected}`,
+        met: seen.length === 1 && requestsPerCycle === expected,
+        note: `every measured cycle: ${seen.join(', ')}`,
+      },
+    ],
+  };
+}
