@@ -139,6 +139,8 @@ export class Connection {
 
     ws.on('open', () => {
       opened = true;
+      // The server accepted this token: only refusals after this one count towards giving up.
+      this.authFailures = 0;
       handshake.unsubscribe();
       this.s.metrics.increment('ws.connects');
       this.s.logger.debug?.('messaging: socket open');
