@@ -186,3 +186,19 @@ describe('ConversationEventCodec', () => {
     });
   });
 });
+
+describe('docs/event-model.md', () => {
+  it('every JSON example on the page decodes, and there is one per event type', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const page = await readFile(new URL('../../docs/event-model.md', import.meta.url), 'utf8');
+    const blocks = [...page.matchAll(/```json\n([\s\S]*?)```/g)].map(
+      (m) => JSON.parse(m[1] ?? '') as unknown,
+    );
+    const types = blocks.map((b) => {
+      const r = decodeConversationEvent(b);
+      assert.equal(r._tag, 'Right', r._tag === 'Left' ? formatValidationErrors(r.left).join('\n') : '');
+      return (b as { type: string }).type;
+    });
+    assert.deepEqual(types.sort(), [...conversationEventTypes].sort());
+  });
+});
