@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { latency, latencyFull, type LatencySize } from './latency.js';
+import { legacyThroughput, legacyThroughputFull, type LegacyThroughputSize } from './legacy-throughput.js';
+import { memory, memoryFull, type MemorySize } from './memory.js';
+import {
+  messagingThroughput,
+  messagingThroughputFull,
+  type MessagingThroughputSize,
+} from './messaging-throughput.js';
+import { machine, progress, type Figure } from './support.js';
+
+// `npm run bench [-- --json] [--quick] [--only messaging,legacy,memory,latency] [--rounds N]`
+
+const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,legacy,memory,latency] [--rounds N]
+  --json    print a JSON summary on stdout (progress goes to stderr)
+  --quick   small workloads (a minute-long sanity run, figures not comparable)
+  --only    run only these benchmarks
+  --rounds  interleaved rounds per comparison (default 5 messaging/legacy, 3 latency; min 3)`;
+
+const sections = ['messaging', 'legacy', 'memory', 'latency'] as const;
+type Section = (typeof sections)[number];
+
+const quick = {
+  messaging: { conversations: 20, perConversation: 200, rounds: 3 } satisfies MessagingThroughputSize,
+  legacy: { chats: 100, eventsPerChatPerCycle: 5, cycles: 2, rounds: 3 } satisfies LegacyThroughputSize,
+  memory: { conversations: 1000, eventsSmall: 1000, eventsLarge: 20_000 } satisfies MemorySize,
+  latency: { ratePerSec: 2000, durationMs: 1500, conversations: 20, rounds: 3 } satisfies LatencySize,
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      rounds: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const only = (values.only?.split(',').map((s) => s.trim()) ?? [...sections]) as Section[];
+  for (const s of only) if (!sections.includes(s)) throw new Error(`unknown benchmark "${s}"\n${usage}`);
+  const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 3))
+    throw new Error(`--rounds must be an integer >= 3\n${usage}`);
+  const withRounds = <T extends { rounds: number }>(s: T): T => (rounds === undefined ? s : { ...s, rounds });
+  const m = machine();
+  progress(`chatshift bench: node ${m.node}, ${m.cpu}, ${m.cores} cores${values.quick ? ' (quick)' : ''}`);
+
+  const figures: Figure[] = [];
+  const started = Date.now();
+  if (only.includes('messaging')) {
+    progress('messaging throughput…');
+    const size = withRounds(values.quick ? quick.messaging : messagingThroughputFull);
+    figures.push(...(await messagingThroughput(size)).figures);
+  }
+  if (only.includes('legacy')) {
+    progress('legacy polling throughput…');
+    const size = withRounds(values.quick ? quick.legacy : legacyThroughputFull);
+    figures.push(...(await legacyThroughput(size)).figures);
+  }
+  if (only.includes('memory')) {
+    progress('memory…');
+    figures.push(...(await memory(values.quick ? quick.memory : memoryFull)).figures);
+  }
+  if (only.includes('latency')) {
+    progress('latency…');
+    const size = withRounds(values.quick ? quick.latency : latencyFull);
+    figures.push(...(await latency(size)).figures);
+  }
+
+  if (values.json) {
+    const summary = {
+      machine: m,
+      quick: values.quick,
+      date: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      figures,
+      allMet: figures.every((f) => f.met),
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${table(figures)}\n`);
+    process.stdout.write(`\nnode ${m.node} · ${m.cpu} · ${m.cores} cores · ${m.platform}\n`);
+  }
+}
+
+function fmt(n: number | undefined, unit: string): string {
+  if (n === undefined || !Number.isFinite(n)) return '–';
+  if (unit === 'ms') return `${n.toFixed(3)} ms`;
+  if (unit === 'bytes' && n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  if (unit === 'bytes') return `${Math.round(n)} B`;
+  if (unit === 'requests') return String(Math.round(n));
+  return `${Math.round(n).toLocaleString('en-US')} ${unit}`;
+}
+
+/** The results as a plain-text table: figure | chatshift | baseline | ratio | target | met? */
+export function table(figures: readonly Figure[]): string {
+  const rows = [
+    ['figure', 'chatshift', 'baseline', 'ratio', 'target', 'met?'],
+    ...figures.map((f) => [
+      f.figure,
+      fmt(f.chatshift, f.unit),
+      fmt(f.baseline, f.unit),
+      f.ratio === undefined ? '–' : f.ratio.toFixed(2),
+      f.target,
+      f.met ? 'yes' : 'NO',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')).join('\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
