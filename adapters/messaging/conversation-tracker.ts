@@ -39,6 +39,8 @@ interface Conversation {
 }
 
 const CLOSED_MEMORY = 10_000;
+/** Found by the fault runs: without it, a lost opening UPSERT older than the oldest followed change was never recovered. */
+const RESUME_MARGIN_MS = 60_000;
 
 /**
  * Per-conversation cursors and ordering: live events are held while a conversation's history
@@ -85,12 +87,16 @@ export class ConversationTracker {
     return this.open.size;
   }
 
-  /** Oldest metadata timestamp among open conversations: resubscribe from there to catch closes. */
+  /**
+   * Where a resubscription reaches back to catch closes: the oldest metadata timestamp among open
+   * conversations, less {@link RESUME_MARGIN_MS}, so that an open conversation whose UPSERT was lost
+   * shortly before a followed one changed (or stamped by a server clock slightly behind) still comes back.
+   */
   resumeFrom(): number | undefined {
     let min: number | undefined;
     for (const c of this.open.values())
       if (c.meta.ts >= 0 && (min === undefined || c.meta.ts < min)) min = c.meta.ts;
-    return min;
+    return min === undefined ? undefined : Math.max(0, min - RESUME_MARGIN_MS);
   }
 
   /** A socket opened: pull every followed conversation from its cursor again. */

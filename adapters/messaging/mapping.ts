@@ -144,7 +144,8 @@ export function mapSequencedEvent(
 
 /**
  * A typing event when the participant's typing flag changes (COMPOSING = typing, anything else
- * not), else `undefined`. The id is deterministic: participant and receipt time.
+ * not), else `undefined`. The id is deterministic: participant, on/off and time (a start and a stop
+ * in the same millisecond must not share an id).
  */
 export function mapTyping(
   conversationId: string,
@@ -160,7 +161,11 @@ export function mapTyping(
   return {
     typing,
     event: {
-      id: eventId(backend, conversationId, `typing-${participant.id ?? participant.role}-${ms}`),
+      id: eventId(
+        backend,
+        conversationId,
+        `typing-${participant.id ?? participant.role}-${typing ? 'on' : 'off'}-${ms}`,
+      ),
       backend,
       conversationId,
       time: timeOf(ms, nowMs),

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { mapTyping } from '../../../adapters/messaging/mapping.js';
+import { collect, fast, waitFor, type Collected } from './support.js';
+
+// Both found by the seeded fault runs (test/reliability).
+describe('messagingSource: findings of the fault runs', () => {
+  let sim: MessagingSimulator;
+  let c: Collected | undefined;
+  beforeEach(async () => {
+    sim = await MessagingSimulator.start();
+  });
+  afterEach(async () => {
+    c?.sub.unsubscribe();
+    c = undefined;
+    await sim.close();
+  });
+
+  it('after a reconnect, still finds a conversation whose opening UPSERT was lost, though a followed one changed later', async () => {
+    const a = sim.openConversation({ agentId: sim.agentId });
+    c = collect(
+      messagingSource({
+        accountId: sim.accountId,
+        domain: sim.domain,
+        bearer: sim.token,
+        agentId: sim.agentId,
+        ...fast,
+      }),
+    );
+    await waitFor(() => c!.events.some((e) => e.conversationId === a), 'first conversation');
+    sim.faults.silent = true;
+    const b = sim.openConversation({ agentId: sim.agentId }); // its UPSERT never arrives
+    sim.faults.silent = false;
+    sim.join(a, 'MANAGER', '123.99'); // a newer change of the followed conversation does arrive
+    await waitFor(() => c!.events.some((e) => e.type === 'participant' && e.conversationId === a), 'join');
+    sim.dropConnections();
+    sim.consumerMessage(b, 'hello from b');
+    await waitFor(() => sim.connectionsOpened === 2 && sim.connectionCount === 1, 'reconnected');
+    sim.closeConversation(b);
+    await waitFor(
+      () => c!.events.some((e) => e.conversationId === b && e.type === 'state' && e.state === 'closed'),
+      'b closed',
+    );
+    assert.ok(c.events.some((e) => e.conversationId === b && e.type === 'message' && e.seq === 1));
+  });
+
+  it('a typing start and stop in the same millisecond get different ids', () => {
+    const record = { dialogId: 'c1', originatorId: 'cons-1', event: { type: 'ChatStateEvent' } } as never;
+    const on = mapTyping('c1', record, 'COMPOSING', false, 1_700_000_000_000);
+    const off = mapTyping('c1', record, 'ACTIVE', true, 1_700_000_000_000);
+    assert.ok(on.event !== undefined && off.event !== undefined);
+    assert.notEqual(on.event.id, off.event.id);
+  });
+});
