@@ -1,0 +1,171 @@
+import { BehaviorSubject } from 'rxjs';
+import {
+  LegacyChatSimulator,
+  legacyChatSource,
+  type LegacyChatFault,
+} from '../../../adapters/legacy-chat/index.js';
+import { memoryCheckpointStore } from '../../../src/checkpoint/memory.js';
+import type { ConversationEvent } from '../../../src/model/event.js';
+import type { Logger } from '../../../src/runtime/logger.js';
+import { counterMetrics } from '../../../src/runtime/metrics.js';
+import type { Rng } from './prng.js';
+import { judge, type Verdict } from './truth.js';
+import { legacyExpected, sleep, tally, waitAllClosed } from './common.js';
+
+/** The legacy faults a run draws from (each one `injectFault`, or a token rotation). */
+export const legacyFaults = [
+  '500',
+  '502',
+  '503',
+  '429+Retry-After',
+  '401 (same token)',
+  '401 (token expired)',
+  'connection reset',
+  'request timeout',
+  'slow response',
+  'malformed JSON',
+  'schema-invalid chat',
+  'schema-invalid all',
+  'duplicated events',
+  'oversize body',
+] as const;
+export type LegacyFaultName = (typeof legacyFaults)[number];
+
+export interface LegacyRunOptions {
+  chats: number;
+  steps: number;
+  logger?: Logger;
+  /** Bearer prefix, to recognise it in the security test. */
+  bearerPrefix?: string;
+}
+
+export interface RunResult {
+  verdict: Verdict;
+  faults: Record<string, number>;
+  metrics: Record<string, number>;
+  error: unknown;
+}
+
+const REQUEST_TIMEOUT_MS = 200;
+const MAX_BODY = 256 * 1024;
+
+/** Injects one named fault into the legacy simulator; returns a new bearer when it rotated it. */
+export function injectLegacyFault(
+  sim: LegacyChatSimulator,
+  name: LegacyFaultName,
+  r: Rng,
+  keys: string[],
+): void {
+  const f = (fault: LegacyChatFault) => sim.injectFault(fault, r.int(1, 2));
+  switch (name) {
+    case '500':
+    case '502':
+    case '503':
+      return f({ status: Number(name) });
+    case '429+Retry-After':
+      return f({ status: 429, retryAfter: '0.02' });
+    case '401 (same token)':
+      return sim.injectFault({ status: 401, body: 'oauth_problem=token_expired', contentType: 'text/plain' });
+    case '401 (token expired)':
+      return; // handled by the caller (it owns the token)
+    case 'connection reset':
+      return f({ reset: true });
+    case 'request timeout':
+      return sim.injectFault({ hang: true }, 1);
+    case 'slow response':
+      return f({ delayMs: r.int(20, REQUEST_TIMEOUT_MS / 2) });
+    case 'malformed JSON':
+      return f({ malformed: true });
+    case 'schema-invalid chat':
+      return f({ schemaInvalid: keys.length > 0 ? r.pick(keys) : 'all' });
+    case 'schema-invalid all':
+      return f({ schemaInvalid: 'all' });
+    case 'duplicated events':
+      return f({ duplicate: true });
+    case 'oversize body':
+      return f({ oversizeBytes: MAX_BODY + 1024 });
+  }
+}
+
+/**
+ * One seeded run of the legacy source against its simulator: chats open, lines are written and
+ * chats end while random faults hit the multi-chat call; at the end every chat is ended and the
+ * run waits for every `closed` event, then compares with the simulator's ground truth.
+ */
+export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult> {
+  let n = 1;
+  const prefix = o.bearerPrefix ?? 'legacy-token';
+  let current = `${prefix}-${n}`;
+  const sim = await LegacyChatSimulator.start({
+    bearer: current,
+    switches: {
+      rendering: r.pick(['wire', 'doc'] as const),
+      fromEventIdsSemantics: r.pick(['inclusive', 'exclusive'] as const),
+      chatOrder: r.pick(['request', 'reversed'] as const),
+      noNewEvents: r.pick(['links-only', 'absent'] as const),
+    },
+  });
+  const faults: Record<string, number> = {};
+  const metrics = counterMetrics();
+  const chats$ = new BehaviorSubject<string[]>([]);
+  const emitted: ConversationEvent[] = [];
+  let error: unknown;
+  const sub = legacyChatSource({
+    agentSessionUrl: sim.agentSessionUrl,
+    bearer: () => current,
+    chats: chats$,
+    pollIntervalMs: 15,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    maxResponseBytes: MAX_BODY,
+    backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
+    checkpoint: memoryCheckpointStore(),
+    metrics,
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
+  }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
+  const open: string[] = [];
+  const all: string[] = [];
+  let last401 = -2;
+  try {
+    for (let step = 0; step < o.steps && error === undefined; step++) {
+      const roll = r.next();
+      if (open.length === 0 || (roll < 0.12 && all.length < o.chats)) {
+        const key = sim.openChat();
+        open.push(key);
+        all.push(key);
+        chats$.next([...all]);
+      } else if (roll < 0.55) {
+        const key = r.pick(open);
+        if (r.chance(0.6)) sim.visitorSays(key, `v${step}`);
+        else sim.agentSays(key, `a${step}`);
+      } else if (roll < 0.6 && open.length > 1) {
+        const key = open.splice(r.int(0, open.length - 1), 1)[0] as string;
+        sim.endChat(key);
+      } else if (roll < 0.85) {
+        const name = r.pick(legacyFaults);
+        // Two 401s in a row are "a fresh token refused", which rightly ends the stream: let the
+        // previous one be answered and retried before injecting the next.
+        const is401 = name.startsWith('401');
+        if (is401 && sim.requests.length < last401 + 2) continue;
+        if (is401) last401 = sim.requests.length;
+        tally(faults, name);
+        if (name === '401 (token expired)') {
+          current = `${prefix}-${++n}`;
+          sim.rotateBearer(current);
+        } else injectLegacyFault(sim, name, r, open);
+      }
+      await sleep(r.int(0, 12));
+    }
+    for (const key of open) sim.endChat(key);
+    await waitAllClosed(
+      emitted,
+      all,
+      () => error !== undefined,
+      (k) => legacyExpected(sim.chat(k).events),
+    );
+  } finally {
+    sub.unsubscribe();
+    await sim.close();
+  }
+  const expected = new Map(all.map((k) => [`legacy-chat:${k}`, legacyExpected(sim.chat(k).events)]));
+  return { verdict: judge(emitted, expected), faults, metrics: metrics.snapshot(), error };
+}

@@ -1,0 +1,225 @@
+import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { memoryCheckpointStore } from '../../../src/checkpoint/memory.js';
+import type { ConversationEvent } from '../../../src/model/event.js';
+import type { Logger } from '../../../src/runtime/logger.js';
+import { counterMetrics } from '../../../src/runtime/metrics.js';
+import type { Rng } from './prng.js';
+import { judge } from './truth.js';
+import { messagingExpected, sleep, tally, waitAllClosed } from './common.js';
+import type { RunResult } from './legacy-run.js';
+
+/** The Messaging faults a run draws from. */
+export const messagingFaults = [
+  'socket drop (1006)',
+  'close 4401 (token revoked)',
+  'close 4407',
+  'close 1011',
+  'silent half-open socket',
+  'slow server (frame delay)',
+  'duplicated notifications',
+  'reordered notifications',
+  'dropped notifications (gap)',
+  'stale conversation changes',
+  'handshake 502',
+  'handshake 401',
+  'handshake stall',
+  'malformed JSON frame',
+  'schema-invalid frame',
+  'oversize frame',
+] as const;
+export type MessagingFaultName = (typeof messagingFaults)[number];
+
+/** Timings small enough for CI, as loopback tests use. */
+export const fastMessaging = {
+  heartbeatIntervalMs: 60,
+  heartbeatTimeoutMs: 150,
+  requestTimeoutMs: 400,
+  maxFrameBytes: 64 * 1024,
+  backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
+} as const;
+
+/** Token handling of a run: `bearer()` returns the current token; revoking issues the next one first. */
+export class TokenBox {
+  current: string;
+  constructor(private readonly sim: MessagingSimulator) {
+    this.current = sim.token;
+  }
+  readonly bearer = (): string => this.current;
+  revoke(code = 4401): void {
+    const old = this.current;
+    this.current = this.sim.issueToken();
+    this.sim.revokeToken(old, code);
+  }
+}
+
+/**
+ * Applies one fault. Switches that stay on (silent, delay, duplicate, reorder, stale, handshake)
+ * are turned off again after `holdMs` by the returned function's caller (see {@link settle}).
+ */
+export async function applyMessagingFault(
+  sim: MessagingSimulator,
+  tokens: TokenBox,
+  name: MessagingFaultName,
+  r: Rng,
+  conversations: readonly string[],
+): Promise<void> {
+  const f = sim.faults;
+  const hold = async (ms: number, on: () => void, off: () => void) => {
+    on();
+    await sleep(ms);
+    off();
+  };
+  switch (name) {
+    case 'socket drop (1006)':
+      return sim.dropConnections();
+    case 'close 4401 (token revoked)':
+      return tokens.revoke(4401);
+    case 'close 4407':
+      return sim.closeConnections(4407);
+    case 'close 1011':
+      return sim.closeConnections(1011);
+    case 'silent half-open socket':
+      return hold(
+        r.int(200, 400),
+        () => (f.silent = true),
+        () => (f.silent = false),
+      );
+    case 'slow server (frame delay)':
+      return hold(
+        r.int(30, 120),
+        () => (f.delayMs = r.int(5, 40)),
+        () => (f.delayMs = 0),
+      );
+    case 'duplicated notifications':
+      f.duplicateNotifications = true;
+      return;
+    case 'reordered notifications':
+      f.reorderNotifications = true;
+      return;
+    case 'dropped notifications (gap)':
+      f.dropNotifications = r.int(1, 3);
+      return;
+    case 'stale conversation changes':
+      f.staleConversationChanges = true;
+      return;
+    case 'handshake 401':
+      // The token expires while the client is connected; the server says so only at the next handshake.
+      return tokens.revoke(1000);
+    case 'handshake 502':
+    case 'handshake stall':
+      return hold(
+        r.int(40, 200),
+        () => {
+          f.handshake = name === 'handshake 502' ? 502 : 'stall';
+          sim.dropConnections();
+        },
+        () => (f.handshake = 'ok'),
+      );
+    case 'malformed JSON frame':
+      return sim.sendRawToAll('{"kind":"notification","type":".ams.ms.OnlineEventDistribution","body":{');
+    case 'schema-invalid frame': {
+      const conv = conversations.length > 0 ? r.pick(conversations) : 'conv-x';
+      return sim.sendRawToAll(
+        JSON.stringify({
+          kind: 'notification',
+          type: '.ams.ms.OnlineEventDistribution',
+          body: { dialogId: conv, sequence: 'seven', event: { type: 'ContentEvent' } },
+        }),
+      );
+    }
+    case 'oversize frame':
+      return sim.sendRawToAll(
+        JSON.stringify({ kind: 'notification', type: '.x', body: 'x'.repeat(fastMessaging.maxFrameBytes) }),
+      );
+  }
+}
+
+/** Turns the sticky switches off again. */
+export function healMessaging(sim: MessagingSimulator): void {
+  Object.assign(sim.faults, {
+    silent: false,
+    delayMs: 0,
+    duplicateNotifications: false,
+    reorderNotifications: false,
+    dropNotifications: 0,
+    staleConversationChanges: false,
+    handshake: 'ok',
+  });
+}
+
+/** One scripted step of conversation traffic on the Messaging simulator. */
+export function messagingTraffic(sim: MessagingSimulator, r: Rng, conv: string, step: number): void {
+  const roll = r.next();
+  if (roll < 0.45) sim.consumerMessage(conv, `c${step}`);
+  else if (roll < 0.75) sim.agentMessage(conv, `a${step}`);
+  else if (roll < 0.85) {
+    const last = sim.history(conv).at(-1)?.['sequence'];
+    if (typeof last === 'number') sim.receipt(conv, r.pick(['ACCEPT', 'READ'] as const), [last]);
+    else sim.consumerMessage(conv, `c${step}`);
+  } else sim.typing(conv, r.pick(['consumer', 'agent'] as const), r.pick(['COMPOSING', 'ACTIVE']));
+}
+
+export interface MessagingRunOptions {
+  conversations: number;
+  steps: number;
+  logger?: Logger;
+}
+
+/**
+ * One seeded run of the Messaging source against its simulator with random faults; ends by
+ * closing every conversation, waiting for each `closed` event and comparing with the history.
+ */
+export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunResult> {
+  const sim = await MessagingSimulator.start({ frameLog: false });
+  const tokens = new TokenBox(sim);
+  const faults: Record<string, number> = {};
+  const metrics = counterMetrics();
+  const emitted: ConversationEvent[] = [];
+  let error: unknown;
+  const sub = messagingSource({
+    accountId: sim.accountId,
+    domain: sim.domain,
+    bearer: tokens.bearer,
+    agentId: sim.agentId,
+    ...fastMessaging,
+    checkpoint: memoryCheckpointStore(),
+    metrics,
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
+  }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
+  const open: string[] = [];
+  const all: string[] = [];
+  try {
+    for (let step = 0; step < o.steps && error === undefined; step++) {
+      const roll = r.next();
+      if (open.length === 0 || (roll < 0.1 && all.length < o.conversations)) {
+        const conv = sim.openConversation({ agentId: sim.agentId });
+        open.push(conv);
+        all.push(conv);
+      } else if (roll < 0.6) {
+        messagingTraffic(sim, r, r.pick(open), step);
+      } else if (roll < 0.64 && open.length > 1) {
+        sim.closeConversation(open.splice(r.int(0, open.length - 1), 1)[0] as string);
+      } else if (roll < 0.8) {
+        const name = r.pick(messagingFaults);
+        tally(faults, name);
+        await applyMessagingFault(sim, tokens, name, r, open);
+      } else if (roll < 0.85) {
+        healMessaging(sim);
+      }
+      await sleep(r.int(0, 12));
+    }
+    healMessaging(sim);
+    for (const conv of open) sim.closeConversation(conv);
+    await waitAllClosed(
+      emitted,
+      all,
+      () => error !== undefined,
+      (c) => messagingExpected(sim.history(c)),
+    );
+  } finally {
+    sub.unsubscribe();
+    await sim.close();
+  }
+  const expected = new Map(all.map((c) => [`messaging:${c}`, messagingExpected(sim.history(c))]));
+  return { verdict: judge(emitted, expected), faults, metrics: metrics.snapshot(), error };
+}

@@ -1,0 +1,76 @@
+import { ConversationEventCodec, type ConversationEvent } from '../../../src/model/event.js';
+
+/** What a run emitted compared with the simulators' ground truth. */
+export interface Verdict {
+  events: number;
+  expected: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  invalid: number;
+  /** Up to a few examples of each problem, for the assertion message. */
+  examples: string[];
+}
+
+/**
+ * Compares emitted events with the expected sequences per conversation (`backend:conversation`
+ * keys): lost = an expected seq never emitted; duplicated = an id emitted twice; out of order = a
+ * seq not above the previous one of its conversation; invalid = rejected by ConversationEventCodec.
+ */
+export function judge(emitted: readonly ConversationEvent[], expected: Map<string, number[]>): Verdict {
+  const examples: string[] = [];
+  const note = (s: string) => {
+    if (examples.length < 12) examples.push(s);
+  };
+  const ids = new Set<string>();
+  const lastSeq = new Map<string, number>();
+  const seen = new Map<string, Set<number>>();
+  let duplicated = 0;
+  let outOfOrder = 0;
+  let invalid = 0;
+  for (const e of emitted) {
+    if (ConversationEventCodec.decode(e)._tag === 'Left') {
+      invalid++;
+      note(`invalid ${JSON.stringify(e)}`);
+    }
+    if (ids.has(e.id)) {
+      duplicated++;
+      note(`duplicate ${e.id}`);
+    }
+    ids.add(e.id);
+    if (e.seq === undefined) continue;
+    const conv = `${e.backend}:${e.conversationId}`;
+    const prev = lastSeq.get(conv);
+    if (prev !== undefined && e.seq <= prev) {
+      outOfOrder++;
+      note(`out of order ${conv} ${e.seq} after ${prev}`);
+    }
+    lastSeq.set(conv, Math.max(prev ?? -1, e.seq));
+    const s = seen.get(conv) ?? new Set<number>();
+    s.add(e.seq);
+    seen.set(conv, s);
+  }
+  let lost = 0;
+  let total = 0;
+  for (const [conv, seqs] of expected) {
+    total += seqs.length;
+    const got = seen.get(conv);
+    for (const s of seqs) {
+      if (got?.has(s) !== true) {
+        lost++;
+        note(`lost ${conv} seq ${s}`);
+      }
+    }
+  }
+  return { events: emitted.length, expected: total, lost, duplicated, outOfOrder, invalid, examples };
+}
+
+/** One line for the test output (and docs/reliability.md). */
+export function summary(
+  label: string,
+  seed: number,
+  v: Verdict,
+  extra: Record<string, unknown> = {},
+): string {
+  return `${label} seed=${seed} events=${v.events} expectedSeqs=${v.expected} lost=${v.lost} duplicated=${v.duplicated} outOfOrder=${v.outOfOrder} invalid=${v.invalid} ${JSON.stringify(extra)}`;
+}
