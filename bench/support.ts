@@ -102,7 +102,14 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+let progressSink = (line: string): void => void process.stderr.write(`${line}\n`);
+
 /** Progress lines go to stderr so `--json` output stays parseable. */
 export function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
+  progressSink(line);
+}
+
+/** Replaces where progress lines go (the smoke test silences them). */
+export function onProgress(sink: (line: string) => void): void {
+  progressSink = sink;
 }

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { latency } from '../../bench/latency.js';
+import { legacyThroughput } from '../../bench/legacy-throughput.js';
+import { memory } from '../../bench/memory.js';
+import { messagingThroughput } from '../../bench/messaging-throughput.js';
+import { table } from '../../bench/table.js';
+import { interleave, median, onProgress, percentile, type Figure } from '../../bench/support.js';
+
+// Each benchmark on a tiny workload, so `npm run bench` keeps working. Only structure and
+// correctness are asserted (every message arrived, once, in order); never a timing.
+
+function wellFormed(figures: readonly Figure[], count: number): void {
+  assert.equal(figures.length, count);
+  for (const f of figures) {
+    assert.ok(f.figure.length > 0);
+    assert.ok(Number.isFinite(f.chatshift) && f.chatshift > 0, `${f.figure}: ${f.chatshift}`);
+    if (f.baseline !== undefined) assert.ok(Number.isFinite(f.baseline) && f.baseline > 0, f.figure);
+    assert.equal(typeof f.met, 'boolean');
+  }
+  assert.match(table(figures), /figure\s+\| chatshift\s+\| baseline\s+\| ratio\s+\| target\s+\| met\?/);
+}
+
+describe('bench (smoke, tiny workloads)', function () {
+  this.timeout(20_000);
+  before(() => onProgress(() => {}));
+
+  it('median, percentile and interleaving behave', async () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+    assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
+    assert.equal(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+      99,
+    );
+    const order: string[] = [];
+    await interleave(3, {
+      a: async () => order.push('a'),
+      b: async () => order.push('b'),
+    });
+    assert.deepEqual(order, ['a', 'b', 'a', 'b', 'a', 'b']);
+  });
+
+  it('messaging throughput: every contender gets every message; chatshift in order, each once', async () => {
+    const r = await messagingThroughput({ conversations: 5, perConversation: 40, rounds: 1, batchSize: 50 });
+    wellFormed(r.figures, 2);
+    for (const runs of Object.values(r.runs)) for (const run of runs) assert.equal(run.received, 200);
+    assert.equal(r.runs.chatshift[0]?.inOrder, true);
+  });
+
+  it('legacy throughput: every event arrives and a cycle is ceil(chats / maxChatsPerRequest) requests', async () => {
+    const r = await legacyThroughput({
+      chats: 12,
+      eventsPerChatPerCycle: 3,
+      cycles: 2,
+      rounds: 1,
+      maxChatsPerRequest: 5,
+    });
+    wellFormed(r.figures, 2);
+    assert.equal(r.runs.chatshift[0]?.received, 72);
+    assert.deepEqual(r.runs.chatshift[0]?.requestsPerCycle, [3, 3]);
+    assert.equal(r.figures[1]?.met, true);
+  });
+
+  it('memory: the child follows every conversation and receives every event', async () => {
+    const r = await memory({ conversations: 50, eventsSmall: 50, eventsLarge: 500 });
+    wellFormed(r.figures, 2);
+    assert.equal(r.received, 500);
+  });
+
+  it('latency: every message sent is received and timed', async () => {
+    const r = await latency({ ratePerSec: 1000, durationMs: 300, conversations: 5, rounds: 1 });
+    wellFormed(r.figures, 2);
+    for (const runs of Object.values(r.runs))
+      for (const run of runs) {
+        assert.equal(run.received, run.sent);
+        assert.ok(run.p99 >= run.p50);
+      }
+  });
+});
