@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { BehaviorSubject } from 'rxjs';
+import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { collect, fast, sleep, waitFor, type Collected } from './support.js';
+
+// Found by the seeded cutover fault runs (test/reliability): a conversation that opened while the
+// source was draining was never followed after the drain was cancelled, so its events were lost.
+describe('messagingSource drain cancelled', () => {
+  let sim: MessagingSimulator;
+  let c: Collected | undefined;
+  beforeEach(async () => {
+    sim = await MessagingSimulator.start();
+  });
+  afterEach(async () => {
+    c?.sub.unsubscribe();
+    c = undefined;
+    await sim.close();
+  });
+
+  it('follows the conversations that opened while it was draining', async () => {
+    const a = sim.openConversation({ agentId: sim.agentId });
+    const draining = new BehaviorSubject(false);
+    c = collect(
+      messagingSource({
+        accountId: sim.accountId,
+        domain: sim.domain,
+        bearer: sim.token,
+        agentId: sim.agentId,
+        draining,
+        ...fast,
+      }),
+    );
+    await waitFor(() => c!.events.some((e) => e.conversationId === a), 'first conversation');
+    draining.next(true);
+    const b = sim.openConversation({ agentId: sim.agentId });
+    sim.consumerMessage(b, 'while draining');
+    // Let the UPSERT of b reach the draining source (which ignores it).
+    await sleep(150);
+    draining.next(false);
+    await waitFor(() => c!.events.some((e) => e.conversationId === b && e.type === 'message'), 'b followed');
+    assert.deepEqual(
+      c.events.filter((e) => e.conversationId === b && e.seq !== undefined).map((e) => e.seq),
+      [1],
+    );
+  });
+});
