@@ -1,0 +1,127 @@
+import { BehaviorSubject } from 'rxjs';
+import { LegacyChatSimulator } from '../../../adapters/legacy-chat/index.js';
+import { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { conversationEvents } from '../../../src/cutover/conversation-events.js';
+import type { Backend } from '../../../src/cutover/backend-flag.js';
+import type { ConversationEvent } from '../../../src/model/event.js';
+import type { Logger } from '../../../src/runtime/logger.js';
+import { legacyExpected, messagingExpected, sleep, tally, waitAllClosed, waitUntil } from './common.js';
+import { injectLegacyFault, legacyFaults, type RunResult } from './legacy-run.js';
+import {
+  applyMessagingFault,
+  fastMessaging,
+  healMessaging,
+  messagingFaults,
+  messagingTraffic,
+  TokenBox,
+} from './messaging-run.js';
+import type { Rng } from './prng.js';
+import { judge } from './truth.js';
+
+/**
+ * One seeded run of `conversationEvents` over both simulators: the backend flag switches at
+ * random between legacy-chat, messaging and both while traffic and faults hit both sides. At the
+ * end the flag is `both`, every conversation is closed, and both ground truths are compared.
+ */
+export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }): Promise<RunResult> {
+  const legacy = await LegacyChatSimulator.start();
+  const messaging = await MessagingSimulator.start({ frameLog: false });
+  const tokens = new TokenBox(messaging);
+  const backend$ = new BehaviorSubject<Backend>(r.pick(['legacy-chat', 'messaging', 'both'] as const));
+  const faults: Record<string, number> = {};
+  const emitted: ConversationEvent[] = [];
+  let error: unknown;
+  const sub = conversationEvents({
+    backend: backend$,
+    legacy: {
+      agentSessionUrl: legacy.agentSessionUrl,
+      bearer: 'sim-bearer',
+      acceptIncoming: true,
+      pollIntervalMs: 15,
+      requestTimeoutMs: 200,
+      maxResponseBytes: 256 * 1024,
+      backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
+    },
+    messaging: {
+      accountId: messaging.accountId,
+      domain: messaging.domain,
+      bearer: tokens.bearer,
+      agentId: messaging.agentId,
+      ...fastMessaging,
+    },
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
+  }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
+  const chats: string[] = [];
+  const openChats: string[] = [];
+  const convs: string[] = [];
+  const openConvs: string[] = [];
+  let last401 = -2;
+  try {
+    for (let step = 0; step < o.steps && error === undefined; step++) {
+      const roll = r.next();
+      if (roll < 0.06 || openChats.length === 0) {
+        const key = legacy.openChat({ ringing: true });
+        chats.push(key);
+        openChats.push(key);
+      } else if (roll < 0.12 || openConvs.length === 0) {
+        const conv = messaging.openConversation({ agentId: messaging.agentId });
+        convs.push(conv);
+        openConvs.push(conv);
+      } else if (roll < 0.35) {
+        legacy.visitorSays(r.pick(openChats), `v${step}`);
+      } else if (roll < 0.6) {
+        messagingTraffic(messaging, r, r.pick(openConvs), step);
+      } else if (roll < 0.7) {
+        const next = r.pick(['legacy-chat', 'messaging', 'both'] as const);
+        tally(faults, `switch to ${next}`);
+        backend$.next(next);
+      } else if (roll < 0.8) {
+        const name = r.pick(legacyFaults);
+        if (name.startsWith('401') && legacy.requests.length < last401 + 2) continue;
+        if (name.startsWith('401')) last401 = legacy.requests.length;
+        if (name === '401 (token expired)') continue; // the bearer is fixed in this run
+        tally(faults, `legacy ${name}`);
+        injectLegacyFault(legacy, name, r, openChats);
+      } else if (roll < 0.9) {
+        const name = r.pick(messagingFaults);
+        tally(faults, `messaging ${name}`);
+        await applyMessagingFault(messaging, tokens, name, r, openConvs);
+      } else if (roll < 0.93) {
+        healMessaging(messaging);
+      }
+      await sleep(r.int(0, 12));
+    }
+    healMessaging(messaging);
+    backend$.next('both');
+    // Conversations that appeared while their backend was off are taken once it is back on: a
+    // chat still ringing was never the agent's, so wait for every one to be accepted and seen.
+    await waitUntil(
+      () =>
+        error !== undefined ||
+        [...chats, ...convs].every((id) => emitted.some((e) => e.conversationId === id)),
+      () =>
+        `every conversation followed; never seen: ${[...chats, ...convs].filter((id) => !emitted.some((e) => e.conversationId === id)).join(', ')}`,
+      10_000,
+    );
+    for (const k of openChats) legacy.endChat(k);
+    for (const c of openConvs) messaging.closeConversation(c);
+    await waitAllClosed(
+      emitted,
+      [...chats, ...convs],
+      () => error !== undefined,
+      (id) =>
+        chats.includes(id)
+          ? legacyExpected(legacy.chat(id).events)
+          : messagingExpected(messaging.history(id)),
+    );
+  } finally {
+    sub.unsubscribe();
+    await legacy.close();
+    await messaging.close();
+  }
+  const expected = new Map<string, number[]>([
+    ...chats.map((k) => [`legacy-chat:${k}`, legacyExpected(legacy.chat(k).events)] as [string, number[]]),
+    ...convs.map((c) => [`messaging:${c}`, messagingExpected(messaging.history(c))] as [string, number[]]),
+  ]);
+  return { verdict: judge(emitted, expected), faults, metrics: {}, error };
+}
