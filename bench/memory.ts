@@ -49,14 +49,18 @@ class Child {
 
   next(what: string, timeoutMs = 30_000): Promise<MemoryReply> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`bench: timed out waiting for ${what}`)), timeoutMs);
+      const exited = (code: number | null): void =>
+        reject(new Error(`bench: memory child exited (${code}) during ${what}`));
+      const t = setTimeout(() => {
+        this.proc.off('exit', exited);
+        reject(new Error(`bench: timed out waiting for ${what}`));
+      }, timeoutMs);
       this.waiting = (r) => {
         clearTimeout(t);
+        this.proc.off('exit', exited);
         resolve(r);
       };
-      this.proc.once('exit', (code) =>
-        reject(new Error(`bench: memory child exited (${code}) during ${what}`)),
-      );
+      this.proc.once('exit', exited);
     });
   }
 
