@@ -102,24 +102,38 @@ export function wireObject<R extends Props, O extends Props = Record<never, neve
   required: R,
   optional?: O,
 ): t.Type<Out<R, O>, unknown, unknown> {
+  // Field table built once; the per-object loop allocates no closures and builds a field's error
+  // context only when the field fails (codecs are pure, so validating again for the path is safe).
+  const fields = [
+    ...Object.entries(required).map(([key, codec]) => ({ key, at: `@${key}`, codec, isRequired: true })),
+    ...Object.entries(optional ?? {}).map(([key, codec]) => ({
+      key,
+      at: `@${key}`,
+      codec,
+      isRequired: false,
+    })),
+  ];
   const validate: t.Validate<unknown, Out<R, O>> = (u, c) => {
     if (typeof u !== 'object' || u === null || Array.isArray(u))
       return t.failure(u, c, `${name}: expected an object`);
     const input = u as Record<string, unknown>;
-    const errors: t.Errors = [];
+    let errors: t.Errors | undefined;
     const out: Record<string, unknown> = {};
-    const read = (key: string, codec: t.Mixed, isRequired: boolean): void => {
-      const wireKey = hasOwn(input, `@${key}`) ? `@${key}` : key;
+    for (const f of fields) {
+      const wireKey = hasOwn(input, f.at) ? f.at : f.key;
       const present = hasOwn(input, wireKey) && input[wireKey] !== null;
-      if (!present && !isRequired) return;
+      if (!present && !f.isRequired) continue;
       const value = present ? input[wireKey] : undefined;
-      const r = codec.validate(value, t.appendContext(c, wireKey, codec, value));
-      if (r._tag === 'Left') errors.push(...r.left);
-      else out[key] = r.right;
-    };
-    for (const [key, codec] of Object.entries(required)) read(key, codec, true);
-    for (const [key, codec] of Object.entries(optional ?? {})) read(key, codec, false);
-    return errors.length > 0 ? t.failures(errors) : t.success(out as Out<R, O>);
+      const r = f.codec.validate(value, c);
+      if (r._tag === 'Right') {
+        out[f.key] = r.right;
+        continue;
+      }
+      const e = f.codec.validate(value, t.appendContext(c, wireKey, f.codec, value));
+      errors ??= [];
+      if (e._tag === 'Left') errors.push(...e.left);
+    }
+    return errors !== undefined ? t.failures(errors) : t.success(out as Out<R, O>);
   };
   return new t.Type<Out<R, O>, unknown, unknown>(
     name,
