@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { decodeMultiChat } from '../../adapters/legacy-chat/decode.js';
+import { mapChat, type ChatMemory } from '../../adapters/legacy-chat/mapping.js';
+import { ConversationTracker } from '../../adapters/messaging/conversation-tracker.js';
+import {
+  ConversationChangeCodec,
+  ConversationChangesBodyCodec,
+  EventRecordCodec,
+} from '../../adapters/messaging/wire.js';
+import { ConversationEventCodec, type ConversationEvent } from '../../src/model/event.js';
+import type { IsoTime } from '../../src/model/time.js';
+import { silentLogger } from '../../src/runtime/logger.js';
+import { noopMetrics } from '../../src/runtime/metrics.js';
+
+// The protocol fixtures live beside the design notes; without them the fuzzers use arbitrary JSON only.
+const fixtures = process.env['PROTOCOL_FIXTURES'] ?? '/work/shared/protocol/fixtures';
+const legacyFixtures = [
+  'legacy-multichat-seed.json',
+  'legacy-multichat-wire-one-chat.json',
+  'legacy-multichat-wire-quirks.json',
+]
+  .map((f) => {
+    try {
+      return JSON.parse(readFileSync(`${fixtures}/${f}`, 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  })
+  .filter((x) => x !== undefined);
+const messagingFrames = (() => {
+  try {
+    return readFileSync(`${fixtures}/messaging-frames.ndjson`, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as unknown);
+  } catch {
+    return [];
+  }
+})();
+
+const NUM_RUNS = Number(process.env['FUZZ_RUNS'] ?? 2000);
+
+/** Replaces a random leaf (or subtree) of `value` with `replacement`, following `path` choices. */
+function mutate(value: unknown, choices: number[], replacement: unknown): unknown {
+  if (choices.length === 0 || value === null || typeof value !== 'object') return replacement;
+  const [c, ...rest] = choices as [number, ...number[]];
+  if (Array.isArray(value)) {
+    if (value.length === 0) return replacement;
+    const i = c % value.length;
+    return value.map((v, j) => (j === i ? mutate(v, rest, replacement) : v));
+  }
+  const keys = Object.keys(value);
+  if (keys.length === 0) return replacement;
+  const k = keys[c % keys.length] as string;
+  return {
+    ...(value as Record<string, unknown>),
+    [k]: mutate((value as Record<string, unknown>)[k], rest, replacement),
+  };
+}
+
+/** Objects whose own keys include `__proto__` / `constructor` (built with JSON.parse, as a wire body is). */
+const hostile = fc.constantFrom(
+  JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as unknown,
+  JSON.parse('{"chats":{"chat":{"__proto__":{"polluted":true},"info":{"__proto__":{"x":1}}}}}') as unknown,
+  JSON.parse(
+    '{"kind":"notification","type":".ams.ms.OnlineEventDistribution","body":{"__proto__":{"polluted":true},"dialogId":"c1","sequence":1,"event":{"type":"ContentEvent","message":"x","__proto__":{"polluted":true}}}}',
+  ) as unknown,
+);
+const anyJson = fc.oneof(fc.jsonValue(), hostile);
+const mutatedLegacy =
+  legacyFixtures.length === 0
+    ? anyJson
+    : fc
+        .tuple(fc.constantFrom(...legacyFixtures), fc.array(fc.nat(), { maxLength: 8 }), anyJson)
+        .map(([f, path, rep]) => mutate(f, path, rep));
+const mutatedFrame =
+  messagingFrames.length === 0
+    ? anyJson
+    : fc
+        .tuple(fc.constantFrom(...messagingFrames), fc.array(fc.nat(), { maxLength: 8 }), anyJson)
+        .map(([f, path, rep]) => mutate(f, path, rep));
+
+const valid = (e: ConversationEvent) => {
+  const r = ConversationEventCodec.decode(e);
+  assert.equal(r._tag, 'Right', `rejected by the codec: ${JSON.stringify(e)}`);
+};
+
+afterEach(() => {
+  assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype was polluted');
+});
+
+describe('fuzz: legacy-chat decode + mapping', () => {
+  it('never throws, only emits codec-valid events and never moves a cursor backwards', () => {
+    let produced = 0;
+    fc.assert(
+      fc.property(fc.oneof(anyJson, mutatedLegacy), fc.integer({ min: -1, max: 50 }), (body, cursor) => {
+        const { chats } = decodeMultiChat(body);
+        for (const chat of chats) {
+          const before: ChatMemory = { seq: cursor };
+          const mapped = mapChat(chat, before, '2015-08-30T15:06:02.000Z' as IsoTime);
+          mapped.events.forEach(valid);
+          produced += mapped.events.length;
+          assert.ok(mapped.memory.seq >= before.seq, 'cursor moved backwards');
+          for (const e of mapped.events)
+            if (e.seq !== undefined) assert.ok(e.seq > cursor, 'event at or below the cursor');
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    assert.ok(produced > 0, 'the inputs reached the mapping');
+  });
+});
+
+describe('fuzz: messaging frame decode + tracker', () => {
+  it('arbitrary frames never throw, only emit codec-valid events, and cursors only move forward', () => {
+    let produced = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(anyJson, mutatedFrame), { maxLength: 30 }), (frames) => {
+        const emitted: ConversationEvent[] = [];
+        const queried: string[] = [];
+        const tracker = new ConversationTracker(
+          {
+            emit: (e) => emitted.push(e),
+            query: (id) => queried.push(id),
+            changed: () => {},
+            now: () => 1_700_000_000_000,
+            logger: silentLogger,
+            metrics: noopMetrics,
+          },
+          true,
+        );
+        const cursors = new Map<string, number>();
+        const check = () => {
+          for (const id of new Set(emitted.map((e) => e.conversationId))) {
+            const seq = tracker.checkpointOf(id)?.seq;
+            if (seq === undefined) continue;
+            assert.ok(seq >= (cursors.get(id) ?? -1), 'cursor moved backwards');
+            cursors.set(id, seq);
+          }
+        };
+        // The same dispatch as the source's frame handler: decode, then hand to the tracker.
+        for (const frame of frames) {
+          const f = frame as { kind?: unknown; type?: unknown; body?: unknown } | null;
+          if (f === null || typeof f !== 'object') continue;
+          if (f.type === '.ams.ms.OnlineEventDistribution') {
+            const r = EventRecordCodec.decode(f.body);
+            if (r._tag === 'Right') tracker.onLive(r.right);
+          } else if (f.type === '.ams.aam.ExConversationChangeNotification') {
+            const body = ConversationChangesBodyCodec.decode(f.body);
+            if (body._tag === 'Right')
+              for (const raw of body.right.changes) {
+                const c = ConversationChangeCodec.decode(raw);
+                if (c._tag === 'Right') tracker.onChange(c.right);
+              }
+          } else if (f.kind === 'resp' && Array.isArray(f.body) && queried.length > 0) {
+            tracker.onHistory(queried.shift() as string, f.body);
+          }
+          check();
+        }
+        emitted.forEach(valid);
+        produced += emitted.length;
+        const ids = emitted.map((e) => e.id);
+        assert.equal(new Set(ids).size, ids.length, 'an id emitted twice');
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    assert.ok(produced > 0, 'the frames reached the tracker');
+  });
+});
