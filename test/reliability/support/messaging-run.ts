@@ -82,7 +82,12 @@ export async function applyMessagingFault(
       return hold(
         r.int(200, 400),
         () => (f.silent = true),
-        () => (f.silent = false),
+        () => {
+          // A half-open socket never comes back: end it, as the network eventually would. (Turning
+          // the switch off on a live socket would model a server that silently drops frames.)
+          f.silent = false;
+          sim.dropConnections();
+        },
       );
     case 'slow server (frame delay)':
       return hold(
@@ -136,6 +141,7 @@ export async function applyMessagingFault(
 
 /** Turns the sticky switches off again. */
 export function healMessaging(sim: MessagingSimulator): void {
+  if (sim.faults.silent) sim.dropConnections();
   Object.assign(sim.faults, {
     silent: false,
     delayMs: 0,
