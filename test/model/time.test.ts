@@ -34,4 +34,27 @@ describe('epochMsToIso', () => {
     assert.equal(epochMsToIso(Number.NaN), undefined);
     assert.equal(epochMsToIso(8.64e15 + 1), undefined);
   });
+
+  it('agrees with Date#toISOString for any instant, also for runs within one day (the fast path)', () => {
+    const viaDate = (ms: number): string => new Date(ms).toISOString();
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => epochMsToIso(ms) === viaDate(ms)),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }),
+        (ms) => epochMsToIso(ms) === viaDate(ms),
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 253402300799999 }),
+        fc.array(fc.nat({ max: 86_399_999 })),
+        (start, offs) => offs.every((o) => epochMsToIso(start + o) === viaDate(start + o)),
+      ),
+    );
+    for (const ms of [0, 86_399_999, 86_400_000, 951_868_799_999, 253_402_300_799_999, 253_402_300_800_000])
+      assert.equal(epochMsToIso(ms), viaDate(ms));
+  });
 });
