@@ -112,7 +112,15 @@ describe('reliability: process restart with the file checkpoint store', function
     traffic(r, chats, convs, 20); // while nobody listens
     const second = new Follower(config());
     traffic(r, chats, convs, 20);
-    await sleep(200);
+    // Close only what the restarted process has seen (see the open finding in docs/reliability.md).
+    await waitUntil(
+      () =>
+        [...chats, ...convs].every((id) =>
+          [...first.events, ...second.events].some((e) => e.conversationId === id),
+        ),
+      'every conversation seen after the restart',
+      20_000,
+    );
     closeAll(chats, convs);
     await waitUntil(
       () => allClosed([...first.events, ...second.events], [...chats, ...convs]),
@@ -147,7 +155,15 @@ describe('reliability: process restart with the file checkpoint store', function
     traffic(r, chats, convs, 20);
     const second = new Follower(config());
     traffic(r, chats, convs, 20);
-    await sleep(200);
+    // Close only what the restarted process has seen (see the open finding in docs/reliability.md).
+    await waitUntil(
+      () =>
+        [...chats, ...convs].every((id) =>
+          [...first.events, ...second.events].some((e) => e.conversationId === id),
+        ),
+      'every conversation seen after the restart',
+      20_000,
+    );
     closeAll(chats, convs);
     await waitAllClosed(
       [...first.events, ...second.events],

@@ -36,6 +36,7 @@ describe('messagingSource: findings of the fault runs', () => {
     sim.dropConnections();
     sim.consumerMessage(b, 'hello from b');
     await waitFor(() => sim.connectionsOpened === 2 && sim.connectionCount === 1, 'reconnected');
+    await waitFor(() => c!.events.some((e) => e.conversationId === b), 'b found after the reconnect');
     sim.closeConversation(b);
     await waitFor(
       () => c!.events.some((e) => e.conversationId === b && e.type === 'state' && e.state === 'closed'),
