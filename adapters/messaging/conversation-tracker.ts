@@ -40,7 +40,7 @@ interface Conversation {
 
 const CLOSED_MEMORY = 10_000;
 /** Found by the fault runs: without it, a lost opening UPSERT older than the oldest followed change was never recovered. */
-const RESUME_MARGIN_MS = 60_000;
+export const RESUME_MARGIN_MS = 60_000;
 
 /**
  * Per-conversation cursors and ordering: live events are held while a conversation's history
@@ -53,15 +53,29 @@ export class ConversationTracker {
   private readonly closed = new Map<string, ConversationCheckpoint>();
   /** While true, conversations not already followed are ignored. */
   draining = false;
+  /**
+   * Set on a resubscription after the socket was down: a conversation first seen closed whose
+   * metadata changed at or after this time opened (and closed) while we could not see it, so its
+   * messages and its close are delivered too. Undefined on the first connection: a new source
+   * does not replay the account's closed history.
+   */
+  followClosedSince: number | undefined;
 
   constructor(
     private readonly hooks: TrackerHooks,
     private readonly followClosed: boolean,
   ) {}
 
-  /** Restores cursors from a checkpoint (before the first connection). */
-  restore(entries: Record<string, ConversationCheckpoint>): void {
+  /**
+   * Restores cursors from a checkpoint (before the first connection). Returns the newest
+   * conversation-metadata time it holds (server clock), or undefined for an empty checkpoint: the
+   * point from which a restarted source must look for conversations that changed while it was down.
+   */
+  restore(entries: Record<string, ConversationCheckpoint>): number | undefined {
+    let newest: number | undefined;
     for (const [id, cp] of Object.entries(entries)) {
+      const ts = metaFrom(cp.meta).ts;
+      if (ts >= 0 && (newest === undefined || ts > newest)) newest = ts;
       if (cp.closed === true) this.rememberClosed(id, cp);
       else
         this.open.set(id, {
@@ -73,6 +87,7 @@ export class ConversationTracker {
           leaving: false,
         });
     }
+    return newest;
   }
 
   /** The checkpoint entry of a conversation, or `undefined` if it is no longer known. */
@@ -115,6 +130,10 @@ export class ConversationTracker {
     if (c !== undefined && c.querying) this.hooks.query(c.id, c.lastSeq);
   }
 
+  private changedWhileAway(metaTs: number | undefined): boolean {
+    return this.followClosedSince !== undefined && metaTs !== undefined && metaTs >= this.followClosedSince;
+  }
+
   onChange(change: ConversationChange): void {
     const id = change.result.convId;
     if (this.closed.has(id)) return;
@@ -122,7 +141,13 @@ export class ConversationTracker {
     let created = false;
     if (c === undefined) {
       if (change.type === 'DELETE' || this.draining) return;
-      if (change.result.conversationDetails?.state === 'CLOSE' && !this.followClosed) return;
+      const details = change.result.conversationDetails;
+      if (
+        details?.state === 'CLOSE' &&
+        !this.followClosed &&
+        !this.changedWhileAway(details.metaDataLastUpdateTs)
+      )
+        return;
       c = { id, lastSeq: -1, meta: emptyMeta(), querying: false, held: [], leaving: false };
       this.open.set(id, c);
       created = true;

@@ -9,7 +9,7 @@ import { noopMetrics } from '../../src/runtime/metrics.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
 import type { ConversationCheckpoint } from './checkpoint-types.js';
 import { Connection, type Session } from './connection.js';
-import { ConversationTracker } from './conversation-tracker.js';
+import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
 import { validateOptions, type MessagingSourceOptions } from './options.js';
 import {
   ConversationChangeCodec,
@@ -51,6 +51,9 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
     let finished = false;
     let draining = false;
     let session: Session | undefined;
+    /** When the socket was lost (scheduler time); cleared once a resubscription was answered. */
+    let lostAt: number | undefined;
+    let lastSaveAt = Number.NEGATIVE_INFINITY;
 
     const fail = (e: ChatshiftError): void => {
       if (finished) {
@@ -100,8 +103,13 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
         changed(conversationId) {
           if (store === undefined) return;
           dirty.add(conversationId);
+          // Leading edge: the first change saves at once, later ones at most every SAVE_EVERY_MS,
+          // so a crash soon after start does not lose the whole first interval.
           if (saveTimer === undefined && saving === undefined)
-            saveTimer = scheduler.schedule(() => void flush(), SAVE_EVERY_MS);
+            saveTimer = scheduler.schedule(
+              () => void flush(),
+              Math.max(0, SAVE_EVERY_MS - (scheduler.now() - lastSaveAt)),
+            );
         },
         now: () => scheduler.now(),
         logger,
@@ -122,6 +130,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
       const changes: Record<string, ConversationCheckpoint | null> = {};
       for (const id of dirty) changes[id] = tracker.checkpointOf(id) ?? null;
       dirty.clear();
+      lastSaveAt = scheduler.now();
       saving = store.save('messaging', changes);
       try {
         await saving;
@@ -195,14 +204,22 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
     const subscribe = (s: Session): void => {
       const body: Record<string, unknown> = { convState: [...convState] };
       if (options.agentId !== undefined) body['agentIds'] = [options.agentId];
-      const since = tracker.resumeFrom();
-      // Followed conversations may have closed while we were away: ask for closed ones too.
-      if (since !== undefined && tracker.openCount > 0) {
+      // Conversations may have closed while we were away — followed ones, and ones that opened and
+      // closed during the outage: ask for closed ones changed since then too.
+      const away = lostAt === undefined ? undefined : Math.max(0, lostAt - RESUME_MARGIN_MS);
+      tracker.followClosedSince = away;
+      const followed = tracker.openCount > 0 ? tracker.resumeFrom() : undefined;
+      const since = followed === undefined ? away : away === undefined ? followed : Math.min(followed, away);
+      if (since !== undefined) {
         if (!convState.includes('CLOSE')) body['convState'] = [...convState, 'CLOSE'];
         body['minLastUpdatedTime'] = since;
       }
       s.request(requestTypes.subscribeConversations, body).then(
-        () => connection?.markHealthy(),
+        () => {
+          // The server has pushed (or is pushing) everything changed since `lostAt`.
+          if (s.alive) lostAt = undefined;
+          connection?.markHealthy();
+        },
         (e: ChatshiftError) => {
           if (!s.alive || finished) return;
           logger.warn('messaging: subscribe failed; replacing the socket', { code: e.code });
@@ -239,6 +256,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
           frame: onFrame,
           down() {
             session = undefined;
+            lostAt ??= scheduler.now();
             tracker.disconnected();
           },
           fatal: fail,
@@ -268,7 +286,8 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
     void (async () => {
       if (store !== undefined) {
         try {
-          tracker.restore(await store.load('messaging'));
+          // A restart is an outage too: look back from the newest change the checkpoint knows.
+          lostAt = tracker.restore(await store.load('messaging'));
         } catch (cause) {
           fail(
             isChatshiftError(cause)

@@ -172,6 +172,30 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
     assert.equal(typeof resub.body['minLastUpdatedTime'], 'number');
   });
 
+  it('a conversation that opened and closed entirely while the socket was down is still delivered', async () => {
+    const known = sim.openConversation({ agentId: sim.agentId });
+    sim.consumerMessage(known, 'known');
+    c = collect(source());
+    await waitFor(() => messages(c!).length === 1, 'first');
+    sim.faults.handshake = 502;
+    sim.dropConnections();
+    await waitFor(() => sim.connectionCount === 0, 'the drop');
+    const unseen = sim.openConversation({ agentId: sim.agentId });
+    sim.consumerMessage(unseen, 'hello while you were away');
+    sim.agentMessage(unseen, 'and goodbye');
+    sim.closeConversation(unseen);
+    sim.faults.handshake = 'ok';
+    await waitFor(
+      () => c!.events.some((e) => e.conversationId === unseen && e.type === 'state' && e.state === 'closed'),
+      'the unseen conversation closed',
+    );
+    const texts = c.events
+      .filter((e) => e.conversationId === unseen && e.type === 'message')
+      .map((e) => (e.type === 'message' ? e.text : ''));
+    assert.deepEqual(texts, ['hello while you were away', 'and goodbye']);
+    assert.equal(c.events.at(-1)?.conversationId, unseen, 'its closed event comes last');
+  });
+
   it('stops following a closed conversation: a re-delivered CLOSE emits nothing', async () => {
     const conv = sim.openConversation({ agentId: sim.agentId });
     c = collect(source({ convState: ['OPEN', 'CLOSE'] }));
