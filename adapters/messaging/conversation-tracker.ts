@@ -36,11 +36,19 @@ interface Conversation {
   pendingClose?: ConversationEvent;
   /** Left the subscription filter (DELETE while open): forget after the pending history. */
   leaving: boolean;
+  /** Live events were dropped because `held` was full: query again after this answer. */
+  overflowed?: boolean;
 }
 
 const CLOSED_MEMORY = 10_000;
 /** Found by the fault runs: without it, a lost opening UPSERT older than the oldest followed change was never recovered. */
 export const RESUME_MARGIN_MS = 60_000;
+/**
+ * Most live events held per conversation while its history query is out. Beyond it, sequenced
+ * events are dropped and fetched again by a follow-up query (history is authoritative), so a
+ * slow answer under a fast conversation cannot grow memory without bound.
+ */
+export const MAX_HELD_EVENTS = 5_000;
 
 /**
  * Per-conversation cursors and ordering: live events are held while a conversation's history
@@ -64,6 +72,7 @@ export class ConversationTracker {
   constructor(
     private readonly hooks: TrackerHooks,
     private readonly followClosed: boolean,
+    private readonly maxHeld: number = MAX_HELD_EVENTS,
   ) {}
 
   /**
@@ -174,7 +183,7 @@ export class ConversationTracker {
     if (c === undefined) return;
     const seq = record.sequence;
     if (seq === undefined) {
-      if (c.querying) c.held.push(record);
+      if (c.querying) this.hold(c, record);
       else this.deliver(c, record);
       return;
     }
@@ -183,7 +192,7 @@ export class ConversationTracker {
       return;
     }
     if (c.querying) {
-      c.held.push(record);
+      this.hold(c, record);
     } else if (c.lastSeq < 0 ? seq <= 1 : seq === c.lastSeq + 1) {
       // An empty history was confirmed before, so the first sequence (0 or 1) needs no backfill.
       this.deliver(c, record);
@@ -197,6 +206,16 @@ export class ConversationTracker {
       c.held.push(record);
       this.startQuery(c);
     }
+  }
+
+  private hold(c: Conversation, record: EventRecord): void {
+    if (c.held.length < this.maxHeld) {
+      c.held.push(record);
+      return;
+    }
+    // Full: drop it. A typing change is transient; a sequenced event comes back with the next query.
+    if (record.sequence !== undefined) c.overflowed = true;
+    this.hooks.metrics.increment('held.dropped');
   }
 
   /** The answer to a conversation's QueryMessages: merge with held events, deliver in order. */
@@ -225,6 +244,11 @@ export class ConversationTracker {
       this.deliver(c, r);
     }
     for (const r of unsequenced) this.deliver(c, r);
+    if (c.overflowed === true) {
+      c.overflowed = false;
+      this.startQuery(c);
+      return;
+    }
     if (c.pendingClose !== undefined) {
       this.hooks.emit(c.pendingClose);
       c.meta.state = 'closed';
