@@ -124,7 +124,13 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
   }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
   const open: string[] = [];
   const all: string[] = [];
-  let last401 = -2;
+  let injected401 = 0;
+  const authSettled = (): boolean => {
+    const statuses = sim.requests.map((q) => q.status);
+    const last = statuses.lastIndexOf(401);
+    const seen = statuses.filter((st) => st === 401).length;
+    return seen >= injected401 && (last < 0 || statuses.slice(last + 1).includes(200));
+  };
   try {
     for (let step = 0; step < o.steps && error === undefined; step++) {
       const roll = r.next();
@@ -142,11 +148,11 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
         sim.endChat(key);
       } else if (roll < 0.85) {
         const name = r.pick(legacyFaults);
-        // Two 401s in a row are "a fresh token refused", which rightly ends the stream: let the
-        // previous one be answered and retried before injecting the next.
+        // Two 401s in a row are "a fresh token refused", which rightly ends the stream: inject the
+        // next only once the previous one was answered and a request after it succeeded.
         const is401 = name.startsWith('401');
-        if (is401 && sim.requests.length < last401 + 2) continue;
-        if (is401) last401 = sim.requests.length;
+        if (is401 && !authSettled()) continue;
+        if (is401) injected401++;
         tally(faults, name);
         if (name === '401 (token expired)') {
           current = `${prefix}-${++n}`;
