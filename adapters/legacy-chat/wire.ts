@@ -173,9 +173,20 @@ export type WireStateEvent = t.TypeOf<typeof WireStateEvent>;
 
 const TypingFlag = wireEnum('TypingFlag', ['typing', 'not-typing'] as const);
 
+/** A chat session key: a non-empty string (an empty one cannot name a conversation; found by the fuzzer). */
+const WireChatKey = new t.Type<string, string, unknown>(
+  'ChatSessionKey',
+  (u): u is string => typeof u === 'string' && u.length > 0,
+  (u, c) => {
+    const r = WireString.validate(u, c);
+    return r._tag === 'Right' && r.right.length === 0 ? t.failure(u, c, 'expected a non-empty key') : r;
+  },
+  (s) => s,
+);
+
 export const WireInfo = wireObject(
   'WireInfo',
-  { chatSessionKey: WireString },
+  { chatSessionKey: WireChatKey },
   {
     state: wireEnum('ChatState', ['waiting', 'chatting', 'ended'] as const),
     agentName: WireString,

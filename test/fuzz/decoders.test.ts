@@ -14,31 +14,19 @@ import type { IsoTime } from '../../src/model/time.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { noopMetrics } from '../../src/runtime/metrics.js';
 
-// The protocol fixtures live beside the design notes; without them the fuzzers use arbitrary JSON only.
-const fixtures = process.env['PROTOCOL_FIXTURES'] ?? '/work/shared/protocol/fixtures';
+// The protocol fixtures (copies of ../shared/protocol/fixtures kept in the repository, so a clean
+// clone has them); a missing one fails the suite rather than silently fuzzing less.
+const fixture = (path: string): string =>
+  readFileSync(new URL(`../adapters/${path}`, import.meta.url), 'utf8');
 const legacyFixtures = [
   'legacy-multichat-seed.json',
   'legacy-multichat-wire-one-chat.json',
   'legacy-multichat-wire-quirks.json',
-]
-  .map((f) => {
-    try {
-      return JSON.parse(readFileSync(`${fixtures}/${f}`, 'utf8')) as unknown;
-    } catch {
-      return undefined;
-    }
-  })
-  .filter((x) => x !== undefined);
-const messagingFrames = (() => {
-  try {
-    return readFileSync(`${fixtures}/messaging-frames.ndjson`, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as unknown);
-  } catch {
-    return [];
-  }
-})();
+].map((f) => JSON.parse(fixture(`legacy-chat/fixtures/${f}`)) as unknown);
+const messagingFrames = fixture('messaging/fixtures/messaging-frames.ndjson')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as unknown);
 
 const NUM_RUNS = Number(process.env['FUZZ_RUNS'] ?? 2000);
 
@@ -69,18 +57,12 @@ const hostile = fc.constantFrom(
   ) as unknown,
 );
 const anyJson = fc.oneof(fc.jsonValue(), hostile);
-const mutatedLegacy =
-  legacyFixtures.length === 0
-    ? anyJson
-    : fc
-        .tuple(fc.constantFrom(...legacyFixtures), fc.array(fc.nat(), { maxLength: 8 }), anyJson)
-        .map(([f, path, rep]) => mutate(f, path, rep));
-const mutatedFrame =
-  messagingFrames.length === 0
-    ? anyJson
-    : fc
-        .tuple(fc.constantFrom(...messagingFrames), fc.array(fc.nat(), { maxLength: 8 }), anyJson)
-        .map(([f, path, rep]) => mutate(f, path, rep));
+const mutatedLegacy = fc
+  .tuple(fc.constantFrom(...legacyFixtures), fc.array(fc.nat(), { maxLength: 8 }), anyJson)
+  .map(([f, path, rep]) => mutate(f, path, rep));
+const mutatedFrame = fc
+  .tuple(fc.constantFrom(...messagingFrames), fc.array(fc.nat(), { maxLength: 8 }), anyJson)
+  .map(([f, path, rep]) => mutate(f, path, rep));
 
 const valid = (e: ConversationEvent) => {
   const r = ConversationEventCodec.decode(e);

@@ -321,6 +321,18 @@ describe('legacy-chat decoding', () => {
     assert.deepEqual(problems[0]?.paths, ['chats/chat/0/events/event/0/time']);
   });
 
+  it('rejects a chat whose chatSessionKey is empty (it cannot name a conversation)', () => {
+    const { chats, problems } = decodeMultiChat({
+      chats: { chat: [{ info: { chatSessionKey: '' } }, { info: { chatSessionKey: 'GOOD' } }] },
+    });
+    assert.deepEqual(
+      chats.map((c) => c.key),
+      ['GOOD'],
+    );
+    assert.equal(problems.length, 1);
+    assert.deepEqual(problems[0]?.paths, ['chats/chat/0/info/chatSessionKey']);
+  });
+
   it('reports an error element inside a 2xx as a protocol problem', () => {
     const { chats, problems } = decodeMultiChat({ chats: { chat: { error: { message: 'gone' } } } });
     assert.deepEqual(chats, []);
