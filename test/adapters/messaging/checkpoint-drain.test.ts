@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
 import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
-import { collect, fast, mapStore, sleep, waitFor, type Collected } from './support.js';
+import { collect, sourceFor, mapStore, sleep, waitFor, type Collected } from './support.js';
 
 describe('messagingSource checkpoints, draining and options', () => {
   let sim: MessagingSimulator;
@@ -15,15 +15,7 @@ describe('messagingSource checkpoints, draining and options', () => {
     c = undefined;
     await sim.close();
   });
-  const source = (extra: Record<string, unknown> = {}) =>
-    messagingSource({
-      accountId: sim.accountId,
-      domain: sim.domain,
-      bearer: sim.token,
-      agentId: sim.agentId,
-      ...fast,
-      ...extra,
-    });
+  const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('a restart with the checkpoint resumes each conversation without re-emitting anything', async () => {
     const store = mapStore();

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { collect, fast, recordingLogger, seqsByConversation, waitFor, type Collected } from './support.js';
+import {
+  collect,
+  sourceFor,
+  recordingLogger,
+  seqsByConversation,
+  waitFor,
+  type Collected,
+} from './support.js';
 
 const messages = (c: Collected) => c.events.filter((e) => e.type === 'message');
 
@@ -17,15 +24,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
     c = undefined;
     await sim.close();
   });
-  const source = (extra: Record<string, unknown> = {}) =>
-    messagingSource({
-      accountId: sim.accountId,
-      domain: sim.domain,
-      bearer: sim.token,
-      agentId: sim.agentId,
-      ...fast,
-      ...extra,
-    });
+  const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('after a socket drop, resubscribes and resumes every conversation from its last sequence', async () => {
     const a = sim.openConversation({ agentId: sim.agentId });

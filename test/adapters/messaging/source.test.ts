@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { ConversationEventCodec } from '../../../src/model/event.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { collect, fast, recordingLogger, waitFor, type Collected } from './support.js';
+import { collect, sourceFor, recordingLogger, waitFor, type Collected } from './support.js';
 
 describe('messagingSource over loopback', () => {
   let sim: MessagingSimulator;
@@ -15,15 +15,7 @@ describe('messagingSource over loopback', () => {
     c = undefined;
     await sim.close();
   });
-  const source = (extra: Record<string, unknown> = {}) =>
-    messagingSource({
-      accountId: sim.accountId,
-      domain: sim.domain,
-      bearer: sim.token,
-      agentId: sim.agentId,
-      ...fast,
-      ...extra,
-    });
+  const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('subscribes, pulls history of each conversation, then streams live events in order', async () => {
     const conv = sim.openConversation({ agentId: sim.agentId });

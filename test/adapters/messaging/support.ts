@@ -1,5 +1,9 @@
-import type { Subscription } from 'rxjs';
-import type { Observable } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import {
+  messagingSource,
+  type MessagingSimulator,
+  type MessagingSourceOptions,
+} from '../../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
 import type { ConversationCheckpoint, MessagingCheckpointStore } from '../../../adapters/messaging/index.js';
@@ -78,6 +82,26 @@ export const fast = {
   requestTimeoutMs: 1000,
   backoff: { initialMs: 10, maxMs: 50, jitter: 0.5 },
 } as const;
+
+/**
+ * A source against `sim` as its agent, with the test timings; `extra` overrides any option, and
+ * an option given as `undefined` is left out (`{ agentId: undefined }`: the whole account).
+ */
+export function sourceFor(
+  sim: MessagingSimulator,
+  extra: { [K in keyof MessagingSourceOptions]?: MessagingSourceOptions[K] | undefined } = {},
+): Observable<ConversationEvent> {
+  const options: Record<string, unknown> = {
+    accountId: sim.accountId,
+    domain: sim.domain,
+    bearer: sim.token,
+    agentId: sim.agentId,
+    ...fast,
+    ...extra,
+  };
+  for (const [k, v] of Object.entries(options)) if (v === undefined) delete options[k];
+  return messagingSource(options as unknown as MessagingSourceOptions);
+}
 
 /** Sequences per conversation of the sequenced events, in emission order. */
 export function seqsByConversation(events: ConversationEvent[]): Map<string, number[]> {
