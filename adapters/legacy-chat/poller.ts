@@ -114,13 +114,21 @@ export class LegacyPoller {
     if (!draining) this.setChats(this.lastSet);
   }
 
-  /** Stops everything: no timer, no request in flight; a pending checkpoint is saved best-effort. */
+  /**
+   * Stops everything: no timer, no poll in flight; a pending checkpoint is saved best-effort. An
+   * accept already sent is let finish (bounded by `requestTimeoutMs`), since the server may have
+   * handed us the chat: its key is then saved too.
+   */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.abort?.abort();
+    this.saveBestEffort();
+  }
+
+  private saveBestEffort(): void {
     const changes = this.takePending();
     if (changes !== undefined && this.cfg.checkpoint !== undefined) {
       this.cfg.checkpoint.save('legacy-chat', changes).catch((cause: unknown) => {
@@ -158,7 +166,11 @@ export class LegacyPoller {
     this.abort = abort;
     let delay = this.cfg.pollIntervalMs;
     try {
-      if (this.cfg.acceptIncoming && !this.draining) await this.acceptIncoming(abort.signal);
+      if (this.cfg.acceptIncoming && !this.draining) {
+        await this.acceptIncoming(abort.signal);
+        // Accepted chats are saved before they are polled, so a crash right after an accept keeps them.
+        if (!(await this.flush()) || this.stopped) return;
+      }
       const entries = [...this.followed].map(([key, f]) => ({ key, cursor: f.memory.seq }));
       for (const batch of buildBatches(this.cfg.agentSessionUrl, entries, this.cfg.limits)) {
         if (this.stopped) return;
@@ -289,7 +301,8 @@ export class LegacyPoller {
       return this.invalid('incomingRequests', formatValidationErrors(incoming.left));
     const ringing = Math.min(incoming.right.incomingRequests.ringingCount, MAX_ACCEPTS_PER_CYCLE);
     for (let i = 0; i < ringing && !this.stopped && !this.draining; i++) {
-      const accepted = this.parse(await this.send('POST', url, '{}', signal), 'accept');
+      // Not aborted by stop(): once sent, the server may take the chat, so the answer must be kept.
+      const accepted = this.parse(await this.send('POST', url, '{}', new AbortController().signal), 'accept');
       if (accepted === undefined) return;
       const loc = WireChatLocation.decode(accepted);
       if (loc._tag === 'Left') return this.invalid('chatLocation', formatValidationErrors(loc.left));
@@ -299,6 +312,11 @@ export class LegacyPoller {
         href === undefined ? '' : decodeURIComponent(new URL(href, base).pathname.split('/').pop() ?? '');
       this.cfg.logger.info?.('legacy-chat: accepted a chat', { chatSessionKey: key });
       this.follow(key, 'incoming');
+      // An accepted chat no longer rings: it must reach the checkpoint now, not with its first
+      // events, or a stop before that poll would lose it for good (found by the restart runs).
+      const followed = this.followed.get(key);
+      if (followed !== undefined) this.pending[key] ??= toCheckpoint(followed.memory, false);
+      if (this.stopped) return this.saveBestEffort();
     }
   }
 

@@ -147,6 +147,13 @@ describe('reliability: process restart with the file checkpoint store', function
     traffic(r, chats, convs, 30);
     await waitUntil(() => first.events.length > 20, 'first process streaming');
     traffic(r, chats, convs, 20);
+    // The one window no client can close: a legacy chat the server handed over (accept answered)
+    // but not yet in the checkpoint is gone after a crash, as the API cannot list accepted chats.
+    // So the crash comes once every chat accepted so far has been polled (and so saved).
+    await waitUntil(
+      () => chats.every((k) => legacy.chat(k).ringing || first.events.some((e) => e.conversationId === k)),
+      'accepted chats polled before the crash',
+    );
     await sleep(r.int(0, 300));
     await first.stop('SIGKILL');
     traffic(r, chats, convs, 20);
