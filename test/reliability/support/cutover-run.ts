@@ -6,13 +6,14 @@ import type { Backend } from '../../../src/cutover/backend-flag.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
 import { legacyExpected, messagingExpected, sleep, tally, waitAllClosed, waitUntil } from './common.js';
-import { injectLegacyFault, legacyFaults, type RunResult } from './legacy-run.js';
+import { injectLegacyFault, legacyAuthGate, legacyFaults, type RunResult } from './legacy-run.js';
 import {
   applyMessagingFault,
   fastMessaging,
   healMessaging,
   messagingFaults,
   messagingTraffic,
+  revokesToken,
   TokenBox,
 } from './messaging-run.js';
 import type { Rng } from './prng.js';
@@ -55,7 +56,7 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
   const openChats: string[] = [];
   const convs: string[] = [];
   const openConvs: string[] = [];
-  let last401 = -2;
+  const auth = legacyAuthGate(legacy);
   try {
     for (let step = 0; step < o.steps && error === undefined; step++) {
       const roll = r.next();
@@ -77,13 +78,14 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
         backend$.next(next);
       } else if (roll < 0.8) {
         const name = r.pick(legacyFaults);
-        if (name.startsWith('401') && legacy.requests.length < last401 + 2) continue;
-        if (name.startsWith('401')) last401 = legacy.requests.length;
         if (name === '401 (token expired)') continue; // the bearer is fixed in this run
+        if (name.startsWith('401') && !auth.settled()) continue;
+        if (name.startsWith('401')) auth.injected();
         tally(faults, `legacy ${name}`);
         injectLegacyFault(legacy, name, r, openChats);
       } else if (roll < 0.9) {
         const name = r.pick(messagingFaults);
+        if (revokesToken(name) && !tokens.settled()) continue;
         tally(faults, `messaging ${name}`);
         await applyMessagingFault(messaging, tokens, name, r, openConvs);
       } else if (roll < 0.93) {

@@ -124,13 +124,7 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
   }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
   const open: string[] = [];
   const all: string[] = [];
-  let injected401 = 0;
-  const authSettled = (): boolean => {
-    const statuses = sim.requests.map((q) => q.status);
-    const last = statuses.lastIndexOf(401);
-    const seen = statuses.filter((st) => st === 401).length;
-    return seen >= injected401 && (last < 0 || statuses.slice(last + 1).includes(200));
-  };
+  const auth = legacyAuthGate(sim);
   try {
     for (let step = 0; step < o.steps && error === undefined; step++) {
       const roll = r.next();
@@ -151,8 +145,8 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
         // Two 401s in a row are "a fresh token refused", which rightly ends the stream: inject the
         // next only once the previous one was answered and a request after it succeeded.
         const is401 = name.startsWith('401');
-        if (is401 && !authSettled()) continue;
-        if (is401) injected401++;
+        if (is401 && !auth.settled()) continue;
+        if (is401) auth.injected();
         tally(faults, name);
         if (name === '401 (token expired)') {
           current = `${prefix}-${++n}`;
@@ -174,4 +168,21 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
   }
   const expected = new Map(all.map((k) => [`legacy-chat:${k}`, legacyExpected(sim.chat(k).events)]));
   return { verdict: judge(emitted, expected), faults, metrics: metrics.snapshot(), error };
+}
+
+/**
+ * Two 401s in a row are "a fresh token refused", which rightly ends the stream: a run injects the
+ * next 401 only once the previous one was answered and a later request succeeded.
+ */
+export function legacyAuthGate(sim: LegacyChatSimulator): { settled(): boolean; injected(): void } {
+  let injected = 0;
+  return {
+    settled() {
+      const statuses = sim.requests.map((q) => q.status);
+      const last = statuses.lastIndexOf(401);
+      const seen = statuses.filter((st) => st === 401).length;
+      return seen >= injected && (last < 0 || statuses.slice(last + 1).includes(200));
+    },
+    injected: () => void injected++,
+  };
 }

@@ -45,12 +45,25 @@ export class TokenBox {
     this.current = sim.token;
   }
   readonly bearer = (): string => this.current;
+  private openedAtRevoke = -1;
   revoke(code = 4401): void {
     const old = this.current;
     this.current = this.sim.issueToken();
+    this.openedAtRevoke = this.sim.connectionsOpened;
     this.sim.revokeToken(old, code);
   }
+  /**
+   * True once a socket opened after the last revocation. Two revocations before that are, to the
+   * source, "a fresh token refused", which rightly ends the stream: runs revoke again only after.
+   */
+  settled(): boolean {
+    return this.sim.connectionsOpened > this.openedAtRevoke;
+  }
 }
+
+/** Faults that revoke the current token (see {@link TokenBox.settled}). */
+export const revokesToken = (name: MessagingFaultName): boolean =>
+  name === 'close 4401 (token revoked)' || name === 'handshake 401';
 
 /**
  * Applies one fault. Switches that stay on (silent, delay, duplicate, reorder, stale, handshake)
@@ -211,6 +224,7 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
         sim.closeConversation(open.splice(i, 1)[0] as string);
       } else if (roll < 0.8) {
         const name = r.pick(messagingFaults);
+        if (revokesToken(name) && !tokens.settled()) continue;
         tally(faults, name);
         await applyMessagingFault(sim, tokens, name, r, open);
       } else if (roll < 0.85) {
