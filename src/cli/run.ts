@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ChatshiftError } from '../errors.js';
-import { describeError, runTail, tailHelp } from './tail.js';
+import { describeError, runTail } from './tail.js';
 import { demoHelp, runDemo } from './demo.js';
 
 export interface CliIo {
@@ -50,8 +50,6 @@ export async function runCli(argv: readonly string[], io: CliIo, signal?: AbortS
     return 1;
   }
 }
-
-export { tailHelp };
 
 function isUsageError(e: unknown): boolean {
   if (e instanceof ChatshiftError)

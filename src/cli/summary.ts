@@ -32,10 +32,6 @@ export class Tally {
     return this.open.size;
   }
 
-  get conversations(): number {
-    return this.lastSeq.size;
-  }
-
   /** Sequences seen for one conversation (for comparing with a simulator's ground truth). */
   seen(key: string): ReadonlySet<number> {
     return this.seqs.get(key) ?? new Set();
