@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
-import { collect, fast, waitFor, type Collected } from './support.js';
+import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { messagingSource } from '../../../adapters/messaging/index.js';
+import { collect, simulatorPerTest, fast, waitFor, type Collected } from './support.js';
 
 // Found by the seeded fault runs (test/reliability): a refusal of a *reused* token right after a
 // fresh one had been accepted was counted as the second refusal and ended the stream.
 describe('messagingSource auth recovery', () => {
   let sim: MessagingSimulator;
   let c: Collected | undefined;
-  beforeEach(async () => {
-    sim = await MessagingSimulator.start();
-  });
-  afterEach(async () => {
-    c?.sub.unsubscribe();
-    c = undefined;
-    await sim.close();
-  });
+  simulatorPerTest((s) => (sim = s));
 
   it('asks for a fresh bearer again when a token that was accepted expires before the socket proved healthy', async () => {
     const conv = sim.openConversation({ agentId: sim.agentId });

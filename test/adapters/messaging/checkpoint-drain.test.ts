@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { messagingSource } from '../../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
-import { collect, sourceFor, mapStore, sleep, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, mapStore, sleep, waitFor, type Collected } from './support.js';
 
 describe('messagingSource checkpoints, draining and options', () => {
   let sim: MessagingSimulator;
   let c: Collected | undefined;
-  beforeEach(async () => {
-    sim = await MessagingSimulator.start();
-  });
-  afterEach(async () => {
-    c?.sub.unsubscribe();
-    c = undefined;
-    await sim.close();
-  });
+  simulatorPerTest((s) => (sim = s));
   const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('a restart with the checkpoint resumes each conversation without re-emitting anything', async () => {

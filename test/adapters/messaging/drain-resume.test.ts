@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
-import { collect, fast, sleep, waitFor, type Collected } from './support.js';
+import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { messagingSource } from '../../../adapters/messaging/index.js';
+import { collect, simulatorPerTest, fast, sleep, waitFor, type Collected } from './support.js';
 
 // Found by the seeded cutover fault runs (test/reliability): a conversation that opened while the
 // source was draining was never followed after the drain was cancelled, so its events were lost.
 describe('messagingSource drain cancelled', () => {
   let sim: MessagingSimulator;
   let c: Collected | undefined;
-  beforeEach(async () => {
-    sim = await MessagingSimulator.start();
-  });
-  afterEach(async () => {
-    c?.sub.unsubscribe();
-    c = undefined;
-    await sim.close();
-  });
+  simulatorPerTest((s) => (sim = s));
 
   it('follows the conversations that opened while it was draining', async () => {
     const a = sim.openConversation({ agentId: sim.agentId });

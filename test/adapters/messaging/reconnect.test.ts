@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import {
   collect,
+  simulatorPerTest,
   sourceFor,
   recordingLogger,
   seqsByConversation,
@@ -16,14 +17,7 @@ const messages = (c: Collected) => c.events.filter((e) => e.type === 'message');
 describe('messagingSource reconnect, keep-alive and resume', () => {
   let sim: MessagingSimulator;
   let c: Collected | undefined;
-  beforeEach(async () => {
-    sim = await MessagingSimulator.start();
-  });
-  afterEach(async () => {
-    c?.sub.unsubscribe();
-    c = undefined;
-    await sim.close();
-  });
+  simulatorPerTest((s) => (sim = s));
   const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('after a socket drop, resubscribes and resumes every conversation from its last sequence', async () => {

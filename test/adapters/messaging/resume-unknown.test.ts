@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { messagingSource } from '../../../adapters/messaging/index.js';
 import { mapTyping } from '../../../adapters/messaging/mapping.js';
-import { collect, fast, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, fast, waitFor, type Collected } from './support.js';
 
 // Both found by the seeded fault runs (test/reliability).
 describe('messagingSource: findings of the fault runs', () => {
   let sim: MessagingSimulator;
   let c: Collected | undefined;
-  beforeEach(async () => {
-    sim = await MessagingSimulator.start();
-  });
-  afterEach(async () => {
-    c?.sub.unsubscribe();
-    c = undefined;
-    await sim.close();
-  });
+  simulatorPerTest((s) => (sim = s));
 
   it('after a reconnect, still finds a conversation whose opening UPSERT was lost, though a followed one changed later', async () => {
     const a = sim.openConversation({ agentId: sim.agentId });

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { ConversationEventCodec } from '../../../src/model/event.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { collect, sourceFor, recordingLogger, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, recordingLogger, waitFor, type Collected } from './support.js';
 
 describe('messagingSource over loopback', () => {
   let sim: MessagingSimulator;
   let c: Collected | undefined;
-  beforeEach(async () => {
-    sim = await MessagingSimulator.start();
-  });
-  afterEach(async () => {
-    c?.sub.unsubscribe();
-    c = undefined;
-    await sim.close();
-  });
+  simulatorPerTest((s) => (sim = s));
   const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('subscribes, pulls history of each conversation, then streams live events in order', async () => {

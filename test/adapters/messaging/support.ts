@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import {
+  MessagingSimulator,
   messagingSource,
-  type MessagingSimulator,
   type MessagingSourceOptions,
 } from '../../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
@@ -16,18 +16,41 @@ export interface Collected {
   sub: Subscription;
 }
 
+/** Streams collected in the current test; {@link simulatorPerTest} unsubscribes them after it. */
+const collected = new Set<Subscription>();
+
 export function collect(source: Observable<ConversationEvent>): Collected {
   const c: Collected = { events: [], completed: false } as unknown as Collected;
-  c.sub = source.subscribe({
-    next: (e) => c.events.push(e),
-    error: (e: unknown) => {
-      c.error = e;
-    },
-    complete: () => {
-      c.completed = true;
-    },
-  });
+  collected.add(
+    (c.sub = source.subscribe({
+      next: (e) => c.events.push(e),
+      error: (e: unknown) => {
+        c.error = e;
+      },
+      complete: () => {
+        c.completed = true;
+      },
+    })),
+  );
   return c;
+}
+
+/**
+ * Starts a simulator before each test (handed to `use`), and after it unsubscribes every stream
+ * the test collected and closes the simulator.
+ */
+export function simulatorPerTest(use: (sim: MessagingSimulator) => void): void {
+  let sim: MessagingSimulator | undefined;
+  beforeEach(async () => {
+    sim = await MessagingSimulator.start();
+    use(sim);
+  });
+  afterEach(async () => {
+    for (const sub of collected) sub.unsubscribe();
+    collected.clear();
+    await sim?.close();
+    sim = undefined;
+  });
 }
 
 /** Polls `cond` every 5 ms until true; fails with `what` after `timeoutMs`. */
