@@ -49,6 +49,18 @@ class Follower {
   }
 }
 
+/**
+ * Waits until the followers between them have seen every conversation. The runs close only what
+ * was seen, so that a close never races the restarted process's first subscription.
+ */
+function waitAllSeen(followers: Follower[], ids: string[]): Promise<void> {
+  return waitUntil(
+    () => ids.every((id) => followers.some((f) => f.events.some((e) => e.conversationId === id))),
+    'every conversation seen after the restart',
+    20_000,
+  );
+}
+
 describe('reliability: process restart with the file checkpoint store', function () {
   this.timeout(60_000);
   const seed = runSeed('restart');
@@ -112,15 +124,7 @@ describe('reliability: process restart with the file checkpoint store', function
     traffic(r, chats, convs, 20); // while nobody listens
     const second = new Follower(config());
     traffic(r, chats, convs, 20);
-    // Close only what the restarted process has seen (see the open finding in docs/reliability.md).
-    await waitUntil(
-      () =>
-        [...chats, ...convs].every((id) =>
-          [...first.events, ...second.events].some((e) => e.conversationId === id),
-        ),
-      'every conversation seen after the restart',
-      20_000,
-    );
+    await waitAllSeen([first, second], [...chats, ...convs]);
     closeAll(chats, convs);
     await waitUntil(
       () => allClosed([...first.events, ...second.events], [...chats, ...convs]),
@@ -159,15 +163,7 @@ describe('reliability: process restart with the file checkpoint store', function
     traffic(r, chats, convs, 20);
     const second = new Follower(config());
     traffic(r, chats, convs, 20);
-    // Close only what the restarted process has seen (see the open finding in docs/reliability.md).
-    await waitUntil(
-      () =>
-        [...chats, ...convs].every((id) =>
-          [...first.events, ...second.events].some((e) => e.conversationId === id),
-        ),
-      'every conversation seen after the restart',
-      20_000,
-    );
+    await waitAllSeen([first, second], [...chats, ...convs]);
     closeAll(chats, convs);
     // Every close happens after the restart, so the live list of the second process is watched.
     await waitAllClosed(
