@@ -14,6 +14,13 @@ export type WebSocketConstructor = new (url: string, options?: ClientOptions) =>
 /** Close codes after which a fresh bearer is fetched before reconnecting (protocol §6). */
 export const authCloseCodes: ReadonlySet<number> = new Set([4401, 4407, 1011]);
 
+/**
+ * Close codes that say the bearer itself was refused. Two refusals with no healthy session between
+ * end the stream; 1011 is a server error the SDK answers with a new token, so it asks for one
+ * without counting as a refusal.
+ */
+const refusalCloseCodes: ReadonlySet<number> = new Set([4401, 4407]);
+
 export interface ConnectionSettings {
   scheme: 'ws' | 'wss';
   domain: string;
@@ -73,7 +80,10 @@ export class Connection {
     void this.connect();
   }
 
-  /** The socket proved usable (subscribed): reset backoff and the auth-failure count. */
+  /**
+   * The socket proved usable (subscribed): reset backoff and the refusal count. An open alone does
+   * not prove the token: a server may accept the handshake and close with 4401 right after.
+   */
   markHealthy(): void {
     this.attempt = 0;
     this.authFailures = 0;
@@ -139,8 +149,6 @@ export class Connection {
 
     ws.on('open', () => {
       opened = true;
-      // The server accepted this token: only refusals after this one count towards giving up.
-      this.authFailures = 0;
       handshake.unsubscribe();
       this.s.metrics.increment('ws.connects');
       this.s.logger.debug?.('messaging: socket open');
@@ -177,14 +185,15 @@ export class Connection {
       session.alive = false;
       correlator.failAll(new ChatshiftError('ERR_CONNECTION', 'the socket closed', { details: { code } }));
       if (this.stopped) return;
-      const auth = (opened && authCloseCodes.has(code)) || handshakeStatus === 401 || handshakeStatus === 403;
+      const refused =
+        (opened && refusalCloseCodes.has(code)) || handshakeStatus === 401 || handshakeStatus === 403;
       this.s.logger.info?.('messaging: socket closed; reconnecting', {
         code: closeCode,
         ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}),
       });
-      if (auth) {
-        this.authFailures++;
-        if (this.authFailures >= 2 && opened === false) {
+      if (refused) this.authFailures++;
+      if (refused || (opened && authCloseCodes.has(code))) {
+        if (this.authFailures >= 2) {
           this.hooks.fatal(
             new ChatshiftError('ERR_AUTH_REJECTED', 'the server rejected the bearer even after a fresh one', {
               details: { code, ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}) },

@@ -64,6 +64,8 @@ export class MessagingSimulator {
   readonly httpLog: Array<{ method: string; path: string; status: number }> = [];
   /** Number of sockets accepted so far. */
   connectionsOpened = 0;
+  /** Number of conversation subscriptions answered so far. */
+  subscriptionsAnswered = 0;
 
   private readonly model = new SimModel();
   private readonly clients = new Set<Client>();
@@ -453,6 +455,7 @@ export class MessagingSimulator {
     if (Array.isArray(body['agentIds'])) sub.agentIds = body['agentIds'] as string[];
     if (typeof body['minLastUpdatedTime'] === 'number') sub.minLastUpdatedTime = body['minLastUpdatedTime'];
     client.subscription = sub;
+    this.subscriptionsAnswered++;
     answer(id);
     const changes: Array<Record<string, unknown>> = [];
     for (const conv of this.model.conversations.values()) {

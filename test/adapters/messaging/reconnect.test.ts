@@ -99,6 +99,34 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
     assert.ok(!String((c.error as Error).message).includes('WRONG'));
   });
 
+  it('fails with ERR_AUTH_REJECTED when the server accepts the handshake but closes 4401 each time', async () => {
+    sim.faults.unknownBearer = 'close-4401';
+    c = collect(source({ bearer: () => 'WRONG' }));
+    await waitFor(() => c!.error !== undefined, 'error');
+    assert.ok(isChatshiftError(c.error, 'ERR_AUTH_REJECTED'));
+    assert.equal(sim.connectionsOpened, 2, 'gave up after the fresh bearer was refused too');
+  });
+
+  it('after close 1011, one refusal of the fresh bearer is not fatal: the next bearer is used', async () => {
+    const conv = sim.openConversation({ agentId: sim.agentId });
+    // The first fresh bearer is revoked before its handshake (it expired in transit, as it were).
+    let calls = 0;
+    const bearer = () => {
+      calls++;
+      if (calls !== 2) return sim.issueToken();
+      const t = sim.issueToken();
+      sim.revokeToken(t);
+      return t;
+    };
+    c = collect(source({ bearer }));
+    await waitFor(() => c!.events.length > 0, 'connected');
+    sim.closeConnections(1011);
+    await waitFor(() => calls === 3 && sim.connectionCount === 1, 'reconnected with a third bearer');
+    sim.consumerMessage(conv, 'after 1011');
+    await waitFor(() => messages(c!).length === 1, 'message after recovery');
+    assert.equal(c.error, undefined);
+  });
+
   it('fails with ERR_BEARER_PROVIDER when the bearer function throws', async () => {
     c = collect(
       source({

@@ -45,19 +45,20 @@ export class TokenBox {
     this.current = sim.token;
   }
   readonly bearer = (): string => this.current;
-  private openedAtRevoke = -1;
+  private answeredAtRevoke = -1;
   revoke(code = 4401): void {
     const old = this.current;
     this.current = this.sim.issueToken();
-    this.openedAtRevoke = this.sim.connectionsOpened;
+    this.answeredAtRevoke = this.sim.subscriptionsAnswered;
     this.sim.revokeToken(old, code);
   }
   /**
-   * True once a socket opened after the last revocation. Two revocations before that are, to the
-   * source, "a fresh token refused", which rightly ends the stream: runs revoke again only after.
+   * True once a subscription was answered after the last revocation, so the source has used the
+   * new token for a healthy session. Two revocations before that are, to the source, "a fresh token
+   * refused", which rightly ends the stream: runs revoke again only after.
    */
   settled(): boolean {
-    return this.sim.connectionsOpened > this.openedAtRevoke;
+    return this.sim.subscriptionsAnswered > this.answeredAtRevoke;
   }
 }
 
