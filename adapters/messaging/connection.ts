@@ -15,9 +15,8 @@ export type WebSocketConstructor = new (url: string, options?: ClientOptions) =>
 export const authCloseCodes: ReadonlySet<number> = new Set([4401, 4407, 1011]);
 
 /**
- * Close codes that say the bearer itself was refused. Two refusals with no healthy session between
- * end the stream; 1011 is a server error the SDK answers with a new token, so it asks for one
- * without counting as a refusal.
+ * Close codes that say the bearer itself was refused (as does a handshake 401/403). 1011 is a
+ * server error the SDK answers with a new token: it asks for one without counting as a refusal.
  */
 const refusalCloseCodes: ReadonlySet<number> = new Set([4401, 4407]);
 
@@ -65,7 +64,12 @@ export class Connection {
   private timers: Subscription[] = [];
   private reconnectTimer: Subscription | undefined;
   private attempt = 0;
-  private authFailures = 0;
+  /**
+   * The token in use was fetched because the previous one was refused, and has not proved itself
+   * yet (a subscribed session, or a socket it opened that then closed for another reason). A
+   * refusal while on probation ends the stream: even a fresh bearer is refused.
+   */
+  private probation = false;
   private freshBearer = true;
   private token: string | undefined;
   private stopped = false;
@@ -81,12 +85,12 @@ export class Connection {
   }
 
   /**
-   * The socket proved usable (subscribed): reset backoff and the refusal count. An open alone does
-   * not prove the token: a server may accept the handshake and close with 4401 right after.
+   * The socket proved usable (subscribed): reset backoff and end the token's probation. An open
+   * alone does not: a server may accept the handshake and close with 4401 right after.
    */
   markHealthy(): void {
     this.attempt = 0;
-    this.authFailures = 0;
+    this.probation = false;
   }
 
   /** Drops the current socket; the usual reconnect (with backoff) follows. */
@@ -191,17 +195,21 @@ export class Connection {
         code: closeCode,
         ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}),
       });
-      if (refused) this.authFailures++;
-      if (refused || (opened && authCloseCodes.has(code))) {
-        if (this.authFailures >= 2) {
-          this.hooks.fatal(
-            new ChatshiftError('ERR_AUTH_REJECTED', 'the server rejected the bearer even after a fresh one', {
-              details: { code, ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}) },
-            }),
-          );
-          return;
-        }
+      if (refused && this.probation) {
+        this.hooks.fatal(
+          new ChatshiftError('ERR_AUTH_REJECTED', 'the server rejected the bearer even after a fresh one', {
+            details: { code, ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}) },
+          }),
+        );
+        return;
+      }
+      if (refused) {
+        this.probation = true;
         this.freshBearer = true;
+      } else if (opened) {
+        // The server took this token at the handshake and closed for another reason.
+        this.probation = false;
+        if (authCloseCodes.has(code)) this.freshBearer = true;
       }
       if (opened) this.hooks.down();
       this.scheduleReconnect();

@@ -52,19 +52,24 @@ export class TokenBox {
     this.answeredAtRevoke = this.sim.subscriptionsAnswered;
     this.sim.revokeToken(old, code);
   }
+  /** Closes every socket with 4407: to the source a refusal too, though the token stays valid. */
+  refuse(): void {
+    this.answeredAtRevoke = this.sim.subscriptionsAnswered;
+    this.sim.closeConnections(4407);
+  }
   /**
-   * True once a subscription was answered after the last revocation, so the source has used the
-   * new token for a healthy session. Two revocations before that are, to the source, "a fresh token
-   * refused", which rightly ends the stream: runs revoke again only after.
+   * True once a subscription was answered after the last revocation (or 4407), so the source has
+   * had a healthy session since. Two refusals before that are, to the source, "a fresh token
+   * refused", which rightly ends the stream: runs refuse again only after.
    */
   settled(): boolean {
     return this.sim.subscriptionsAnswered > this.answeredAtRevoke;
   }
 }
 
-/** Faults that revoke the current token (see {@link TokenBox.settled}). */
+/** Faults the source counts as a refusal of its token (see {@link TokenBox.settled}). */
 export const revokesToken = (name: MessagingFaultName): boolean =>
-  name === 'close 4401 (token revoked)' || name === 'handshake 401';
+  name === 'close 4401 (token revoked)' || name === 'handshake 401' || name === 'close 4407';
 
 /**
  * Applies one fault. Switches that stay on (silent, delay, duplicate, reorder, stale, handshake)
@@ -89,7 +94,7 @@ export async function applyMessagingFault(
     case 'close 4401 (token revoked)':
       return tokens.revoke(4401);
     case 'close 4407':
-      return sim.closeConnections(4407);
+      return tokens.refuse();
     case 'close 1011':
       return sim.closeConnections(1011);
     case 'silent half-open socket':
