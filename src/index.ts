@@ -44,5 +44,7 @@ export { memoryCheckpointStore } from './checkpoint/memory.js';
 export { fileCheckpointStore } from './checkpoint/file.js';
 export type { FileCheckpointStoreOptions } from './checkpoint/file.js';
 export type { CheckpointStore, CheckpointMap, ConversationCheckpoint } from './checkpoint/store.js';
+export { flowControl } from './runtime/flow.js';
+export type { FlowControl, FlowControlOptions } from './runtime/flow.js';
 export { counterMetrics } from './runtime/metrics.js';
 export type { Metrics } from './runtime/metrics.js';

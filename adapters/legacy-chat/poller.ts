@@ -5,6 +5,7 @@ import type { ConversationEvent } from '../../src/model/event.js';
 import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
 import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
 import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
+import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
 import { buildBatches, type Batch, type BatchLimits } from './batches.js';
@@ -35,6 +36,7 @@ export interface PollerConfig {
   logger: Logger;
   metrics: Metrics;
   checkpoint: CheckpointStore | undefined;
+  flow: FlowControl | undefined;
 }
 
 export interface PollerSink {
@@ -167,12 +169,15 @@ export class LegacyPoller {
     let delay = this.cfg.pollIntervalMs;
     try {
       if (this.cfg.acceptIncoming && !this.draining) {
+        await this.flowing(abort.signal);
+        if (this.stopped) return;
         await this.acceptIncoming(abort.signal);
         // Accepted chats are saved before they are polled, so a crash right after an accept keeps them.
         if (!(await this.flush()) || this.stopped) return;
       }
       const entries = [...this.followed].map(([key, f]) => ({ key, cursor: f.memory.seq }));
       for (const batch of buildBatches(this.cfg.agentSessionUrl, entries, this.cfg.limits)) {
+        await this.flowing(abort.signal);
         if (this.stopped) return;
         await this.pollBatch(batch, abort.signal);
       }
@@ -188,6 +193,15 @@ export class LegacyPoller {
     if (this.stopped || !(await this.flush()) || this.stopped) return;
     if (this.draining && this.followed.size === 0) return this.finish();
     this.schedule(delay);
+  }
+
+  /** Waits while the consumer's flow control is paused (or until stop() aborts `signal`). */
+  private async flowing(signal: AbortSignal): Promise<void> {
+    const flow = this.cfg.flow;
+    if (flow === undefined || !flow.paused) return;
+    this.cfg.metrics.increment('flow.paused');
+    this.cfg.logger.debug?.('legacy-chat: consumer is behind; polling waits', { pending: flow.pending });
+    await flow.whenFlowing(signal);
   }
 
   /** Decides what a failed cycle means: the delay before the next one, or `undefined` when fatal. */

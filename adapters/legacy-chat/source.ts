@@ -4,6 +4,7 @@ import { ChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { resolveBackoff, type BackoffOptions } from '../../src/runtime/backoff.js';
 import type { BearerSource } from '../../src/runtime/bearer.js';
+import type { FlowControl } from '../../src/runtime/flow.js';
 import { redactingLogger, silentLogger, type Logger } from '../../src/runtime/logger.js';
 import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
 import { assertSecureTransport } from '../../src/runtime/transport-security.js';
@@ -60,6 +61,12 @@ export interface LegacyChatSourceOptions {
    * behaviour (the current `chats` set is followed again). Default: never draining.
    */
   draining?: Observable<boolean>;
+  /**
+   * Backpressure from an asynchronous consumer (see `flowControl`): while it is paused, no new
+   * request starts — polling, and accepting incoming chats, wait until the consumer catches up.
+   * Default: none (a consumer that handles events synchronously slows polling down by itself).
+   */
+  flow?: FlowControl;
 }
 
 /**
@@ -159,6 +166,8 @@ function validate(o: LegacyChatSourceOptions): Validated {
     }
   }
   if (o.draining !== undefined && !isObservable(o.draining)) bad('draining must be an Observable<boolean>');
+  if (o.flow !== undefined && (typeof o.flow !== 'object' || o.flow === null || !('whenFlowing' in o.flow)))
+    bad('flow must come from flowControl()');
   const b = o.backoff;
   if (b !== undefined) {
     for (const k of ['initialMs', 'maxMs', 'factor', 'maxAttempts'] as const) {
@@ -183,5 +192,6 @@ function validate(o: LegacyChatSourceOptions): Validated {
     scheduler: o.scheduler ?? asyncScheduler,
     metrics: o.metrics ?? noopMetrics,
     checkpoint: o.checkpoint,
+    flow: o.flow,
   };
 }

@@ -74,6 +74,9 @@ export class Connection {
   private token: string | undefined;
   private stopped = false;
   private framesIn = 0;
+  private paused = false;
+  /** Bumped on every pause and resume, so deadlines that spanned a pause are re-armed. */
+  private flowEpoch = 0;
 
   constructor(
     private readonly s: ConnectionSettings,
@@ -91,6 +94,21 @@ export class Connection {
   markHealthy(): void {
     this.attempt = 0;
     this.probation = false;
+  }
+
+  /**
+   * Stops (or restarts) reading the socket for a consumer that is behind: the backlog stays in the
+   * kernel and on the server. While paused, neither the keep-alive watchdog nor request deadlines
+   * count, since answers cannot be read.
+   */
+  setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    this.flowEpoch++;
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState !== ws.OPEN) return;
+    if (paused) ws.pause();
+    else ws.resume();
   }
 
   /** Drops the current socket; the usual reconnect (with backoff) follows. */
@@ -127,10 +145,14 @@ export class Connection {
       return;
     }
     this.ws = ws;
-    const correlator = new RequestCorrelator((text) => {
-      ws.send(text);
-      this.s.metrics.increment('ws.frames.out');
-    }, this.s.scheduler);
+    const correlator = new RequestCorrelator(
+      (text) => {
+        ws.send(text);
+        this.s.metrics.increment('ws.frames.out');
+      },
+      this.s.scheduler,
+      () => (this.paused ? -1 : this.flowEpoch),
+    );
     const session = {
       alive: true,
       correlator,
@@ -154,6 +176,7 @@ export class Connection {
     ws.on('open', () => {
       opened = true;
       handshake.unsubscribe();
+      if (this.paused) ws.pause();
       this.s.metrics.increment('ws.connects');
       this.s.logger.debug?.('messaging: socket open');
       this.startHeartbeat(ws, session);
@@ -218,7 +241,7 @@ export class Connection {
 
   private startHeartbeat(ws: WsSocket, session: Session): void {
     const beat = (): void => {
-      if (this.ws !== ws) return;
+      if (this.ws !== ws || this.paused) return;
       const seen = this.framesIn;
       session.request(requestTypes.getClock, {}, this.s.heartbeatTimeoutMs).then(
         () => undefined,

@@ -2,6 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { ChatshiftError } from '../../src/errors.js';
 import type { BackoffOptions } from '../../src/runtime/backoff.js';
 import type { BearerSource } from '../../src/runtime/bearer.js';
+import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
 import type { MessagingCheckpointStore } from './checkpoint-types.js';
@@ -47,6 +48,12 @@ export interface MessagingSourceOptions {
   draining?: Observable<boolean>;
   /** Counter sink: `ws.frames.in`, `ws.frames.out`, `ws.connects`, `reconnects`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`. */
   metrics?: Metrics;
+  /**
+   * Backpressure from an asynchronous consumer (see `flowControl`): while it is paused the socket
+   * is not read (keep-alive and request deadlines are suspended), so the backlog waits in the
+   * kernel and on the server. Default: none.
+   */
+  flow?: FlowControl;
 }
 
 const invalid = (message: string): ChatshiftError =>
@@ -95,4 +102,6 @@ export function validateOptions(o: MessagingSourceOptions): void {
     throw invalid('checkpoint must have load and save');
   if (o.logger !== undefined && (typeof o.logger.warn !== 'function' || typeof o.logger.error !== 'function'))
     throw invalid('logger must have warn and error');
+  if (o.flow !== undefined && (typeof o.flow !== 'object' || o.flow === null || !('paused$' in o.flow)))
+    throw invalid('flow must come from flowControl()');
 }

@@ -18,9 +18,15 @@ export class RequestCorrelator {
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
 
+  /**
+   * @param flowEpoch  -1 while reading is paused, else a number that changes on every pause and
+   *   resume: a deadline that comes while paused, or after a pause began since it was armed, is
+   *   re-armed instead of failing the request (its answer could not be read).
+   */
   constructor(
     private readonly send: (text: string) => void,
     private readonly scheduler: SchedulerLike,
+    private readonly flowEpoch: () => number = () => 0,
     private readonly idPrefix = 'cs',
   ) {}
 
@@ -28,15 +34,24 @@ export class RequestCorrelator {
   request(type: string, body: object, timeoutMs: number): Promise<ResponseFrame> {
     const id = `${this.idPrefix}-${this.nextId++}`;
     return new Promise<ResponseFrame>((resolve, reject) => {
-      const timer = this.scheduler.schedule(() => {
-        if (this.pending.delete(id)) {
-          reject(
-            new ChatshiftError('ERR_TIMEOUT', `${type} got no answer within ${timeoutMs} ms`, {
-              details: { type },
-            }),
-          );
+      let armedAt = this.flowEpoch();
+      const expire = (): void => {
+        const p = this.pending.get(id);
+        if (p === undefined) return;
+        const now = this.flowEpoch();
+        if (now === -1 || now !== armedAt) {
+          armedAt = now;
+          p.timer = this.scheduler.schedule(expire, timeoutMs);
+          return;
         }
-      }, timeoutMs);
+        this.pending.delete(id);
+        reject(
+          new ChatshiftError('ERR_TIMEOUT', `${type} got no answer within ${timeoutMs} ms`, {
+            details: { type },
+          }),
+        );
+      };
+      const timer = this.scheduler.schedule(expire, timeoutMs);
       this.pending.set(id, { type, resolve, reject, timer });
       try {
         this.send(JSON.stringify({ kind: 'req', id, type, body }));

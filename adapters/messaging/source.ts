@@ -262,8 +262,19 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
           fatal: fail,
         },
       );
+      if (flowPaused) connection.setPaused(true);
       connection.start();
     };
+
+    let flowPaused = false;
+    const flowSub = options.flow?.paused$.subscribe((paused) => {
+      flowPaused = paused;
+      if (paused) metrics.increment('flow.paused');
+      logger.debug?.(
+        paused ? 'messaging: consumer is behind; socket reads paused' : 'messaging: reads resumed',
+      );
+      connection?.setPaused(paused);
+    });
 
     const drainSub = options.draining?.subscribe({
       next(v) {
@@ -303,6 +314,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
 
     return () => {
       drainSub?.unsubscribe();
+      flowSub?.unsubscribe();
       connection?.stop();
       saveTimer?.unsubscribe();
       if (!finished && store !== undefined && dirty.size > 0) {

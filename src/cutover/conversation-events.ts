@@ -6,6 +6,7 @@ import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import { dedupe } from '../operators/dedupe.js';
+import type { FlowControl } from '../runtime/flow.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { backendFlag$, type BackendFlag } from './backend-flag.js';
@@ -33,6 +34,11 @@ export interface ConversationEventsOptions {
   logger?: Logger;
   /** Counter sink shared by both sources (unless they name their own). */
   metrics?: Metrics;
+  /**
+   * Backpressure shared by both sources (unless they name their own): handle the events with
+   * `flow.process(handler)` and the sources pause while the handler is `highWaterMark` behind.
+   */
+  flow?: FlowControl;
   /** How often a function flag is re-evaluated, in ms. Default 5000. */
   flagIntervalMs?: number;
   /** Scheduler for the flag interval. Default `asyncScheduler`. */
@@ -82,6 +88,7 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
       checkpoint: store,
       logger,
       ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      ...(options.flow === undefined ? {} : { flow: options.flow }),
     };
     const factories: Partial<Record<BackendId, SourceFactory>> = {};
     const { legacy, messaging } = options;

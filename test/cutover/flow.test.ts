@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { MessagingSimulator } from '../../adapters/messaging/index.js';
+import { conversationEvents } from '../../src/cutover/conversation-events.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import { flowControl } from '../../src/runtime/flow.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe('conversationEvents with flowControl', () => {
+  let legacy: LegacyChatSimulator;
+  let messaging: MessagingSimulator;
+  before(async () => {
+    legacy = await LegacyChatSimulator.start();
+    messaging = await MessagingSimulator.start({ frameLog: false });
+  });
+  after(async () => {
+    await legacy.close();
+    await messaging.close();
+  });
+
+  it('pauses both backends while the consumer is behind and loses nothing once it catches up', async () => {
+    const flow = flowControl({ highWaterMark: 20 });
+    const chat = legacy.openChat();
+    const conv = messaging.openConversation({ agentId: messaging.agentId });
+    const handled: ConversationEvent[] = [];
+    let gate: Promise<void> = Promise.resolve();
+    let open = (): void => undefined;
+    const sub = conversationEvents({
+      backend: 'both',
+      legacy: {
+        agentSessionUrl: legacy.agentSessionUrl,
+        bearer: 'sim-bearer',
+        chats: [chat],
+        pollIntervalMs: 10,
+      },
+      messaging: {
+        accountId: messaging.accountId,
+        domain: messaging.domain,
+        bearer: messaging.token,
+        agentId: messaging.agentId,
+        heartbeatIntervalMs: 50,
+        heartbeatTimeoutMs: 150,
+      },
+      flow,
+    })
+      .pipe(
+        flow.process(async (e: ConversationEvent) => {
+          await gate;
+          handled.push(e);
+        }),
+      )
+      .subscribe();
+    try {
+      await waitFor(
+        () =>
+          handled.some((e) => e.conversationId === chat) && handled.some((e) => e.conversationId === conv),
+        'both backends streaming',
+      );
+      gate = new Promise<void>((r) => (open = r));
+      for (let i = 0; i < 100; i++) {
+        legacy.visitorSays(chat, `l${i}`);
+        messaging.consumerMessage(conv, `m${i}`);
+        if (i % 10 === 9) await sleep(15);
+      }
+      await sleep(300);
+      const polls = legacy.multiChatRequests().length;
+      await sleep(300);
+      assert.equal(flow.paused, true);
+      assert.equal(legacy.multiChatRequests().length, polls, 'legacy polling waits');
+      assert.ok(flow.pending < 20 + 200, `pending ${flow.pending}`);
+      assert.equal(messaging.connectionsOpened, 1, 'the paused socket outlived the keep-alive deadline');
+      open();
+      legacy.endChat(chat);
+      messaging.closeConversation(conv);
+      await waitFor(
+        () => handled.filter((e) => e.type === 'state' && e.state === 'closed').length === 2,
+        'both closed',
+      );
+      const texts = (id: string) =>
+        handled
+          .filter((e) => e.conversationId === id && e.type === 'message' && e.from.role === 'consumer')
+          .map((e) => e.type === 'message' && e.text);
+      assert.deepEqual(
+        texts(chat),
+        Array.from({ length: 100 }, (_, i) => `l${i}`),
+      );
+      assert.deepEqual(
+        texts(conv),
+        Array.from({ length: 100 }, (_, i) => `m${i}`),
+      );
+      assert.equal(new Set(handled.map((e) => e.id)).size, handled.length);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+});
