@@ -1,13 +1,29 @@
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { messagingSource } from '../adapters/messaging/index.js';
+import type { ConversationEvent } from '../src/model/event.js';
+import { flowControl, type FlowControl } from '../src/runtime/flow.js';
 import type { Metrics } from '../src/runtime/metrics.js';
 
 // Runs under `node --expose-gc --import tsx` (bench/memory.ts starts it): holds only a
 // messagingSource, so its heap is the source's state. The simulator runs in the parent.
 
 export type MemoryRequest =
-  | { cmd: 'subscribe'; domain: string; accountId: string; token: string; agentId: string }
+  | {
+      cmd: 'subscribe';
+      domain: string;
+      accountId: string;
+      token: string;
+      agentId: string;
+      /**
+       * `count` (default): a synchronous consumer that counts. `stalled`: an asynchronous one
+       * whose handler waits until `release`, through `flow.process` with the source given the
+       * same flow when `flow` is set.
+       */
+      consumer?: 'count' | 'stalled';
+      flow?: boolean;
+    }
   | { cmd: 'heap' }
+  | { cmd: 'release' }
   | { cmd: 'stop' };
 
 export interface MemoryReply {
@@ -15,6 +31,8 @@ export interface MemoryReply {
   messages: number;
   states: number;
   queriesAnswered: number;
+  /** Events received by a stalled consumer and not yet handled. */
+  pending: number;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -24,6 +42,9 @@ let sub: Subscription | undefined;
 let messages = 0;
 let states = 0;
 let framesIn = 0;
+let flow: FlowControl | undefined;
+let release: () => void = () => undefined;
+const gate = new Promise<void>((r) => (release = r));
 
 function heap(): number {
   for (let i = 0; i < 4; i++) gc?.();
@@ -31,7 +52,13 @@ function heap(): number {
 }
 
 const reply = (): void => {
-  const r: MemoryReply = { heapUsed: heap(), messages, states, queriesAnswered: framesIn };
+  const r: MemoryReply = {
+    heapUsed: heap(),
+    messages,
+    states,
+    queriesAnswered: framesIn,
+    pending: flow?.pending ?? 0,
+  };
   process.send?.(r);
 };
 
@@ -42,17 +69,35 @@ process.on('message', (m: MemoryRequest) => {
         if (name === 'ws.frames.in') framesIn += by;
       },
     };
-    sub = messagingSource({
+    // A stalled consumer counts its events through a flow either way; only with `flow` does the
+    // source see it.
+    const stalled = m.consumer === 'stalled';
+    if (stalled) flow = flowControl({ highWaterMark: 1000 });
+    const source = messagingSource({
       accountId: m.accountId,
       domain: m.domain,
       bearer: m.token,
       agentId: m.agentId,
       metrics,
-    }).subscribe({
-      // Count, never keep: the heap must hold the source's state only.
+      ...(stalled && m.flow === true && flow !== undefined ? { flow } : {}),
+    });
+    const count = (e: ConversationEvent): void => {
+      if (e.type === 'message') messages++;
+      else if (e.type === 'state') states++;
+    };
+    const events: Observable<unknown> =
+      flow === undefined
+        ? source
+        : source.pipe(
+            flow.process(async (e: ConversationEvent) => {
+              if (e.type === 'message') await gate;
+              count(e);
+            }),
+          );
+    sub = events.subscribe({
+      // Count, never keep: the heap must hold the source's state (and a stalled consumer's queue) only.
       next(e) {
-        if (e.type === 'message') messages++;
-        else if (e.type === 'state') states++;
+        if (flow === undefined) count(e as ConversationEvent);
       },
       error(e: unknown) {
         process.stderr.write(`memory-child: source failed: ${String(e)}\n`);
@@ -62,9 +107,12 @@ process.on('message', (m: MemoryRequest) => {
     reply();
   } else if (m.cmd === 'heap') {
     reply();
+  } else if (m.cmd === 'release') {
+    release();
+    reply();
   } else {
     sub?.unsubscribe();
     process.exit(0);
   }
 });
-process.send?.({ heapUsed: heap(), messages, states, queriesAnswered: 0 } satisfies MemoryReply);
+process.send?.({ heapUsed: heap(), messages, states, queriesAnswered: 0, pending: 0 } satisfies MemoryReply);

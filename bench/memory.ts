@@ -175,3 +175,81 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
 }
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+
+export interface SlowConsumerSize {
+  conversations: number;
+  /** Messages in the burst the stalled consumer faces. */
+  events: number;
+}
+
+export const slowConsumerFull: SlowConsumerSize = { conversations: 100, events: 200_000 };
+
+/**
+ * Heap of a stalled asynchronous consumer (its handler waits) facing a burst, in two children on
+ * one simulator: one gives its `flowControl` (high-water mark 1,000) to the source, the other does
+ * not. Then both consumers are released and must receive the whole burst.
+ */
+export async function slowConsumerMemory(size: SlowConsumerSize): Promise<{ figures: Figure[] }> {
+  const sim = await MessagingSimulator.start({ frameLog: false });
+  const children: Child[] = [];
+  try {
+    const start = async (flow: boolean): Promise<Child> => {
+      const child = await Child.start();
+      children.push(child);
+      await child.ask(
+        {
+          cmd: 'subscribe',
+          domain: sim.domain,
+          accountId: sim.accountId,
+          token: sim.token,
+          agentId: sim.agentId,
+          consumer: 'stalled',
+          flow,
+        },
+        'subscribe',
+      );
+      return child;
+    };
+    const withFlow = await start(true);
+    const without = await start(false);
+    await until(() => sim.connectionCount === 2, 'both child sockets', 10_000);
+    const ids: string[] = [];
+    for (let i = 0; i < size.conversations; i++) ids.push(sim.openConversation({ agentId: sim.agentId }));
+    for (const c of children) await c.until((r) => r.states >= size.conversations, 'conversations followed');
+    const before = await Promise.all(children.map((c) => c.ask({ cmd: 'heap' }, 'heap')));
+    const perConversation = Math.max(1, Math.round(size.events / ids.length));
+    const total = perConversation * ids.length;
+    await sim.burst({ conversationIds: ids, perConversation, batchSize: 1000, preframed: true });
+    const flooded = await without.until(
+      (r) => r.pending >= total,
+      'the unflowed consumer to queue the burst',
+    );
+    // The flowed child has had as long: its socket stays paused at the mark.
+    const held = await withFlow.ask({ cmd: 'heap' }, 'heap');
+    progress(
+      `  slow consumer: ${held.pending} events held with flowControl (${mb(held.heapUsed)}), ${flooded.pending} without (${mb(flooded.heapUsed)})`,
+    );
+    for (const c of children) await c.ask({ cmd: 'release' }, 'release');
+    for (const c of children)
+      await c.until((r) => r.messages >= total, `all ${total} messages after release`);
+    const growthWith = held.heapUsed - (before[0]?.heapUsed ?? 0);
+    const growthWithout = flooded.heapUsed - (before[1]?.heapUsed ?? 0);
+    return {
+      figures: [
+        {
+          figure: `heap growth of a stalled async consumer facing ${total} messages: flowControl vs none`,
+          unit: 'bytes',
+          chatshift: growthWith,
+          baseline: growthWithout,
+          ratio: growthWith / growthWithout,
+          target: 'bounded (pauses at 1,000 held)',
+          met: held.pending < 2000,
+          note: `${held.pending} vs ${flooded.pending} events held; all ${total} delivered after release in both`,
+        },
+      ],
+    };
+  } finally {
+    for (const c of children) c.stop();
+    await sim.close();
+  }
+}

@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 import { latency, latencyFull, type LatencySize } from './latency.js';
 import { legacyThroughput, legacyThroughputFull, type LegacyThroughputSize } from './legacy-throughput.js';
-import { memory, memoryFull, type MemorySize } from './memory.js';
+import {
+  memory,
+  memoryFull,
+  slowConsumerFull,
+  slowConsumerMemory,
+  type MemorySize,
+  type SlowConsumerSize,
+} from './memory.js';
 import {
   messagingThroughput,
   messagingThroughputFull,
@@ -25,6 +32,7 @@ const quick = {
   messaging: { conversations: 20, perConversation: 200, rounds: 3 } satisfies MessagingThroughputSize,
   legacy: { chats: 100, eventsPerChatPerCycle: 5, cycles: 2, rounds: 3 } satisfies LegacyThroughputSize,
   memory: { conversations: 1000, eventsSmall: 1000, eventsLarge: 20_000 } satisfies MemorySize,
+  slowConsumer: { conversations: 20, events: 20_000 } satisfies SlowConsumerSize,
   latency: { ratePerSec: 2000, durationMs: 1500, conversations: 20, rounds: 3 } satisfies LatencySize,
 };
 
@@ -66,6 +74,8 @@ async function main(): Promise<void> {
   if (only.includes('memory')) {
     progress('memory…');
     figures.push(...(await memory(values.quick ? quick.memory : memoryFull)).figures);
+    progress('memory of a stalled consumer…');
+    figures.push(...(await slowConsumerMemory(values.quick ? quick.slowConsumer : slowConsumerFull)).figures);
   }
   if (only.includes('latency')) {
     progress('latency…');

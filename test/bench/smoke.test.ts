@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { latency } from '../../bench/latency.js';
 import { legacyThroughput } from '../../bench/legacy-throughput.js';
-import { memory } from '../../bench/memory.js';
+import { memory, slowConsumerMemory } from '../../bench/memory.js';
 import { messagingThroughput } from '../../bench/messaging-throughput.js';
 import { table } from '../../bench/table.js';
 import { interleave, median, onProgress, percentile, type Figure } from '../../bench/support.js';
@@ -68,6 +68,13 @@ describe('bench (smoke, tiny workloads)', function () {
     const r = await memory({ conversations: 50, eventsSmall: 50, eventsLarge: 500 });
     wellFormed(r.figures, 2);
     assert.equal(r.received, 500);
+  });
+
+  it('slow consumer: the flowed child holds back, both receive every message after release', async () => {
+    // 3,000 messages: more than the 1,000 high-water mark, so the flowed child must pause.
+    const r = await slowConsumerMemory({ conversations: 10, events: 3000 });
+    wellFormed(r.figures, 1);
+    assert.equal(r.figures[0]?.met, true, r.figures[0]?.note);
   });
 
   it('latency: every message sent is received and timed', async () => {
