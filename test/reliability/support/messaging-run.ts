@@ -223,8 +223,7 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
       } else if (roll < 0.6) {
         messagingTraffic(sim, r, r.pick(open), step);
       } else if (roll < 0.64 && open.length > 1) {
-        // Only a conversation the source has seen. The source now follows one that opened and closed
-        // during an outage (test/adapters/messaging/reconnect.test.ts); the runs do not draw it yet.
+        // Only a conversation the source has seen; one it never saw is closed during an outage below.
         const i = r.int(0, open.length - 1);
         if (!emitted.some((e) => e.conversationId === open[i])) continue;
         sim.closeConversation(open.splice(i, 1)[0] as string);
@@ -235,6 +234,18 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
         await applyMessagingFault(sim, tokens, name, r, open);
       } else if (roll < 0.85) {
         healMessaging(sim);
+      } else if (roll < 0.88 && all.length < o.conversations) {
+        // The socket is down (handshakes fail) while a conversation opens, talks and closes: the
+        // source must still find it on reconnect and deliver every event and its closed state.
+        tally(faults, 'conversation opened and closed during an outage');
+        sim.faults.handshake = 502;
+        sim.dropConnections();
+        const conv = sim.openConversation({ agentId: sim.agentId });
+        all.push(conv);
+        for (let i = r.int(1, 4); i > 0; i--) messagingTraffic(sim, r, conv, step);
+        sim.closeConversation(conv);
+        await sleep(r.int(10, 60));
+        sim.faults.handshake = 'ok';
       }
       await sleep(r.int(0, 12));
     }
