@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { MessagingSimulator } from '../../adapters/messaging/index.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
-import type { ConversationEvent } from '../../src/model/event.js';
 import { flowControl } from '../../src/runtime/flow.js';
+import { StalledConsumer } from '../support/stalled-consumer.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,41 +31,35 @@ describe('conversationEvents with flowControl', () => {
     const flow = flowControl({ highWaterMark: 20 });
     const chat = legacy.openChat();
     const conv = messaging.openConversation({ agentId: messaging.agentId });
-    const handled: ConversationEvent[] = [];
-    let gate: Promise<void> = Promise.resolve();
-    let open = (): void => undefined;
-    const sub = conversationEvents({
-      backend: 'both',
-      legacy: {
-        agentSessionUrl: legacy.agentSessionUrl,
-        bearer: 'sim-bearer',
-        chats: [chat],
-        pollIntervalMs: 10,
-      },
-      messaging: {
-        accountId: messaging.accountId,
-        domain: messaging.domain,
-        bearer: messaging.token,
-        agentId: messaging.agentId,
-        heartbeatIntervalMs: 50,
-        heartbeatTimeoutMs: 150,
-      },
+    const consumer = new StalledConsumer(
+      conversationEvents({
+        backend: 'both',
+        legacy: {
+          agentSessionUrl: legacy.agentSessionUrl,
+          bearer: 'sim-bearer',
+          chats: [chat],
+          pollIntervalMs: 10,
+        },
+        messaging: {
+          accountId: messaging.accountId,
+          domain: messaging.domain,
+          bearer: messaging.token,
+          agentId: messaging.agentId,
+          heartbeatIntervalMs: 50,
+          heartbeatTimeoutMs: 150,
+        },
+        flow,
+      }),
       flow,
-    })
-      .pipe(
-        flow.process(async (e: ConversationEvent) => {
-          await gate;
-          handled.push(e);
-        }),
-      )
-      .subscribe();
+    );
+    const { handled } = consumer;
     try {
       await waitFor(
         () =>
           handled.some((e) => e.conversationId === chat) && handled.some((e) => e.conversationId === conv),
         'both backends streaming',
       );
-      gate = new Promise<void>((r) => (open = r));
+      consumer.stall();
       for (let i = 0; i < 100; i++) {
         legacy.visitorSays(chat, `l${i}`);
         messaging.consumerMessage(conv, `m${i}`);
@@ -78,7 +72,7 @@ describe('conversationEvents with flowControl', () => {
       assert.equal(legacy.multiChatRequests().length, polls, 'legacy polling waits');
       assert.ok(flow.pending < 20 + 200, `pending ${flow.pending}`);
       assert.equal(messaging.connectionsOpened, 1, 'the paused socket outlived the keep-alive deadline');
-      open();
+      consumer.resume();
       legacy.endChat(chat);
       messaging.closeConversation(conv);
       await waitFor(
@@ -99,7 +93,7 @@ describe('conversationEvents with flowControl', () => {
       );
       assert.equal(new Set(handled.map((e) => e.id)).size, handled.length);
     } finally {
-      sub.unsubscribe();
+      consumer.stop();
     }
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { tap } from 'rxjs';
 import { LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
-import type { ConversationEvent } from '../../../src/model/event.js';
 import { flowControl } from '../../../src/runtime/flow.js';
+import { StalledConsumer } from '../../support/stalled-consumer.js';
 import { fast, seqsOf, sleep, waitFor } from './helpers.js';
 
 const CHATS = 10;
@@ -15,36 +14,28 @@ const HIGH_WATER = 100;
 async function stalledConsumer(sim: LegacyChatSimulator, giveFlowToSource: boolean) {
   const flow = flowControl({ highWaterMark: HIGH_WATER });
   const keys = Array.from({ length: CHATS }, () => sim.openChat());
-  const handled: ConversationEvent[] = [];
-  let gate: Promise<void> = Promise.resolve();
-  let open = (): void => undefined;
-  let maxPending = 0;
-  const sub = legacyChatSource({
-    agentSessionUrl: sim.agentSessionUrl,
-    bearer: 'sim-bearer',
-    chats: keys,
-    ...fast,
-    ...(giveFlowToSource ? { flow } : {}),
-  })
-    .pipe(
-      tap(() => (maxPending = Math.max(maxPending, flow.pending + 1))),
-      flow.process(async (e: ConversationEvent) => {
-        await gate;
-        handled.push(e);
-      }),
-    )
-    .subscribe();
+  const consumer = new StalledConsumer(
+    legacyChatSource({
+      agentSessionUrl: sim.agentSessionUrl,
+      bearer: 'sim-bearer',
+      chats: keys,
+      ...fast,
+      ...(giveFlowToSource ? { flow } : {}),
+    }),
+    flow,
+  );
+  const { handled } = consumer;
   try {
     await waitFor(() => keys.every((k) => handled.some((e) => e.conversationId === k)), 'every chat polled');
-    gate = new Promise<void>((r) => (open = r));
+    consumer.stall();
     const requestsBefore = sim.multiChatRequests().length;
     for (let round = 0; round < 30; round++) {
       for (const k of keys) for (let i = 0; i < 20; i++) sim.visitorSays(k, `r${round}-${i}`);
       await sleep(20);
     }
     const requestsWhileStalled = sim.multiChatRequests().length - requestsBefore;
-    const heldWhileStalled = maxPending;
-    open();
+    const heldWhileStalled = consumer.maxPending;
+    consumer.resume();
     for (const k of keys) sim.endChat(k);
     await waitFor(
       () => handled.filter((e) => e.type === 'state' && e.state === 'closed').length === CHATS,
@@ -53,7 +44,7 @@ async function stalledConsumer(sim: LegacyChatSimulator, giveFlowToSource: boole
     );
     return { keys, handled, heldWhileStalled, requestsWhileStalled, flow };
   } finally {
-    sub.unsubscribe();
+    consumer.stop();
   }
 }
 

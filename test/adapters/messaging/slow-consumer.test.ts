@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { tap, type Subscription } from 'rxjs';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
-import type { ConversationEvent } from '../../../src/model/event.js';
 import { flowControl } from '../../../src/runtime/flow.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
+import { StalledConsumer } from '../../support/stalled-consumer.js';
 import { seqsByConversation, simulatorPerTest, sleep, sourceFor, waitFor } from './support.js';
 
 const CONVERSATIONS = 20;
@@ -18,41 +17,29 @@ const HIGH_WATER = 100;
 async function stalledConsumer(sim: MessagingSimulator, giveFlowToSource: boolean) {
   const flow = flowControl({ highWaterMark: HIGH_WATER });
   const metrics = counterMetrics();
-  const handled: ConversationEvent[] = [];
-  let gate: Promise<void> = Promise.resolve();
-  let open = (): void => undefined;
-  let maxPending = 0;
   const ids = Array.from({ length: CONVERSATIONS }, () => sim.openConversation({ agentId: sim.agentId }));
-  const sub: Subscription = sourceFor(sim, {
-    metrics,
-    ...(giveFlowToSource ? { flow } : {}),
-  })
-    .pipe(
-      // As each event arrives: process() is about to count it.
-      tap(() => (maxPending = Math.max(maxPending, flow.pending + 1))),
-      flow.process(async (e: ConversationEvent) => {
-        await gate;
-        handled.push(e);
-      }),
-    )
-    .subscribe();
+  const consumer = new StalledConsumer(
+    sourceFor(sim, { metrics, ...(giveFlowToSource ? { flow } : {}) }),
+    flow,
+  );
+  const { handled } = consumer;
   try {
     await waitFor(
       () => handled.filter((e) => e.type === 'state').length === CONVERSATIONS && flow.pending === 0,
       'every conversation followed',
     );
     const before = handled.length;
-    gate = new Promise<void>((r) => (open = r));
+    consumer.stall();
     await sim.burst({ conversationIds: ids, perConversation: PER_CONVERSATION });
     // Longer than the keep-alive deadline (300 ms in these tests): a paused socket must survive it.
     await sleep(800);
-    const heldWhileStalled = maxPending;
-    open();
+    const heldWhileStalled = consumer.maxPending;
+    consumer.resume();
     await waitFor(() => handled.length === before + TOTAL, 'every message handled', 20_000);
     await sleep(50);
     return { heldWhileStalled, handled, metrics: metrics.snapshot(), flow };
   } finally {
-    sub.unsubscribe();
+    consumer.stop();
   }
 }
 
