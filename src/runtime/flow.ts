@@ -7,6 +7,7 @@ import {
   Observable,
   type OperatorFunction,
 } from 'rxjs';
+import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
 
 export interface FlowControlOptions {
@@ -38,6 +39,15 @@ export interface FlowControl {
   process<T>(handler: (value: T) => unknown): OperatorFunction<T, T>;
   /** Resolves at once when not paused, else when the consumer has caught up (or `signal` aborts). */
   whenFlowing(signal?: AbortSignal): Promise<void>;
+  /**
+   * Wraps a checkpoint store so that a save is written only once every event that reached
+   * {@link process} before it was handled: the checkpoint never runs ahead of the handler, and
+   * after a crash the events it had not finished come again (same ids) instead of being skipped.
+   * A save waits (and so does a legacy poll cycle) until then; if the consumer unsubscribes first
+   * with events unhandled, that save is dropped. Put `process` right after the source (no
+   * asynchronous operator between), so events reach it before the source saves.
+   */
+  checkpoints(store: CheckpointStore): CheckpointStore;
 }
 
 export function flowControl(options: FlowControlOptions = {}): FlowControl {
@@ -60,6 +70,18 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
     else if (state.value && pending <= low) state.next(false);
   };
   const paused$ = state.pipe(distinctUntilChanged());
+  // Totals for checkpoints(): events that reached process(), and those whose handler succeeded.
+  let received = 0;
+  let handled = 0;
+  const waiters: Array<{ target: number; done(write: boolean): void }> = [];
+  const settle = (abandon: boolean): void => {
+    while (waiters.length > 0) {
+      const w = waiters[0] as (typeof waiters)[number];
+      if (!abandon && w.target > handled) return;
+      waiters.shift();
+      w.done(!abandon);
+    }
+  };
 
   return {
     get paused() {
@@ -79,6 +101,7 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
             .pipe(
               map((value) => {
                 mine++;
+                received++;
                 pending++;
                 update();
                 return value;
@@ -88,11 +111,13 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
                   (async () => {
                     try {
                       await handler(value);
+                      handled++;
                     } finally {
                       if (!closed) {
                         mine--;
                         pending--;
                         update();
+                        settle(false);
                       }
                     }
                     return value;
@@ -104,7 +129,9 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
           return () => {
             closed = true;
             sub.unsubscribe();
-            // Events this subscription never handled no longer hold the sources back.
+            // Events this subscription never handled (or failed to) no longer hold the sources
+            // back, and the checkpoints that cover them are not written.
+            settle(true);
             pending -= mine;
             mine = 0;
             update();
@@ -124,6 +151,21 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
         });
         signal?.addEventListener('abort', done, { once: true });
       });
+    },
+    checkpoints(store: CheckpointStore): CheckpointStore {
+      return {
+        load: (backend) => store.load(backend),
+        save(backend, changes) {
+          const target = received;
+          if (handled >= target) return store.save(backend, changes);
+          return new Promise<void>((resolve, reject) => {
+            waiters.push({
+              target,
+              done: (write) => (write ? store.save(backend, changes).then(resolve, reject) : resolve()),
+            });
+          });
+        },
+      };
     },
   };
 }

@@ -79,7 +79,8 @@ describe('reliability: process restart with the file checkpoint store', function
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const config = () => ({
+  const config = (handlerDelayMs?: number) => ({
+    ...(handlerDelayMs === undefined ? {} : { handlerDelayMs }),
     checkpoint: join(dir, 'checkpoint.json'),
     backend: 'both',
     legacy: { agentSessionUrl: legacy.agentSessionUrl, bearer: 'sim-bearer' },
@@ -143,61 +144,77 @@ describe('reliability: process restart with the file checkpoint store', function
     );
   });
 
-  it('after SIGKILL and a restart, nothing is lost; re-delivered events carry identical ids', async () => {
-    const r = rng(seed + 1);
-    const chats: string[] = [];
-    const convs: string[] = [];
-    const first = new Follower(config());
-    traffic(r, chats, convs, 30);
-    await waitUntil(() => first.events.length > 20, 'first process streaming');
-    traffic(r, chats, convs, 20);
-    // The one window no client can close: a legacy chat the server handed over (accept answered)
-    // but not yet in the checkpoint is gone after a crash, as the API cannot list accepted chats.
-    // So the crash comes once every chat accepted so far has been polled (and so saved).
-    await waitUntil(
-      () => chats.every((k) => legacy.chat(k).ringing || first.events.some((e) => e.conversationId === k)),
-      'accepted chats polled before the crash',
-    );
-    await sleep(r.int(0, 300));
-    await first.stop('SIGKILL');
-    traffic(r, chats, convs, 20);
-    const second = new Follower(config());
-    traffic(r, chats, convs, 20);
-    await waitAllSeen([first, second], [...chats, ...convs]);
-    closeAll(chats, convs);
-    // Every close happens after the restart, so the live list of the second process is watched.
-    await waitAllClosed(
-      second.events,
-      [...chats, ...convs],
-      () => false,
-      (id) =>
-        chats.includes(id)
-          ? legacyExpected(legacy.chat(id).events)
-          : messagingExpected(messaging.history(id)),
-    ).catch((e: Error) => {
-      throw new Error(
-        `${e.message.slice(0, 3000)}\nrestarted process stderr: ${second.stderr.slice(-2000)} events ${JSON.stringify(second.events.map((e) => e.conversationId.slice(-6) + ':' + (e.seq ?? e.type)))} checkpoint ${readFileSync(join(dir, 'checkpoint.json'), 'utf8').slice(0, 1500)}`,
+  const crashes = [
+    { what: 'a synchronous consumer', handlerDelayMs: undefined, seedOffset: 1 },
+    // Its checkpoint must not run ahead of its handler: flow.checkpoints() over the file store.
+    {
+      what: 'an asynchronous consumer (2 ms per event, flowControl checkpoints)',
+      handlerDelayMs: 2,
+      seedOffset: 2,
+    },
+  ];
+  for (const crash of crashes)
+    it(`after SIGKILL and a restart, ${crash.what} loses nothing; re-delivered events carry identical ids`, async () => {
+      const r = rng(seed + crash.seedOffset);
+      const chats: string[] = [];
+      const convs: string[] = [];
+      const first = new Follower(config(crash.handlerDelayMs));
+      traffic(r, chats, convs, 30);
+      await waitUntil(() => first.events.length > 20, 'first process streaming');
+      traffic(r, chats, convs, 20);
+      // The one window no client can close: a legacy chat the server handed over (accept answered)
+      // but not yet in the checkpoint is gone after a crash, as the API cannot list accepted chats.
+      // So the crash comes once every chat accepted so far has been polled (and so saved).
+      await waitUntil(
+        () => chats.every((k) => legacy.chat(k).ringing || first.events.some((e) => e.conversationId === k)),
+        'accepted chats polled before the crash',
       );
+      if (crash.handlerDelayMs === undefined) await sleep(r.int(0, 300));
+      else {
+        // Crash while the handler is behind: a burst it has started on but not finished.
+        const n = first.events.length;
+        traffic(r, chats, convs, 40);
+        await waitUntil(() => first.events.length >= n + 5, 'the handler working through a burst');
+      }
+      await first.stop('SIGKILL');
+      traffic(r, chats, convs, 20);
+      const second = new Follower(config(crash.handlerDelayMs));
+      traffic(r, chats, convs, 20);
+      await waitAllSeen([first, second], [...chats, ...convs]);
+      closeAll(chats, convs);
+      // Every close happens after the restart, so the live list of the second process is watched.
+      await waitAllClosed(
+        second.events,
+        [...chats, ...convs],
+        () => false,
+        (id) =>
+          chats.includes(id)
+            ? legacyExpected(legacy.chat(id).events)
+            : messagingExpected(messaging.history(id)),
+      ).catch((e: Error) => {
+        throw new Error(
+          `${e.message.slice(0, 3000)}\nrestarted process stderr: ${second.stderr.slice(-2000)} events ${JSON.stringify(second.events.map((e) => e.conversationId.slice(-6) + ':' + (e.seq ?? e.type)))} checkpoint ${readFileSync(join(dir, 'checkpoint.json'), 'utf8').slice(0, 1500)}`,
+        );
+      });
+      await second.stop('SIGTERM');
+      // Each process alone: no duplicates, in order. Across the crash: re-deliveries, same id and content.
+      for (const p of [first, second]) {
+        const own = judge(p.events, new Map());
+        assert.deepEqual([own.duplicated, own.outOfOrder, own.invalid], [0, 0, 0], own.examples.join('\n'));
+      }
+      const before = new Map(first.events.map((e) => [e.id, JSON.stringify(e)]));
+      const again = second.events.filter((e) => before.has(e.id));
+      for (const e of again)
+        assert.equal(JSON.stringify(e), before.get(e.id), 'a re-delivered event is identical');
+      const deduped = [...first.events, ...second.events.filter((e) => !before.has(e.id))];
+      const v = judge(deduped, truth(chats, convs));
+      console.log(
+        summary(`restart SIGKILL, ${crash.what}`, seed + crash.seedOffset, v, {
+          first: first.events.length,
+          second: second.events.length,
+          redeliveredAfterCrash: again.length,
+        }),
+      );
+      assert.deepEqual([v.lost, v.outOfOrder, v.invalid], [0, 0, 0], v.examples.join('\n'));
     });
-    await second.stop('SIGTERM');
-    // Each process alone: no duplicates, in order. Across the crash: re-deliveries, same id and content.
-    for (const p of [first, second]) {
-      const own = judge(p.events, new Map());
-      assert.deepEqual([own.duplicated, own.outOfOrder, own.invalid], [0, 0, 0], own.examples.join('\n'));
-    }
-    const before = new Map(first.events.map((e) => [e.id, JSON.stringify(e)]));
-    const again = second.events.filter((e) => before.has(e.id));
-    for (const e of again)
-      assert.equal(JSON.stringify(e), before.get(e.id), 'a re-delivered event is identical');
-    const deduped = [...first.events, ...second.events.filter((e) => !before.has(e.id))];
-    const v = judge(deduped, truth(chats, convs));
-    console.log(
-      summary('restart SIGKILL', seed + 1, v, {
-        first: first.events.length,
-        second: second.events.length,
-        redeliveredAfterCrash: again.length,
-      }),
-    );
-    assert.deepEqual([v.lost, v.outOfOrder, v.invalid], [0, 0, 0], v.examples.join('\n'));
-  });
 });

@@ -104,6 +104,60 @@ describe('flowControl', () => {
     assert.equal(flow.pending, 0);
   });
 
+  it('checkpoints(): a save is written only once every event received before it was handled', async () => {
+    const flow = flowControl({ highWaterMark: 10 });
+    const written: string[] = [];
+    const store = flow.checkpoints({
+      load: () => Promise.resolve({}),
+      save: (_backend, changes) => {
+        written.push(Object.keys(changes).join());
+        return Promise.resolve();
+      },
+    });
+    await store.save('messaging', { caughtUp: { seq: 0 } });
+    assert.deepEqual(written, ['caughtUp'], 'nothing pending: written at once');
+    const input = new Subject<number>();
+    const gates: Array<() => void> = [];
+    input.pipe(flow.process(() => new Promise<void>((r) => gates.push(r)))).subscribe();
+    input.next(1);
+    input.next(2);
+    let firstDone = false;
+    const first = store.save('messaging', { a: { seq: 2 } }).then(() => (firstDone = true));
+    input.next(3);
+    const second = store.save('messaging', { b: { seq: 3 } });
+    await tick();
+    gates.shift()?.();
+    await tick();
+    await tick();
+    assert.deepEqual(written, ['caughtUp'], 'event 2 not handled yet');
+    assert.equal(firstDone, false);
+    gates.shift()?.();
+    await first;
+    assert.deepEqual(written, ['caughtUp', 'a'], 'events 1 and 2 handled: the first save is written');
+    gates.shift()?.();
+    await second;
+    assert.deepEqual(written, ['caughtUp', 'a', 'b']);
+  });
+
+  it('checkpoints(): a save covering events never handled is dropped when the consumer goes', async () => {
+    const flow = flowControl({ highWaterMark: 10 });
+    const written: string[] = [];
+    const store = flow.checkpoints({
+      load: () => Promise.resolve({}),
+      save: (_backend, changes) => {
+        written.push(Object.keys(changes).join());
+        return Promise.resolve();
+      },
+    });
+    const input = new Subject<number>();
+    const sub = input.pipe(flow.process(() => new Promise<void>(() => undefined))).subscribe();
+    input.next(1);
+    const saved = store.save('legacy-chat', { a: { seq: 1 } });
+    sub.unsubscribe();
+    await saved;
+    assert.deepEqual(written, []);
+  });
+
   it('rejects bad water marks with ERR_INVALID_OPTIONS', () => {
     for (const o of [{ highWaterMark: 0 }, { highWaterMark: 1.5 }, { highWaterMark: 4, lowWaterMark: 4 }]) {
       assert.throws(

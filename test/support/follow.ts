@@ -1,18 +1,27 @@
 // A consumer process for restart tests: follows the simulators named in argv through
 // conversationEvents() with a file checkpoint store and prints each event as one NDJSON line.
 // SIGTERM stops it gracefully (unsubscribe, let the final checkpoint save finish, exit 0).
+// With `handlerDelayMs` the consumer is asynchronous: each event is printed only after that delay,
+// through flowControl, whose checkpoints() keeps the file store from running ahead of it.
+import { tap, type Observable } from 'rxjs';
 import { conversationEvents, type ConversationEventsOptions } from '../../src/cutover/conversation-events.js';
 import { fileCheckpointStore } from '../../src/checkpoint/file.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import { flowControl } from '../../src/runtime/flow.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as {
   checkpoint: string;
   backend: 'legacy-chat' | 'messaging' | 'both';
   legacy?: { agentSessionUrl: string; bearer: string };
   messaging?: { accountId: string; domain: string; bearer: string };
+  handlerDelayMs?: number;
 };
+const store = fileCheckpointStore(config.checkpoint, { fsync: false });
+const flow = config.handlerDelayMs === undefined ? undefined : flowControl({ highWaterMark: 50 });
 const options: ConversationEventsOptions = {
   backend: config.backend,
-  checkpoint: fileCheckpointStore(config.checkpoint, { fsync: false }),
+  checkpoint: flow === undefined ? store : flow.checkpoints(store),
+  ...(flow === undefined ? {} : { flow }),
   logger: {
     warn: (m) => process.stderr.write(`warn: ${m}\n`),
     error: (m) => process.stderr.write(`error: ${m}\n`),
@@ -27,8 +36,18 @@ if (config.legacy)
   };
 if (config.messaging) options.messaging = { ...config.messaging, backoff: { initialMs: 10, maxMs: 50 } };
 
-const sub = conversationEvents(options).subscribe({
-  next: (e) => process.stdout.write(`${JSON.stringify(e)}\n`),
+const events = conversationEvents(options);
+const print = (e: ConversationEvent): void => void process.stdout.write(`${JSON.stringify(e)}\n`);
+const handled: Observable<unknown> =
+  flow === undefined
+    ? events.pipe(tap(print))
+    : events.pipe(
+        flow.process(async (e: ConversationEvent) => {
+          await new Promise((r) => setTimeout(r, config.handlerDelayMs));
+          print(e);
+        }),
+      );
+const sub = handled.subscribe({
   error: (e: unknown) => {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     process.exit(1);
