@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
-import { messagingSource } from '../../../adapters/messaging/index.js';
-import { collect, simulatorPerTest, fast, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, waitFor, type Collected } from './support.js';
 
 // Found by the seeded fault runs (test/reliability): a refusal of a *reused* token right after a
 // fresh one had been accepted was counted as the second refusal and ended the stream.
@@ -18,15 +17,7 @@ describe('messagingSource auth recovery', () => {
       current = sim.issueToken();
       sim.revokeToken(old, 1000); // a plain close: the client learns of the expiry at the next handshake
     };
-    c = collect(
-      messagingSource({
-        accountId: sim.accountId,
-        domain: sim.domain,
-        bearer: () => current,
-        agentId: sim.agentId,
-        ...fast,
-      }),
-    );
+    c = collect(sourceFor(sim, { bearer: () => current }));
     await waitFor(() => c!.events.length > 0, 'connected');
     sim.faults.silent = true; // the next socket opens but its subscribe is never answered
     expire(); // reconnect with the old token -> 401 -> fresh token -> socket opens

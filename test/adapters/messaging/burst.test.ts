@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { collect, fast, waitFor, type Collected } from './support.js';
+import { collect, sourceFor, waitFor, type Collected } from './support.js';
 
 describe('messagingSource under a 10,000-message burst', () => {
   let sim: MessagingSimulator;
@@ -17,17 +17,7 @@ describe('messagingSource under a 10,000-message burst', () => {
   it('delivers each message exactly once, in order per conversation, across a socket drop mid-burst', async () => {
     const ids = Array.from({ length: 100 }, () => sim.openConversation({ agentId: sim.agentId }));
     const metrics = counterMetrics();
-    c = collect(
-      messagingSource({
-        accountId: sim.accountId,
-        domain: sim.domain,
-        bearer: sim.token,
-        agentId: sim.agentId,
-        ...fast,
-        heartbeatTimeoutMs: 2000,
-        metrics,
-      }),
-    );
+    c = collect(sourceFor(sim, { heartbeatTimeoutMs: 2000, metrics }));
     await waitFor(
       () => c!.events.filter((e) => e.type === 'state').length === 100,
       'all conversations followed',

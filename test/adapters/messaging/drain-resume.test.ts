@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
-import { messagingSource } from '../../../adapters/messaging/index.js';
-import { collect, simulatorPerTest, fast, sleep, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, sleep, waitFor, type Collected } from './support.js';
 
 // Found by the seeded cutover fault runs (test/reliability): a conversation that opened while the
 // source was draining was never followed after the drain was cancelled, so its events were lost.
@@ -14,16 +13,7 @@ describe('messagingSource drain cancelled', () => {
   it('follows the conversations that opened while it was draining', async () => {
     const a = sim.openConversation({ agentId: sim.agentId });
     const draining = new BehaviorSubject(false);
-    c = collect(
-      messagingSource({
-        accountId: sim.accountId,
-        domain: sim.domain,
-        bearer: sim.token,
-        agentId: sim.agentId,
-        draining,
-        ...fast,
-      }),
-    );
+    c = collect(sourceFor(sim, { draining }));
     await waitFor(() => c!.events.some((e) => e.conversationId === a), 'first conversation');
     draining.next(true);
     const b = sim.openConversation({ agentId: sim.agentId });

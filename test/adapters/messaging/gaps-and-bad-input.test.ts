@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { collect, fast, recordingLogger, seqsByConversation, waitFor, type Collected } from './support.js';
+import {
+  collect,
+  simulatorPerTest,
+  sourceFor,
+  recordingLogger,
+  seqsByConversation,
+  waitFor,
+  type Collected,
+} from './support.js';
 
 const messages = (c: Collected) => c.events.filter((e) => e.type === 'message');
 
@@ -9,27 +17,13 @@ describe('messagingSource gaps, ordering and bad input', () => {
   let sim: MessagingSimulator;
   let c: Collected | undefined;
   let conv: string;
-  beforeEach(async () => {
-    sim = await MessagingSimulator.start();
+  simulatorPerTest((s) => (sim = s));
+  beforeEach(() => {
     conv = sim.openConversation({ agentId: sim.agentId });
     sim.consumerMessage(conv, 'first');
   });
-  afterEach(async () => {
-    c?.sub.unsubscribe();
-    c = undefined;
-    await sim.close();
-  });
-  const start = async (extra: Record<string, unknown> = {}): Promise<Collected> => {
-    c = collect(
-      messagingSource({
-        accountId: sim.accountId,
-        domain: sim.domain,
-        bearer: sim.token,
-        agentId: sim.agentId,
-        ...fast,
-        ...extra,
-      }),
-    );
+  const start = async (extra: Parameters<typeof sourceFor>[1] = {}): Promise<Collected> => {
+    c = collect(sourceFor(sim, extra));
     await waitFor(() => messages(c!).length === 1, 'history');
     return c;
   };

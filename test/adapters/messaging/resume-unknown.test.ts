@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
-import { messagingSource } from '../../../adapters/messaging/index.js';
 import { mapTyping } from '../../../adapters/messaging/mapping.js';
-import { collect, simulatorPerTest, fast, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, waitFor, type Collected } from './support.js';
 
 // Both found by the seeded fault runs (test/reliability).
 describe('messagingSource: findings of the fault runs', () => {
@@ -12,15 +11,7 @@ describe('messagingSource: findings of the fault runs', () => {
 
   it('after a reconnect, still finds a conversation whose opening UPSERT was lost, though a followed one changed later', async () => {
     const a = sim.openConversation({ agentId: sim.agentId });
-    c = collect(
-      messagingSource({
-        accountId: sim.accountId,
-        domain: sim.domain,
-        bearer: sim.token,
-        agentId: sim.agentId,
-        ...fast,
-      }),
-    );
+    c = collect(sourceFor(sim));
     await waitFor(() => c!.events.some((e) => e.conversationId === a), 'first conversation');
     sim.faults.silent = true;
     const b = sim.openConversation({ agentId: sim.agentId }); // its UPSERT never arrives
