@@ -1,25 +1,9 @@
-import assert from 'node:assert/strict';
-import { rng, runSeed } from './support/prng.js';
+import { faultRunSuite } from './support/fault-suite.js';
 import { legacyRun } from './support/legacy-run.js';
-import { summary } from './support/truth.js';
 
-describe('reliability: legacy-chat source under seeded random faults', function () {
-  this.timeout(60_000);
-  const seed = runSeed('legacy-chat');
-
-  for (let run = 0; run < 3; run++) {
-    it(`run ${run}: loses, duplicates and reorders nothing (ground truth from the simulator)`, async () => {
-      const r = rng(seed + run);
-      const result = await legacyRun(r, { chats: 6, steps: 120 });
-      console.log(summary(`legacy run ${run}`, seed + run, result.verdict, { faults: result.faults }));
-      assert.equal(result.error, undefined, `stream failed: ${String(result.error)}`);
-      const v = result.verdict;
-      assert.ok(v.expected > 0 && Object.keys(result.faults).length > 0, 'the run did something');
-      assert.deepEqual(
-        { lost: v.lost, duplicated: v.duplicated, outOfOrder: v.outOfOrder, invalid: v.invalid },
-        { lost: 0, duplicated: 0, outOfOrder: 0, invalid: 0 },
-        v.examples.join('\n'),
-      );
-    });
-  }
+faultRunSuite({
+  title: 'reliability: legacy-chat source under seeded random faults',
+  label: 'legacy',
+  runs: 3,
+  run: (r) => legacyRun(r, { chats: 6, steps: 120 }),
 });
