@@ -301,6 +301,11 @@ export class MessagingSimulator {
 
   // ---- faults and raw frames -------------------------------------------------------------
 
+  /** Sets every fault switch back to its default (a healthy server). Open sockets stay open. */
+  clearFaults(): void {
+    Object.assign(this.faults, createFaults());
+  }
+
   /** Destroys every socket without a close frame (a network drop; the client sees 1006). */
   dropConnections(): void {
     for (const c of this.clients) c.ws.terminate();

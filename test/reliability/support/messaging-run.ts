@@ -158,18 +158,10 @@ export async function applyMessagingFault(
   }
 }
 
-/** Turns the sticky switches off again. */
+/** Turns the sticky switches off again; a half-open socket never recovers, so it is dropped. */
 export function healMessaging(sim: MessagingSimulator): void {
   if (sim.faults.silent) sim.dropConnections();
-  Object.assign(sim.faults, {
-    silent: false,
-    delayMs: 0,
-    duplicateNotifications: false,
-    reorderNotifications: false,
-    dropNotifications: 0,
-    staleConversationChanges: false,
-    handshake: 'ok',
-  });
+  sim.clearFaults();
 }
 
 /** One scripted step of conversation traffic on the Messaging simulator. */
