@@ -16,6 +16,7 @@ describe('public entry points', () => {
       'counterMetrics',
       'dedupe',
       'formatValidationErrors',
+      'flowControl',
     ]) {
       assert.equal(typeof (core as Record<string, unknown>)[name], 'function', name);
     }

@@ -46,7 +46,12 @@ describe('the built package', function () {
       messaging: string[];
       decoded: string;
     };
-    for (const name of ['ConversationEventCodec', 'ChatshiftError', 'decodeConversationEvent']) {
+    for (const name of [
+      'ConversationEventCodec',
+      'ChatshiftError',
+      'decodeConversationEvent',
+      'flowControl',
+    ]) {
       assert.ok(out.core.includes(name), `chatshift exports ${name}`);
     }
     assert.ok(out.legacy.length > 0);
