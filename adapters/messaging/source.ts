@@ -16,6 +16,7 @@ import {
   ConversationChangesBodyCodec,
   check,
   EventRecordCodec,
+  isEventRecord,
   notificationTypes,
   requestTypes,
 } from './wire.js';
@@ -179,7 +180,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
         return invalidFrame([`Invalid value at kind/type (expected a response or notification)`]);
       }
       if (notificationTypes.onlineEvent.has(f.type)) {
-        const r = check(EventRecordCodec, f.body);
+        const r = check(EventRecordCodec, f.body, isEventRecord);
         if (r._tag === 'Left') return invalidFrame(formatValidationErrors(r.left));
         tracker.onLive(r.right);
       } else if (notificationTypes.conversationChange.has(f.type)) {

@@ -8,6 +8,9 @@ import {
   ConversationChangeCodec,
   ConversationChangesBodyCodec,
   EventRecordCodec,
+  isEventRecord,
+  KnownEventCodecs,
+  knownEventGuards,
 } from '../../adapters/messaging/wire.js';
 import { ConversationEventCodec, type ConversationEvent } from '../../src/model/event.js';
 import type { IsoTime } from '../../src/model/time.js';
@@ -149,5 +152,57 @@ describe('fuzz: messaging frame decode + tracker', () => {
       { numRuns: NUM_RUNS },
     );
     assert.ok(produced > 0, 'the frames reached the tracker');
+  });
+});
+
+/** A field that is valid, absent, or any JSON value. */
+const fieldOr = <T>(ok: fc.Arbitrary<T>) => fc.oneof(ok, fc.constant(undefined), fc.jsonValue());
+const withoutUndefined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const nearEvent = fc
+  .record({
+    type: fc.oneof(fc.constantFrom(...Object.keys(KnownEventCodecs)), fc.string()),
+    message: fieldOr(fc.oneof(fc.string(), fc.dictionary(fc.string(), fc.jsonValue()))),
+    contentType: fieldOr(fc.string()),
+    content: fieldOr(fc.dictionary(fc.string(), fc.jsonValue())),
+    status: fieldOr(fc.constantFrom('ACCEPT', 'READ')),
+    sequenceList: fieldOr(fc.array(fc.oneof(fc.integer(), fc.jsonValue()), { maxLength: 3 })),
+    chatState: fieldOr(fc.string()),
+  })
+  .map(withoutUndefined);
+const nearRecord = fc
+  .record({
+    dialogId: fieldOr(fc.string()),
+    sequence: fieldOr(fc.oneof(fc.nat(), fc.integer(), fc.double())),
+    originatorId: fieldOr(fc.string()),
+    originatorPId: fieldOr(fc.string()),
+    originatorMetadata: fieldOr(
+      fc.record({ id: fieldOr(fc.string()), role: fieldOr(fc.string()) }).map(withoutUndefined),
+    ),
+    serverTimestamp: fieldOr(fc.double()),
+    event: fieldOr(nearEvent),
+  })
+  .map(withoutUndefined);
+
+describe('fuzz: the hand-written messaging guards', () => {
+  it('answer exactly as the io-ts codecs do, for every JSON value', () => {
+    const bodies = fc.oneof(
+      nearRecord,
+      anyJson,
+      mutatedFrame.map((f) => (f as { body?: unknown } | null)?.body),
+    );
+    fc.assert(
+      fc.property(bodies, (u) => {
+        assert.equal(isEventRecord(u), EventRecordCodec.is(u), JSON.stringify(u));
+        const event = (u as { event?: unknown } | null)?.event ?? u;
+        for (const k of Object.keys(KnownEventCodecs) as Array<keyof typeof KnownEventCodecs>)
+          assert.equal(
+            knownEventGuards[k](event),
+            KnownEventCodecs[k].is(event),
+            `${k}: ${JSON.stringify(event)}`,
+          );
+      }),
+      { numRuns: NUM_RUNS * 5 },
+    );
   });
 });
