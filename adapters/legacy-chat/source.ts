@@ -48,7 +48,7 @@ export interface LegacyChatSourceOptions {
   scheduler?: SchedulerLike;
   /** Console-compatible logger; wrapped so the bearer never reaches it. Default: silent. */
   logger?: Logger;
-  /** Counters `http.requests`, `retries`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`. Default: none. */
+  /** Counters `http.requests`, `retries`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`, `flow.paused`. Default: none. */
   metrics?: Metrics;
   /** Retry timing for 5xx, 429, resets, timeouts and oversize bodies. Defaults: 5 s doubling to 2 min, jitter 0.2, never give up. */
   backoff?: BackoffOptions;

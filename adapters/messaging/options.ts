@@ -46,7 +46,7 @@ export interface MessagingSourceOptions {
    * completes. Turning false again before that resumes normal behaviour.
    */
   draining?: Observable<boolean>;
-  /** Counter sink: `ws.frames.in`, `ws.frames.out`, `ws.connects`, `reconnects`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`. */
+  /** Counter sink: `ws.frames.in`, `ws.frames.out`, `ws.connects`, `reconnects`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`, `held.dropped`, `flow.paused`. */
   metrics?: Metrics;
   /**
    * Backpressure from an asynchronous consumer (see `flowControl`): while it is paused the socket

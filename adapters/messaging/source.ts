@@ -269,6 +269,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
 
     let flowPaused = false;
     const flowSub = options.flow?.paused$.subscribe((paused) => {
+      if (paused === flowPaused) return;
       flowPaused = paused;
       if (paused) metrics.increment('flow.paused');
       logger.debug?.(
