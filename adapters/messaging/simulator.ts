@@ -430,7 +430,7 @@ export class MessagingSimulator {
         return reply(200, '.ams.ms.QueryMessages$Response', this.model.history(conv, after, inclusive));
       }
       case 'ms.PublishEvent':
-        return this.publish(client, body, reply);
+        return this.publish(body, reply);
       case 'routing.SetAgentState':
         return reply(202, '.ReqBody$StringResp', 'Agent state updated successfully');
       case 'routing.UpdateRingState':
@@ -488,23 +488,19 @@ export class MessagingSimulator {
       if (sub === undefined) continue;
       if (this.matches(sub, conv)) {
         sub.inFilter.add(conv.id);
-        this.notifyChanges(c, 'sub', [this.model.change(conv, 'UPSERT')]);
-        if (this.faults.staleConversationChanges)
+        const change = this.model.change(conv, 'UPSERT');
+        this.notifyChanges(c, 'sub', [change]);
+        if (this.faults.staleConversationChanges) {
+          // The same change as it was a second earlier: OPEN, nobody assigned.
+          const result = change['result'] as { conversationDetails: object };
+          const details = { ...result.conversationDetails, metaDataLastUpdateTs: conv.metaTs - 1000 };
           this.notifyChanges(c, 'sub', [
             {
-              ...this.model.change(conv, 'UPSERT'),
-              result: {
-                ...(this.model.change(conv, 'UPSERT')['result'] as object),
-                conversationDetails: {
-                  ...(this.model.change(conv, 'UPSERT')['result'] as { conversationDetails: object })
-                    .conversationDetails,
-                  metaDataLastUpdateTs: conv.metaTs - 1000,
-                  state: 'OPEN',
-                  participants: {},
-                },
-              },
+              ...change,
+              result: { ...result, conversationDetails: { ...details, state: 'OPEN', participants: {} } },
             },
           ]);
+        }
       } else if (sub.inFilter.delete(conv.id)) {
         this.notifyChanges(c, 'sub', [this.model.change(conv, 'DELETE')]);
       }
@@ -520,7 +516,6 @@ export class MessagingSimulator {
   }
 
   private publish(
-    client: Client,
     body: Record<string, unknown>,
     reply: (code: number, type: string, b: unknown) => void,
   ): void {
@@ -536,7 +531,6 @@ export class MessagingSimulator {
     const r = this.model.record(conv, from, event, sequenced);
     reply(200, '.ams.ms.PublishEvent$Response', { sequence: sequenced ? r['sequence'] : 0 });
     this.liveEvent(r);
-    void client;
   }
 
   private updateField(
