@@ -64,6 +64,24 @@ class Child {
     });
   }
 
+  /** Subscribes the child's messagingSource to `sim` as its agent. */
+  subscribe(
+    sim: MessagingSimulator,
+    consumer: { consumer?: 'count' | 'stalled'; flow?: boolean } = {},
+  ): Promise<MemoryReply> {
+    return this.ask(
+      {
+        cmd: 'subscribe',
+        domain: sim.domain,
+        accountId: sim.accountId,
+        token: sim.token,
+        agentId: sim.agentId,
+        ...consumer,
+      },
+      'subscribe',
+    );
+  }
+
   async ask(m: MemoryRequest, what: string): Promise<MemoryReply> {
     const p = this.next(what);
     this.proc.send(m);
@@ -99,16 +117,7 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
   const sim = await MessagingSimulator.start({ frameLog: false });
   const child = await Child.start();
   try {
-    await child.ask(
-      {
-        cmd: 'subscribe',
-        domain: sim.domain,
-        accountId: sim.accountId,
-        token: sim.token,
-        agentId: sim.agentId,
-      },
-      'subscribe',
-    );
+    await child.subscribe(sim);
     await until(() => sim.connectionCount === 1, 'the child socket', 10_000);
     const empty = await child.until((r) => r.queriesAnswered >= 1, 'the subscription answer');
     const ids: string[] = [];
@@ -196,18 +205,7 @@ export async function slowConsumerMemory(size: SlowConsumerSize): Promise<{ figu
     const start = async (flow: boolean): Promise<Child> => {
       const child = await Child.start();
       children.push(child);
-      await child.ask(
-        {
-          cmd: 'subscribe',
-          domain: sim.domain,
-          accountId: sim.accountId,
-          token: sim.token,
-          agentId: sim.agentId,
-          consumer: 'stalled',
-          flow,
-        },
-        'subscribe',
-      );
+      await child.subscribe(sim, { consumer: 'stalled', flow });
       return child;
     };
     const withFlow = await start(true);

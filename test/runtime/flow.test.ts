@@ -11,6 +11,13 @@ describe('flowControl', () => {
     const states: boolean[] = [];
     flow.paused$.subscribe((p) => states.push(p));
     const gates: Array<() => void> = [];
+    /** Lets the handler in progress finish, and the next one start. */
+    const releaseOne = async (): Promise<void> => {
+      await tick();
+      gates.shift()?.();
+      await tick();
+      await tick();
+    };
     const handled: number[] = [];
     const out: number[] = [];
     const input = new Subject<number>();
@@ -29,23 +36,13 @@ describe('flowControl', () => {
     assert.equal(flow.paused, true, 'paused at 4 pending');
     input.next(4);
     assert.equal(flow.pending, 5, 'a source may still push a little after the pause');
-    for (let i = 0; i < 3; i++) {
-      await tick();
-      gates.shift()?.();
-      await tick();
-    }
+    for (let i = 0; i < 3; i++) await releaseOne();
     assert.equal(flow.pending, 2);
     assert.equal(flow.paused, true, 'still paused above the low-water mark');
-    await tick();
-    gates.shift()?.();
-    await tick();
-    await tick();
+    await releaseOne();
     assert.equal(flow.pending, 1);
     assert.equal(flow.paused, false, 'resumed at the low-water mark');
-    await tick();
-    gates.shift()?.();
-    await tick();
-    await tick();
+    await releaseOne();
     assert.deepEqual(handled, [0, 1, 2, 3, 4]);
     assert.deepEqual(out, [0, 1, 2, 3, 4]);
     assert.deepEqual(states, [false, true, false]);
