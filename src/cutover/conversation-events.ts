@@ -77,6 +77,10 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
       'conversationEvents: flagIntervalMs must be a positive number',
     );
   }
+  const flow = options.flow as Partial<FlowControl> | null | undefined;
+  if (flow !== undefined && (typeof flow !== 'object' || flow === null || flow.paused$ === undefined)) {
+    throw new ChatshiftError('ERR_INVALID_OPTIONS', 'conversationEvents: flow must come from flowControl()');
+  }
   const logger = options.logger ?? silentLogger;
   // The sources are cold: building one validates its options (throwing synchronously) and starts nothing.
   if (options.legacy !== undefined) legacyChatSource(options.legacy);
