@@ -230,6 +230,8 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
     };
 
     let connection: Connection | undefined;
+    /** Whether the consumer's flow control last said "paused"; applied to each new connection. */
+    let flowPaused = false;
     const startConnection = (): void => {
       connection = new Connection(
         {
@@ -267,7 +269,6 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
       connection.start();
     };
 
-    let flowPaused = false;
     const flowSub = options.flow?.paused$.subscribe((paused) => {
       if (paused === flowPaused) return;
       flowPaused = paused;

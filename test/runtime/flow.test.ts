@@ -1,9 +1,25 @@
 import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
+import type { CheckpointStore } from '../../src/checkpoint/store.js';
 import { isChatshiftError } from '../../src/errors.js';
 import { flowControl } from '../../src/runtime/flow.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** A checkpoint store that records the conversations of each save it writes. */
+function recordingStore(): { written: string[]; store: CheckpointStore } {
+  const written: string[] = [];
+  return {
+    written,
+    store: {
+      load: () => Promise.resolve({}),
+      save: (_backend, changes) => {
+        written.push(Object.keys(changes).join());
+        return Promise.resolve();
+      },
+    },
+  };
+}
 
 describe('flowControl', () => {
   it('pauses at the high-water mark and resumes at the low-water mark, handling in order', async () => {
@@ -103,14 +119,8 @@ describe('flowControl', () => {
 
   it('checkpoints(): a save is written only once every event received before it was handled', async () => {
     const flow = flowControl({ highWaterMark: 10 });
-    const written: string[] = [];
-    const store = flow.checkpoints({
-      load: () => Promise.resolve({}),
-      save: (_backend, changes) => {
-        written.push(Object.keys(changes).join());
-        return Promise.resolve();
-      },
-    });
+    const { written, store: inner } = recordingStore();
+    const store = flow.checkpoints(inner);
     await store.save('messaging', { caughtUp: { seq: 0 } });
     assert.deepEqual(written, ['caughtUp'], 'nothing pending: written at once');
     const input = new Subject<number>();
@@ -138,14 +148,8 @@ describe('flowControl', () => {
 
   it('checkpoints(): a save covering events never handled is dropped when the consumer goes', async () => {
     const flow = flowControl({ highWaterMark: 10 });
-    const written: string[] = [];
-    const store = flow.checkpoints({
-      load: () => Promise.resolve({}),
-      save: (_backend, changes) => {
-        written.push(Object.keys(changes).join());
-        return Promise.resolve();
-      },
-    });
+    const { written, store: inner } = recordingStore();
+    const store = flow.checkpoints(inner);
     const input = new Subject<number>();
     const sub = input.pipe(flow.process(() => new Promise<void>(() => undefined))).subscribe();
     input.next(1);
