@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import * as core from '../src/index.js';
 import * as legacy from '../adapters/legacy-chat/index.js';
 import * as messaging from '../adapters/messaging/index.js';
@@ -25,10 +28,143 @@ describe('public entry points', () => {
     assert.ok(core.errorCodes.includes('ERR_AUTH_REJECTED'));
   });
 
-  it('chatshift/legacy-chat and chatshift/messaging export their source and simulator', () => {
+  it('chatshift/legacy-chat and chatshift/messaging export their backend, source and simulator', () => {
+    assert.equal(typeof legacy.legacyChat, 'function');
+    assert.equal(typeof messaging.messaging, 'function');
     assert.equal(typeof legacy.legacyChatSource, 'function');
     assert.equal(typeof legacy.LegacyChatSimulator.start, 'function');
     assert.equal(typeof messaging.messagingSource, 'function');
     assert.equal(typeof messaging.MessagingSimulator.start, 'function');
   });
+});
+
+/** Every name each entry point exports, values and types, as the TypeScript checker sees them. */
+function exportedNames(entries: string[]): Map<string, string[]> {
+  const program = ts.createProgram(entries, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    noEmit: true,
+    skipLibCheck: true,
+  });
+  const checker = program.getTypeChecker();
+  const out = new Map<string, string[]>();
+  for (const entry of entries) {
+    const file = program.getSourceFile(entry);
+    const symbol = file === undefined ? undefined : checker.getSymbolAtLocation(file);
+    assert.ok(symbol !== undefined, `no module symbol for ${entry}`);
+    out.set(
+      entry,
+      checker
+        .getExportsOfModule(symbol)
+        .map((s) => s.getName())
+        .sort(),
+    );
+  }
+  return out;
+}
+
+// The whole public surface, snapshotted: adding or removing a name is a deliberate change to the
+// contract (design.md §2), so it shows up here and in review.
+describe('public surface snapshot', function () {
+  this.timeout(60_000);
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  const snapshots: Record<string, string[]> = {
+    'src/index.ts': [
+      'Backend',
+      'BackendChoice',
+      'BackendContext',
+      'BackendFlag',
+      'BackendId',
+      'BackendIdCodec',
+      'BackoffOptions',
+      'BearerSource',
+      'ChatshiftError',
+      'CheckpointMap',
+      'CheckpointStore',
+      'ConversationCheckpoint',
+      'ConversationEvent',
+      'ConversationEventCodec',
+      'ConversationEventType',
+      'ConversationEventsOptions',
+      'CutoverDecision',
+      'DedupeOptions',
+      'ErrorCode',
+      'FileCheckpointStoreOptions',
+      'FlowControl',
+      'FlowControlOptions',
+      'FromOpenFeatureOptions',
+      'IsoTime',
+      'IsoTimeCodec',
+      'Logger',
+      'MessageEvent',
+      'MessageEventCodec',
+      'Metrics',
+      'OpenFeatureClientLike',
+      'Participant',
+      'ParticipantCodec',
+      'ParticipantEvent',
+      'ParticipantEventCodec',
+      'ParticipantRole',
+      'ParticipantRoleCodec',
+      'ReceiptEvent',
+      'ReceiptEventCodec',
+      'StateEvent',
+      'StateEventCodec',
+      'TypingEvent',
+      'TypingEventCodec',
+      'conversationEventTypes',
+      'conversationEvents',
+      'counterMetrics',
+      'decodeConversationEvent',
+      'dedupe',
+      'errorCodes',
+      'fileCheckpointStore',
+      'flowControl',
+      'formatValidationErrors',
+      'fromOpenFeature',
+      'isChatshiftError',
+      'memoryCheckpointStore',
+    ],
+    'adapters/legacy-chat/index.ts': [
+      'LegacyChatBackend',
+      'LegacyChatFault',
+      'LegacyChatOptions',
+      'LegacyChatRequestRecord',
+      'LegacyChatSimulator',
+      'LegacyChatSimulatorOptions',
+      'LegacyChatSimulatorSwitches',
+      'LegacyChatSourceOptions',
+      'OpenChatOptions',
+      'Rendering',
+      'SimAgent',
+      'SimChat',
+      'SimEvent',
+      'backend',
+      'legacyChat',
+      'legacyChatSource',
+    ],
+    'adapters/messaging/index.ts': [
+      'FrameLogEntry',
+      'MessagingBackend',
+      'MessagingOptions',
+      'MessagingSimulator',
+      'MessagingSimulatorOptions',
+      'MessagingSourceOptions',
+      'SimRole',
+      'SimulatorFaults',
+      'WebSocketConstructor',
+      'backend',
+      'messaging',
+      'messagingSource',
+    ],
+  };
+  let actual: Map<string, string[]>;
+  before(() => {
+    actual = exportedNames(Object.keys(snapshots).map((entry) => join(root, entry)));
+  });
+  for (const [entry, expected] of Object.entries(snapshots)) {
+    it(`${entry} exports exactly the listed names`, () => {
+      assert.deepEqual(actual.get(join(root, entry)), expected);
+    });
+  }
 });

@@ -1,17 +1,19 @@
 /**
- * `chatshift/legacy-chat`: the legacy Chat Agent API source and its loopback simulator.
+ * `chatshift/legacy-chat`: the legacy Chat Agent API backend, its events alone, and its loopback simulator.
  * See docs/adapters/legacy-chat.md.
  */
 
 /** The backend id this entry point produces events for. */
 export const backend = 'legacy-chat' as const;
 
+/** {@inheritDoc legacyChat} */
+export { legacyChat } from './backend.js';
+/** The backend object `legacyChat()` returns. */
+export type { LegacyChatBackend } from './backend.js';
 /** {@inheritDoc legacyChatSource} */
 export { legacyChatSource } from './source.js';
-/** Options of `legacyChatSource`, documented field by field. */
-export type { LegacyChatSourceOptions } from './source.js';
-/** The checkpoint store shape the source accepts (structurally the core `CheckpointStore`). */
-export type { CheckpointStore, ConversationCheckpoint } from './checkpoint-meta.js';
+/** Options of `legacyChat` and `legacyChatSource`, documented field by field. */
+export type { LegacyChatOptions, LegacyChatSourceOptions } from './options.js';
 /** The loopback simulator of the legacy Chat Agent API, for tests and demos. */
 export { LegacyChatSimulator } from './simulator.js';
 /** Simulator options, switches, faults and request records. */

@@ -1,14 +1,14 @@
-/** `chatshift/messaging`: the Messaging agent WebSocket source and its loopback simulator. */
+/** `chatshift/messaging`: the Messaging agent WebSocket backend, its events alone, and its loopback simulator. */
 
 /** The backend id this entry point produces. */
 export const backend = 'messaging' as const;
 
-/** {@inheritDoc messagingSource} */
-export { messagingSource } from './source.js';
-/** Options of `messagingSource`, field by field with defaults. */
-export type { MessagingSourceOptions } from './options.js';
-/** The checkpoint store shape the source accepts (structurally core's `CheckpointStore`). */
-export type { MessagingCheckpointStore, ConversationCheckpoint } from './checkpoint-types.js';
+/** {@inheritDoc messaging} */
+export { messaging, messagingSource } from './source.js';
+/** The backend object `messaging()` returns. */
+export type { MessagingBackend } from './source.js';
+/** Options of `messaging` and `messagingSource`, field by field with defaults. */
+export type { MessagingOptions, MessagingSourceOptions } from './options.js';
 /** A `ws`-compatible WebSocket constructor. */
 export type { WebSocketConstructor } from './connection.js';
 /** {@inheritDoc MessagingSimulator} */

@@ -1,15 +1,15 @@
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { ChatshiftError } from '../../src/errors.js';
 import type { BackoffOptions } from '../../src/runtime/backoff.js';
 import type { BearerSource } from '../../src/runtime/bearer.js';
 import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
-import type { MessagingCheckpointStore } from './checkpoint-types.js';
+import type { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { WebSocketConstructor } from './connection.js';
 
-/** Options of {@link messagingSource}. */
-export interface MessagingSourceOptions {
+/** Options of `messaging()` (and `messagingSource()`). `accountId`, `domain` and `bearer` are required. */
+export interface MessagingOptions {
   /** LivePerson account id (site id). Required. */
   accountId: string;
   /** The `asyncMessagingEnt` host, `host[:port]`, no scheme. Required. */
@@ -29,7 +29,7 @@ export interface MessagingSourceOptions {
   /** Frames above this many bytes are a connection error (ws `maxPayload`): the socket is replaced. Default 16 MiB. */
   maxFrameBytes?: number;
   /** Checkpoint store: loaded on subscribe, changed entries saved at most every 250 ms and on unsubscribe. */
-  checkpoint?: MessagingCheckpointStore;
+  checkpoint?: CheckpointStore;
   /** A `ws`-compatible WebSocket constructor. Default: the `ws` package's. */
   WebSocket?: WebSocketConstructor;
   /** RxJS scheduler for every timer (heartbeat, timeouts, backoff, checkpoint saves). Default `asyncScheduler`. */
@@ -40,12 +40,6 @@ export interface MessagingSourceOptions {
   backoff?: BackoffOptions;
   /** Allow `ws://` to a non-loopback host. Default false (`ws://` only for loopback, else `wss://`). */
   allowInsecureTransport?: boolean;
-  /**
-   * Drain switch (used by the cutover). While true, conversations not already followed are
-   * ignored; followed ones stream until they close; once none is left open the source
-   * completes. Turning false again before that resumes normal behaviour.
-   */
-  draining?: Observable<boolean>;
   /** Counter sink: `ws.frames.in`, `ws.frames.out`, `ws.connects`, `reconnects`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`, `held.dropped`, `flow.paused`. */
   metrics?: Metrics;
   /**
@@ -56,8 +50,11 @@ export interface MessagingSourceOptions {
   flow?: FlowControl;
 }
 
+/** The v1 name of {@link MessagingOptions}. */
+export type MessagingSourceOptions = MessagingOptions;
+
 const invalid = (message: string): ChatshiftError =>
-  new ChatshiftError('ERR_INVALID_OPTIONS', `messagingSource: ${message}`);
+  new ChatshiftError('ERR_INVALID_OPTIONS', `messaging: ${message}`);
 
 function positive(name: string, v: unknown): void {
   if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0))
@@ -65,7 +62,7 @@ function positive(name: string, v: unknown): void {
 }
 
 /** Throws `ERR_INVALID_OPTIONS` synchronously for anything the source cannot run with. */
-export function validateOptions(o: MessagingSourceOptions): void {
+export function validateOptions(o: MessagingOptions): void {
   if (o === null || typeof o !== 'object') throw invalid('options are required');
   if (typeof o.accountId !== 'string' || o.accountId.length === 0) throw invalid('accountId is required');
   if (typeof o.domain !== 'string' || o.domain.length === 0 || /[/\s?#@]/.test(o.domain))

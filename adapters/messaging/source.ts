@@ -2,6 +2,7 @@ import { asyncScheduler, Observable, type Subscription } from 'rxjs';
 import { WebSocket as WsWebSocket } from 'ws';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
+import type { Backend, BackendContext } from '../../src/runtime/backend.js';
 import { formatValidationErrors } from '../../src/model/decode.js';
 import { resolveBackoff } from '../../src/runtime/backoff.js';
 import { redactingLogger, silentLogger } from '../../src/runtime/logger.js';
@@ -10,7 +11,7 @@ import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transpo
 import type { ConversationCheckpoint } from './checkpoint-types.js';
 import { Connection, type Session } from './connection.js';
 import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
-import { validateOptions, type MessagingSourceOptions } from './options.js';
+import { validateOptions, type MessagingOptions } from './options.js';
 import {
   ConversationChangeCodec,
   ConversationChangesBodyCodec,
@@ -23,29 +24,63 @@ import {
 
 const SAVE_EVERY_MS = 250;
 
+/** The Messaging backend: what `messaging()` returns. */
+export interface MessagingBackend extends Backend {
+  readonly id: 'messaging';
+}
+
 /**
- * The Messaging agent WebSocket as a cold `Observable<ConversationEvent>`. Subscribing loads the
- * checkpoint and connects; each connection subscribes to ExConversations, pulls every followed
- * conversation's history from its cursor and streams live events, each sequence once and in order
- * per conversation, across reconnects. Unsubscribing closes the socket and clears every timer.
+ * The Messaging agent WebSocket as a backend object for `conversationEvents({ messaging })`.
+ * Validates every option now (throwing `ERR_INVALID_OPTIONS` / `ERR_INSECURE_TRANSPORT`
+ * synchronously) and starts nothing: each subscription to `events()` runs its own connection.
  *
- * Throws `ERR_INVALID_OPTIONS` / `ERR_INSECURE_TRANSPORT` synchronously for bad options. The
- * stream errors only for conditions retrying cannot fix: `ERR_AUTH_REJECTED`,
- * `ERR_BEARER_PROVIDER`, `ERR_RETRIES_EXHAUSTED`, `ERR_CHECKPOINT_IO`.
+ * @example
+ * ```ts
+ * const msg = messaging({ accountId, domain, bearer: () => tokens.current(), agentId });
+ * conversationEvents({ backend: 'messaging', messaging: msg }).subscribe(handle);
+ * ```
  */
-export function messagingSource(options: MessagingSourceOptions): Observable<ConversationEvent> {
+export function messaging(options: MessagingOptions): MessagingBackend {
   validateOptions(options);
   const host = options.domain.replace(/:\d+$/, '');
   const scheme = isLoopbackHost(host) || options.allowInsecureTransport === true ? 'ws' : 'wss';
   assertSecureTransport(new URL(`${scheme}://${options.domain}/`), options.allowInsecureTransport, 'domain');
   const convState = [...(options.convState ?? ['OPEN'])];
+  return {
+    id: 'messaging',
+    events: (context: BackendContext = {}) => events(options, scheme, convState, context),
+  };
+}
 
+/**
+ * The events of the Messaging agent WebSocket alone, as a cold Observable:
+ * `messaging(options).events()`. Subscribing loads the checkpoint and connects; each connection
+ * subscribes to ExConversations, pulls every followed conversation's history from its cursor and
+ * streams live events, each sequence once and in order per conversation, across reconnects.
+ * Unsubscribing closes the socket and clears every timer.
+ *
+ * Throws `ERR_INVALID_OPTIONS` / `ERR_INSECURE_TRANSPORT` synchronously for bad options. The
+ * stream errors only for conditions retrying cannot fix: `ERR_AUTH_REJECTED`,
+ * `ERR_BEARER_PROVIDER`, `ERR_RETRIES_EXHAUSTED`, `ERR_CHECKPOINT_IO`.
+ */
+export function messagingSource(options: MessagingOptions): Observable<ConversationEvent> {
+  return messaging(options).events();
+}
+
+/** One subscription: loads the checkpoint, then runs connections until unsubscribed, drained or failed. */
+function events(
+  options: MessagingOptions,
+  scheme: 'ws' | 'wss',
+  convState: Array<'OPEN' | 'CLOSE'>,
+  context: BackendContext,
+): Observable<ConversationEvent> {
   return new Observable<ConversationEvent>((subscriber) => {
     const scheduler = options.scheduler ?? asyncScheduler;
-    const metrics = options.metrics ?? noopMetrics;
+    const metrics = options.metrics ?? context.metrics ?? noopMetrics;
     const tokens = new Set<string>(typeof options.bearer === 'string' ? [options.bearer] : []);
-    const logger = redactingLogger(options.logger ?? silentLogger, () => tokens);
-    const store = options.checkpoint;
+    const logger = redactingLogger(options.logger ?? context.logger ?? silentLogger, () => tokens);
+    const store = options.checkpoint ?? context.checkpoint;
+    const flow = options.flow ?? context.flow;
     const dirty = new Set<string>();
     let saveTimer: Subscription | undefined;
     let saving: Promise<void> | undefined;
@@ -269,7 +304,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
       connection.start();
     };
 
-    const flowSub = options.flow?.paused$.subscribe((paused) => {
+    const flowSub = flow?.paused$.subscribe((paused) => {
       if (paused === flowPaused) return;
       flowPaused = paused;
       if (paused) metrics.increment('flow.paused');
@@ -279,7 +314,7 @@ export function messagingSource(options: MessagingSourceOptions): Observable<Con
       connection?.setPaused(paused);
     });
 
-    const drainSub = options.draining?.subscribe({
+    const drainSub = context.draining?.subscribe({
       next(v) {
         const resumed = draining && !v;
         draining = v;

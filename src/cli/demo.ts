@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { BehaviorSubject, type Subscription } from 'rxjs';
-import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
 import { ChatshiftError } from '../errors.js';
 import { conversationEvents } from '../cutover/conversation-events.js';
-import type { Backend } from '../cutover/backend-flag.js';
+import type { BackendChoice } from '../cutover/backend-flag.js';
 import { counterMetrics } from '../runtime/metrics.js';
 import type { CliIo } from './run.js';
 import { Tally } from './summary.js';
@@ -82,7 +82,7 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
         ? ''
         : `chatshift demo · seed ${seed} · ${total} conversations in ~${durationMs / 1000}s · simulators on ${new URL(legacySim.agentSessionUrl).host} (legacy) and ${messagingSim.domain} (messaging)\n`,
     );
-    const flag = new BehaviorSubject<Backend>('legacy-chat');
+    const flag = new BehaviorSubject<BackendChoice>('legacy-chat');
     const metrics = counterMetrics();
     const tally = new Tally();
     const decisions: string[] = [];
@@ -100,20 +100,20 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
       };
       sub = conversationEvents({
         backend: flag,
-        legacy: {
+        legacy: legacyChat({
           agentSessionUrl: legacySim.agentSessionUrl,
           bearer: 'demo-legacy-bearer',
           acceptIncoming: true,
           pollIntervalMs: 250,
           backoff: { initialMs: 100, maxMs: 1000 },
-        },
-        messaging: {
+        }),
+        messaging: messaging({
           accountId: messagingSim.accountId,
           domain: messagingSim.domain,
           bearer: messagingSim.token,
           agentId: messagingSim.agentId,
           backoff: { initialMs: 100, maxMs: 1000 },
-        },
+        }),
         metrics,
         logger: { warn: (m) => view.note(`warn: ${m}`), error: (m) => view.note(`error: ${m}`) },
         onDecision: (d) => {

@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { counterMetrics } from '../runtime/metrics.js';
 import { ChatshiftError } from '../errors.js';
 import { conversationEvents, type ConversationEventsOptions } from '../cutover/conversation-events.js';
-import { isBackend } from '../cutover/backend-flag.js';
+import { isBackendChoice } from '../cutover/backend-flag.js';
+import { legacyChat } from '../../adapters/legacy-chat/index.js';
+import { messaging } from '../../adapters/messaging/index.js';
 import { fileCheckpointStore } from '../checkpoint/file.js';
 import type { Logger } from '../runtime/logger.js';
 import { createView } from './view.js';
@@ -60,7 +62,7 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
   }
   const usage = (m: string) => new ChatshiftError('ERR_USAGE', m);
   const backend = values.backend;
-  if (!isBackend(backend)) throw usage('--backend must be legacy-chat, messaging or both');
+  if (!isBackendChoice(backend)) throw usage('--backend must be legacy-chat, messaging or both');
   const envName = values['bearer-env'];
   if (envName === undefined)
     throw usage('--bearer-env NAME is required (the token is read from that variable)');
@@ -92,13 +94,13 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
     const url = values['legacy-session'];
     if (url === undefined) throw usage(`--legacy-session URL is required for --backend ${backend}`);
     const interval = values['poll-interval-ms'];
-    options.legacy = {
+    options.legacy = legacyChat({
       agentSessionUrl: url,
       bearer,
       acceptIncoming: values['accept-incoming'],
       ...(values.chats === undefined ? {} : { chats: values.chats.split(',').filter((k) => k !== '') }),
       ...(interval === undefined ? {} : { pollIntervalMs: Number(interval) }),
-    };
+    });
   }
   if (wantsMessaging) {
     const domain = values['messaging-domain'];
@@ -107,7 +109,12 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
       throw usage(`--messaging-domain HOST and --account ID are required for --backend ${backend}`);
     }
     const agentId = values['agent-id'];
-    options.messaging = { domain, accountId, bearer, ...(agentId === undefined ? {} : { agentId }) };
+    options.messaging = messaging({
+      domain,
+      accountId,
+      bearer,
+      ...(agentId === undefined ? {} : { agentId }),
+    });
   }
 
   const view = createView(io, { json: values.json });

@@ -15,14 +15,15 @@ import {
 import type { Logger } from '../runtime/logger.js';
 
 /** Which sources run: one backend, or both during the migration window. */
-export type Backend = 'legacy-chat' | 'messaging' | 'both';
-export const backends: readonly Backend[] = ['legacy-chat', 'messaging', 'both'];
+export type BackendChoice = 'legacy-chat' | 'messaging' | 'both';
+export const backendChoices: readonly BackendChoice[] = ['legacy-chat', 'messaging', 'both'];
 
-export const isBackend = (v: unknown): v is Backend =>
-  typeof v === 'string' && (backends as readonly string[]).includes(v);
+export const isBackendChoice = (v: unknown): v is BackendChoice =>
+  typeof v === 'string' && (backendChoices as readonly string[]).includes(v);
 
 /** The `backend` option: a fixed value, a stream of values, or a function evaluated on an interval. */
-export type BackendFlag = Backend | Observable<Backend> | (() => Backend | Promise<Backend>);
+export type BackendFlag =
+  BackendChoice | Observable<BackendChoice> | (() => BackendChoice | Promise<BackendChoice>);
 
 /**
  * Turns any {@link BackendFlag} into a stream of raw flag values (validation happens at the one

@@ -1,11 +1,10 @@
 import { defer, type Observable, type SchedulerLike } from 'rxjs';
-import { legacyChatSource, type LegacyChatSourceOptions } from '../../adapters/legacy-chat/index.js';
-import { messagingSource, type MessagingSourceOptions } from '../../adapters/messaging/index.js';
 import { memoryCheckpointStore } from '../checkpoint/memory.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import { dedupe } from '../operators/dedupe.js';
+import { assertBackend, type Backend } from '../runtime/backend.js';
 import type { FlowControl } from '../runtime/flow.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
@@ -14,28 +13,34 @@ import { switchBackends, type CutoverDecision, type SourceFactory } from './swit
 
 /** Options of {@link conversationEvents}. */
 export interface ConversationEventsOptions {
-  /** Options of the legacy Chat Agent source; required whenever the flag can be `legacy-chat` or `both`. */
-  legacy?: Omit<LegacyChatSourceOptions, 'draining'>;
-  /** Options of the Messaging source; required whenever the flag can be `messaging` or `both`. */
-  messaging?: Omit<MessagingSourceOptions, 'draining'>;
   /**
-   * Which backend runs: a value, an `Observable<Backend>` (e.g. {@link fromOpenFeature}), or a
+   * The legacy Chat Agent backend, `legacyChat(options)` from `chatshift/legacy-chat`; required
+   * whenever the flag can be `legacy-chat` or `both`.
+   */
+  legacy?: Backend;
+  /**
+   * The Messaging backend, `messaging(options)` from `chatshift/messaging`; required whenever the
+   * flag can be `messaging` or `both`.
+   */
+  messaging?: Backend;
+  /**
+   * Which backend runs: a value, an `Observable<BackendChoice>` (e.g. {@link fromOpenFeature}), or a
    * function re-evaluated every `flagIntervalMs`.
    */
   backend: BackendFlag;
   /**
-   * Where both sources keep their cursors (keyed by backend and conversation), unless a source's
+   * Where both backends keep their cursors (keyed by backend and conversation), unless a backend's
    * own options name another store. Default: one in-memory store per subscription, so a backend
    * switched off and on again resumes without gap or duplicate; use `fileCheckpointStore` to
    * survive restarts.
    */
   checkpoint?: CheckpointStore;
-  /** Console-compatible logger for cutover decisions and both sources (unless they name their own). Default: silent. */
+  /** Console-compatible logger for cutover decisions and both backends (unless they name their own). Default: silent. */
   logger?: Logger;
-  /** Counter sink shared by both sources (unless they name their own). */
+  /** Counter sink shared by both backends (unless they name their own). */
   metrics?: Metrics;
   /**
-   * Backpressure shared by both sources (unless they name their own): handle the events with
+   * Backpressure shared by both backends (unless they name their own): handle the events with
    * `flow.process(handler)` and the sources pause while the handler is `highWaterMark` behind.
    */
   flow?: FlowControl;
@@ -67,9 +72,25 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
   if (options.legacy === undefined && options.messaging === undefined) {
     throw new ChatshiftError(
       'ERR_INVALID_OPTIONS',
-      'conversationEvents: give legacy or messaging options (or both)',
+      'conversationEvents: give a legacy or a messaging backend (or both)',
     );
   }
+  const legacy =
+    options.legacy === undefined
+      ? undefined
+      : assertBackend(options.legacy, 'legacy-chat', {
+          caller: 'conversationEvents',
+          option: 'legacy',
+          factory: 'legacyChat',
+        });
+  const messaging =
+    options.messaging === undefined
+      ? undefined
+      : assertBackend(options.messaging, 'messaging', {
+          caller: 'conversationEvents',
+          option: 'messaging',
+          factory: 'messaging',
+        });
   const flagIntervalMs = options.flagIntervalMs ?? 5000;
   if (!(Number.isFinite(flagIntervalMs) && flagIntervalMs > 0)) {
     throw new ChatshiftError(
@@ -82,9 +103,6 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
     throw new ChatshiftError('ERR_INVALID_OPTIONS', 'conversationEvents: flow must come from flowControl()');
   }
   const logger = options.logger ?? silentLogger;
-  // The sources are cold: building one validates its options (throwing synchronously) and starts nothing.
-  if (options.legacy !== undefined) legacyChatSource(options.legacy);
-  if (options.messaging !== undefined) messagingSource(options.messaging);
 
   return defer(() => {
     const store = options.checkpoint ?? memoryCheckpointStore();
@@ -95,12 +113,8 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
       ...(options.flow === undefined ? {} : { flow: options.flow }),
     };
     const factories: Partial<Record<BackendId, SourceFactory>> = {};
-    const { legacy, messaging } = options;
-    if (legacy !== undefined) {
-      factories['legacy-chat'] = ({ draining }) => legacyChatSource({ ...shared, ...legacy, draining });
-    }
-    if (messaging !== undefined) {
-      factories.messaging = ({ draining }) => messagingSource({ ...shared, ...messaging, draining });
+    for (const b of [legacy, messaging]) {
+      if (b !== undefined) factories[b.id] = ({ draining }) => b.events({ ...shared, draining });
     }
     const flag$ = backendFlag$(options.backend, {
       everyMs: flagIntervalMs,

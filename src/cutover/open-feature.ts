@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { Logger } from '../runtime/logger.js';
 import { silentLogger } from '../runtime/logger.js';
-import { isBackend, type Backend } from './backend-flag.js';
+import { isBackendChoice, type BackendChoice } from './backend-flag.js';
 
 /**
  * The part of an OpenFeature server-SDK `Client` this adapter uses. Structural, so chatshift needs
@@ -15,7 +15,7 @@ export interface OpenFeatureClientLike {
 
 export interface FromOpenFeatureOptions {
   /** Value used when the flag is missing or the provider errors. Default `'legacy-chat'` (the safe side). */
-  defaultValue?: Backend;
+  defaultValue?: BackendChoice;
   /** Where unknown flag values are reported. */
   logger?: Logger;
 }
@@ -25,7 +25,7 @@ const READY = 'PROVIDER_READY';
 const CHANGED = 'PROVIDER_CONFIGURATION_CHANGED';
 
 /**
- * Follows an OpenFeature flag as an `Observable<Backend>` for `conversationEvents({ backend })`:
+ * Follows an OpenFeature flag as an `Observable<BackendChoice>` for `conversationEvents({ backend })`:
  * evaluates it on subscribe, and again whenever the provider reports it is ready or its
  * configuration changed. Unknown values are logged and skipped (the current backend stays).
  */
@@ -34,12 +34,12 @@ export function fromOpenFeature(
   flagKey: string,
   context: Record<string, unknown> = {},
   options: FromOpenFeatureOptions = {},
-): Observable<Backend> {
+): Observable<BackendChoice> {
   const fallback = options.defaultValue ?? 'legacy-chat';
   const logger = options.logger ?? silentLogger;
-  return new Observable<Backend>((subscriber) => {
+  return new Observable<BackendChoice>((subscriber) => {
     let closed = false;
-    let last: Backend | undefined;
+    let last: BackendChoice | undefined;
     // Evaluations may resolve out of order; only the newest one counts.
     let generation = 0;
     const evaluate = () => {
@@ -47,7 +47,7 @@ export function fromOpenFeature(
       client.getStringValue(flagKey, fallback, context).then(
         (value) => {
           if (closed || mine !== generation) return;
-          if (!isBackend(value)) {
+          if (!isBackendChoice(value)) {
             logger.warn(`OpenFeature flag ${flagKey} has unknown value ${JSON.stringify(value)}; ignored`, {
               flagKey,
             });

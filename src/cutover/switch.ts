@@ -2,7 +2,7 @@ import { BehaviorSubject, Observable, type Subscription } from 'rxjs';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import type { Logger } from '../runtime/logger.js';
-import { isBackend, type Backend } from './backend-flag.js';
+import { isBackendChoice, type BackendChoice } from './backend-flag.js';
 
 /** Starts one backend's source; `draining` tells it to take no new conversations and finish. */
 export type SourceFactory = (control: { draining: Observable<boolean> }) => Observable<ConversationEvent>;
@@ -24,7 +24,7 @@ type Phase = {
 };
 
 const order: readonly BackendId[] = ['legacy-chat', 'messaging'];
-const wants = (flag: Backend, b: BackendId) => flag === 'both' || flag === b;
+const wants = (flag: BackendChoice, b: BackendId) => flag === 'both' || flag === b;
 
 /**
  * The runtime switch: follows the flag stream and starts, drains, resumes and stops the backend
@@ -41,7 +41,7 @@ export function switchBackends(
   return new Observable<ConversationEvent>((subscriber) => {
     const phases = new Map<BackendId, Phase>();
     let flagDone = false;
-    let current: Backend | undefined;
+    let current: BackendChoice | undefined;
 
     const decide = (d: CutoverDecision) => {
       options.onDecision?.(d);
@@ -54,7 +54,7 @@ export function switchBackends(
       if (flagDone && phases.size === 0) subscriber.complete();
     };
 
-    const start = (b: BackendId, factory: SourceFactory, flag: Backend, why: string) => {
+    const start = (b: BackendId, factory: SourceFactory, flag: BackendChoice, why: string) => {
       const phase: Phase = {
         kind: 'running',
         draining: new BehaviorSubject(false),
@@ -89,9 +89,11 @@ export function switchBackends(
 
     const apply = (raw: unknown) => {
       const shown = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
-      const missing = isBackend(raw) ? order.filter((b) => wants(raw, b) && factories[b] === undefined) : [];
-      if (!isBackend(raw) || missing.length > 0) {
-        const reason = !isBackend(raw)
+      const missing = isBackendChoice(raw)
+        ? order.filter((b) => wants(raw, b) && factories[b] === undefined)
+        : [];
+      if (!isBackendChoice(raw) || missing.length > 0) {
+        const reason = !isBackendChoice(raw)
           ? `unknown backend flag value ${shown} (expected 'legacy-chat', 'messaging' or 'both')`
           : `flag '${shown}' needs options for ${missing.join(' and ')}, which were not given`;
         if (current === undefined) {

@@ -56,6 +56,14 @@ describe('import rules (docs/architecture.md)', () => {
     });
   }
 
+  it('src/ imports no adapter outside the CLI, its composition root (the seam: core defines, adapters implement)', () => {
+    for (const file of tsFiles('src').filter((f) => !f.startsWith('src/cli/'))) {
+      for (const target of importsOf(file)) {
+        assert.ok(!target.startsWith('adapters/'), `${file} imports ${target}`);
+      }
+    }
+  });
+
   for (const pure of ['src/model', 'src/operators', 'src/runtime', 'src/checkpoint']) {
     it(`${pure} never imports an adapter, the cutover or the CLI`, () => {
       for (const file of tsFiles(pure).filter(() => true)) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { firstValueFrom, of, take, toArray } from 'rxjs';
-import { backendFlag$, type Backend } from '../../src/cutover/backend-flag.js';
+import { backendFlag$, type BackendChoice } from '../../src/cutover/backend-flag.js';
 
 describe('backendFlag$', () => {
   const logger = () => {
@@ -14,7 +14,7 @@ describe('backendFlag$', () => {
       await firstValueFrom(backendFlag$('both', { everyMs: 10, logger: log }).pipe(toArray())),
       ['both'],
     );
-    const flag = of<Backend[]>('legacy-chat', 'messaging');
+    const flag = of<BackendChoice[]>('legacy-chat', 'messaging');
     assert.equal(backendFlag$(flag, { everyMs: 10, logger: log }), flag);
   });
 

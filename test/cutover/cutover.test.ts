@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
-import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
-import type { Backend } from '../../src/cutover/backend-flag.js';
+import type { BackendChoice } from '../../src/cutover/backend-flag.js';
 import type { CutoverDecision } from '../../src/cutover/switch.js';
 import { ConversationEventCodec } from '../../src/model/event.js';
 import { counterMetrics } from '../../src/runtime/metrics.js';
@@ -23,7 +23,7 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
   });
 
   it('streams 1,000 conversations (and a late one after a restart) with every event exactly once, draining and resuming each backend', async () => {
-    const flag = new BehaviorSubject<Backend>('legacy-chat');
+    const flag = new BehaviorSubject<BackendChoice>('legacy-chat');
     const decisions: CutoverDecision[] = [];
     const metrics = counterMetrics();
     // The decision callback nudges the recorder it feeds, so it is declared first.
@@ -31,19 +31,19 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
     const rec = new Recorder(
       conversationEvents({
         backend: flag,
-        legacy: {
+        legacy: legacyChat({
           agentSessionUrl: legacySim.agentSessionUrl,
           bearer: 'sim-bearer',
           acceptIncoming: true,
           pollIntervalMs: 15,
           backoff: { initialMs: 10, maxMs: 50 },
-        },
-        messaging: {
+        }),
+        messaging: messaging({
           accountId: messagingSim.accountId,
           domain: messagingSim.domain,
           bearer: messagingSim.token,
           backoff: { initialMs: 10, maxMs: 50 },
-        },
+        }),
         metrics,
         onDecision: (d) => {
           decisions.push(d);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import { flowControl } from '../../src/runtime/flow.js';
 import { StalledConsumer } from '../support/stalled-consumer.js';
@@ -17,37 +17,37 @@ async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): P
 
 describe('conversationEvents with flowControl', () => {
   let legacy: LegacyChatSimulator;
-  let messaging: MessagingSimulator;
+  let messagingSim: MessagingSimulator;
   before(async () => {
     legacy = await LegacyChatSimulator.start();
-    messaging = await MessagingSimulator.start({ frameLog: false });
+    messagingSim = await MessagingSimulator.start({ frameLog: false });
   });
   after(async () => {
     await legacy.close();
-    await messaging.close();
+    await messagingSim.close();
   });
 
   it('pauses both backends while the consumer is behind and loses nothing once it catches up', async () => {
     const flow = flowControl({ highWaterMark: 20 });
     const chat = legacy.openChat();
-    const conv = messaging.openConversation({ agentId: messaging.agentId });
+    const conv = messagingSim.openConversation({ agentId: messagingSim.agentId });
     const consumer = new StalledConsumer(
       conversationEvents({
         backend: 'both',
-        legacy: {
+        legacy: legacyChat({
           agentSessionUrl: legacy.agentSessionUrl,
           bearer: 'sim-bearer',
           chats: [chat],
           pollIntervalMs: 10,
-        },
-        messaging: {
-          accountId: messaging.accountId,
-          domain: messaging.domain,
-          bearer: messaging.token,
-          agentId: messaging.agentId,
+        }),
+        messaging: messaging({
+          accountId: messagingSim.accountId,
+          domain: messagingSim.domain,
+          bearer: messagingSim.token,
+          agentId: messagingSim.agentId,
           heartbeatIntervalMs: 50,
           heartbeatTimeoutMs: 150,
-        },
+        }),
         flow,
       }),
       flow,
@@ -62,7 +62,7 @@ describe('conversationEvents with flowControl', () => {
       consumer.stall();
       for (let i = 0; i < 100; i++) {
         legacy.visitorSays(chat, `l${i}`);
-        messaging.consumerMessage(conv, `m${i}`);
+        messagingSim.consumerMessage(conv, `m${i}`);
         if (i % 10 === 9) await sleep(15);
       }
       await sleep(300);
@@ -71,10 +71,10 @@ describe('conversationEvents with flowControl', () => {
       assert.equal(flow.paused, true);
       assert.equal(legacy.multiChatRequests().length, polls, 'legacy polling waits');
       assert.ok(flow.pending < 20 + 200, `pending ${flow.pending}`);
-      assert.equal(messaging.connectionsOpened, 1, 'the paused socket outlived the keep-alive deadline');
+      assert.equal(messagingSim.connectionsOpened, 1, 'the paused socket outlived the keep-alive deadline');
       consumer.resume();
       legacy.endChat(chat);
-      messaging.closeConversation(conv);
+      messagingSim.closeConversation(conv);
       await waitFor(
         () => handled.filter((e) => e.type === 'state' && e.state === 'closed').length === 2,
         'both closed',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import { decodeConversationEvent } from '../../src/model/decode.js';
 import { Recorder } from '../support/recorder.js';
@@ -26,40 +26,40 @@ describe('parity: one scripted conversation on both simulators', function () {
   });
 
   it('yields the same normalized events apart from backend, id, time and sequence numbering', async () => {
-    const legacy = new Recorder(
+    const legacyRun = new Recorder(
       conversationEvents({
         backend: 'legacy-chat',
-        legacy: {
+        legacy: legacyChat({
           agentSessionUrl: legacySim.agentSessionUrl,
           bearer: 'sim-bearer',
           acceptIncoming: true,
           pollIntervalMs: 20,
-        },
+        }),
       }),
     );
-    const messaging = new Recorder(
+    const messagingRun = new Recorder(
       conversationEvents({
         backend: 'messaging',
-        messaging: {
+        messaging: messaging({
           accountId: messagingSim.accountId,
           domain: messagingSim.domain,
           bearer: messagingSim.token,
-        },
+        }),
       }),
     );
     try {
       await Promise.all([
-        playLegacy(legacySim, settleOn(legacy, 'legacy-chat')),
-        playMessaging(messagingSim, settleOn(messaging, 'messaging')),
+        playLegacy(legacySim, settleOn(legacyRun, 'legacy-chat')),
+        playMessaging(messagingSim, settleOn(messagingRun, 'messaging')),
       ]);
     } finally {
-      legacy.subscription.unsubscribe();
-      messaging.subscription.unsubscribe();
+      legacyRun.subscription.unsubscribe();
+      messagingRun.subscription.unsubscribe();
     }
-    for (const e of [...legacy.events, ...messaging.events])
+    for (const e of [...legacyRun.events, ...messagingRun.events])
       assert.equal(decodeConversationEvent(e)._tag, 'Right');
-    const l = legacy.events.map(project);
-    const m = messaging.events.map(project);
+    const l = legacyRun.events.map(project);
+    const m = messagingRun.events.map(project);
     assert.deepEqual(
       l.filter((p) => !platformOnly(p)),
       m.filter((p) => !platformOnly(p)),
@@ -85,7 +85,7 @@ describe('parity: one scripted conversation on both simulators', function () {
       ['message system', 'message system'],
     );
     assert.deepEqual(m.filter(platformOnly), ['participant joined consumer', 'receipt read consumer']);
-    assert.ok(legacy.events.every((e) => e.backend === 'legacy-chat'));
-    assert.ok(messaging.events.every((e) => e.backend === 'messaging'));
+    assert.ok(legacyRun.events.every((e) => e.backend === 'legacy-chat'));
+    assert.ok(messagingRun.events.every((e) => e.backend === 'messaging'));
   });
 });

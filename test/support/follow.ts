@@ -8,6 +8,8 @@ import { conversationEvents, type ConversationEventsOptions } from '../../src/cu
 import { fileCheckpointStore } from '../../src/checkpoint/file.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { flowControl } from '../../src/runtime/flow.js';
+import { legacyChat } from '../../adapters/legacy-chat/index.js';
+import { messaging } from '../../adapters/messaging/index.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as {
   checkpoint: string;
@@ -28,13 +30,14 @@ const options: ConversationEventsOptions = {
   },
 };
 if (config.legacy)
-  options.legacy = {
+  options.legacy = legacyChat({
     ...config.legacy,
     acceptIncoming: true,
     pollIntervalMs: 20,
     backoff: { initialMs: 10, maxMs: 50 },
-  };
-if (config.messaging) options.messaging = { ...config.messaging, backoff: { initialMs: 10, maxMs: 50 } };
+  });
+if (config.messaging)
+  options.messaging = messaging({ ...config.messaging, backoff: { initialMs: 10, maxMs: 50 } });
 
 const events = conversationEvents(options);
 const print = (e: ConversationEvent): void => void process.stdout.write(`${JSON.stringify(e)}\n`);

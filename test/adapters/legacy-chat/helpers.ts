@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
-import type { CheckpointStore, ConversationCheckpoint } from '../../../adapters/legacy-chat/index.js';
+import type { CheckpointStore, ConversationCheckpoint } from '../../../src/checkpoint/store.js';
 
 /** Subscribes and records everything the source does. */
 export function collect(source: Observable<ConversationEvent>) {

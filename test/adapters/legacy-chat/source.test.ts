@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
 import { ConversationEventCodec } from '../../../src/model/event.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
+import { legacyChat, LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
 import { collect, fast, mapStore, recordingLogger, seqsOf, sleep, waitFor } from './helpers.js';
 
 describe('legacyChatSource against the simulator', () => {
@@ -236,7 +236,7 @@ describe('legacyChatSource against the simulator', () => {
     const chats = new BehaviorSubject<string[]>([a]);
     const logs = recordingLogger();
     const run = collect(
-      legacyChatSource({ ...base(), chats, draining, acceptIncoming: true, logger: logs.logger }),
+      legacyChat({ ...base(), chats, acceptIncoming: true, logger: logs.logger }).events({ draining }),
     );
     await waitFor(() => seqsOf(run.events, a).length >= 4, 'a');
     draining.next(true);
@@ -259,7 +259,7 @@ describe('legacyChatSource against the simulator', () => {
     const draining = new BehaviorSubject(true);
     const chats = new BehaviorSubject<string[]>([]);
     const run = collect(
-      legacyChatSource({ ...base(), chats, draining, checkpoint: mapStore({ [a]: { seq: 3 } }).store }),
+      legacyChat({ ...base(), chats, checkpoint: mapStore({ [a]: { seq: 3 } }).store }).events({ draining }),
     );
     const b = sim.openChat();
     chats.next([b]);
@@ -272,7 +272,7 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('completes at once when draining with nothing followed', async () => {
-    const run = collect(legacyChatSource({ ...base(), draining: new BehaviorSubject(true) }));
+    const run = collect(legacyChat(base()).events({ draining: new BehaviorSubject(true) }));
     await waitFor(() => run.completed, 'completion');
     assert.equal(sim.requests.length, 0);
   });

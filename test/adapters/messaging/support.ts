@@ -1,12 +1,12 @@
 import type { Observable, Subscription } from 'rxjs';
 import {
+  messaging,
   MessagingSimulator,
-  messagingSource,
   type MessagingSourceOptions,
 } from '../../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
-import type { ConversationCheckpoint, MessagingCheckpointStore } from '../../../adapters/messaging/index.js';
+import type { CheckpointStore, ConversationCheckpoint } from '../../../src/checkpoint/store.js';
 
 /** Collects a stream's events, errors and completion for assertions. */
 export interface Collected {
@@ -76,7 +76,7 @@ export function recordingLogger(): Logger & { lines: string[] } {
 }
 
 /** A trivial Map-based checkpoint store for tests. */
-export function mapStore(): MessagingCheckpointStore & {
+export function mapStore(): CheckpointStore & {
   data: Map<string, ConversationCheckpoint>;
   saves: number;
   failSaves: boolean;
@@ -112,18 +112,23 @@ export const fast = {
  */
 export function sourceFor(
   sim: MessagingSimulator,
-  extra: { [K in keyof MessagingSourceOptions]?: MessagingSourceOptions[K] | undefined } = {},
+  extra: { [K in keyof MessagingSourceOptions]?: MessagingSourceOptions[K] | undefined } & {
+    /** Given to the backend's `events()`, as conversationEvents does. */
+    draining?: Observable<boolean>;
+  } = {},
 ): Observable<ConversationEvent> {
+  const { draining, ...rest } = extra;
   const options: Record<string, unknown> = {
     accountId: sim.accountId,
     domain: sim.domain,
     bearer: sim.token,
     agentId: sim.agentId,
     ...fast,
-    ...extra,
+    ...rest,
   };
   for (const [k, v] of Object.entries(options)) if (v === undefined) delete options[k];
-  return messagingSource(options as unknown as MessagingSourceOptions);
+  const backend = messaging(options as unknown as MessagingSourceOptions);
+  return draining === undefined ? backend.events() : backend.events({ draining });
 }
 
 /** Sequences per conversation of the sequenced events, in emission order. */

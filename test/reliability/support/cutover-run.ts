@@ -1,8 +1,8 @@
 import { BehaviorSubject } from 'rxjs';
-import { LegacyChatSimulator } from '../../../adapters/legacy-chat/index.js';
-import { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { legacyChat, LegacyChatSimulator } from '../../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { conversationEvents } from '../../../src/cutover/conversation-events.js';
-import type { Backend } from '../../../src/cutover/backend-flag.js';
+import type { BackendChoice } from '../../../src/cutover/backend-flag.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
 import { legacyExpected, messagingExpected, sleep, tally, waitAllClosed, waitUntil } from './common.js';
@@ -26,15 +26,15 @@ import { judge } from './truth.js';
  */
 export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }): Promise<RunResult> {
   const legacy = await LegacyChatSimulator.start();
-  const messaging = await MessagingSimulator.start({ frameLog: false });
-  const tokens = new TokenBox(messaging);
-  const backend$ = new BehaviorSubject<Backend>(r.pick(['legacy-chat', 'messaging', 'both'] as const));
+  const messagingSim = await MessagingSimulator.start({ frameLog: false });
+  const tokens = new TokenBox(messagingSim);
+  const backend$ = new BehaviorSubject<BackendChoice>(r.pick(['legacy-chat', 'messaging', 'both'] as const));
   const faults: Record<string, number> = {};
   const emitted: ConversationEvent[] = [];
   let error: unknown;
   const sub = conversationEvents({
     backend: backend$,
-    legacy: {
+    legacy: legacyChat({
       agentSessionUrl: legacy.agentSessionUrl,
       bearer: 'sim-bearer',
       acceptIncoming: true,
@@ -42,14 +42,14 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
       requestTimeoutMs: 200,
       maxResponseBytes: 256 * 1024,
       backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
-    },
-    messaging: {
-      accountId: messaging.accountId,
-      domain: messaging.domain,
+    }),
+    messaging: messaging({
+      accountId: messagingSim.accountId,
+      domain: messagingSim.domain,
       bearer: tokens.bearer,
-      agentId: messaging.agentId,
+      agentId: messagingSim.agentId,
       ...fastMessaging,
-    },
+    }),
     ...(o.logger === undefined ? {} : { logger: o.logger }),
   }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
   const chats: string[] = [];
@@ -65,13 +65,13 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
         chats.push(key);
         openChats.push(key);
       } else if (roll < 0.12 || openConvs.length === 0) {
-        const conv = messaging.openConversation({ agentId: messaging.agentId });
+        const conv = messagingSim.openConversation({ agentId: messagingSim.agentId });
         convs.push(conv);
         openConvs.push(conv);
       } else if (roll < 0.35) {
         legacy.visitorSays(r.pick(openChats), `v${step}`);
       } else if (roll < 0.6) {
-        messagingTraffic(messaging, r, r.pick(openConvs), step);
+        messagingTraffic(messagingSim, r, r.pick(openConvs), step);
       } else if (roll < 0.7) {
         const next = r.pick(['legacy-chat', 'messaging', 'both'] as const);
         tally(faults, `switch to ${next}`);
@@ -87,13 +87,13 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
         const name = r.pick(messagingFaults);
         if (revokesToken(name) && !tokens.settled()) continue;
         tally(faults, `messaging ${name}`);
-        await applyMessagingFault(messaging, tokens, name, r, openConvs);
+        await applyMessagingFault(messagingSim, tokens, name, r, openConvs);
       } else if (roll < 0.93) {
-        healMessaging(messaging);
+        healMessaging(messagingSim);
       }
       await sleep(r.int(0, 12));
     }
-    healMessaging(messaging);
+    healMessaging(messagingSim);
     backend$.next('both');
     // Conversations that appeared while their backend was off are taken once it is back on: a
     // chat still ringing was never the agent's, so wait for every one to be accepted and seen.
@@ -106,7 +106,7 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
       10_000,
     );
     for (const k of openChats) legacy.endChat(k);
-    for (const c of openConvs) messaging.closeConversation(c);
+    for (const c of openConvs) messagingSim.closeConversation(c);
     await waitAllClosed(
       emitted,
       [...chats, ...convs],
@@ -114,16 +114,16 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
       (id) =>
         chats.includes(id)
           ? legacyExpected(legacy.chat(id).events)
-          : messagingExpected(messaging.history(id)),
+          : messagingExpected(messagingSim.history(id)),
     );
   } finally {
     sub.unsubscribe();
     await legacy.close();
-    await messaging.close();
+    await messagingSim.close();
   }
   const expected = new Map<string, number[]>([
     ...chats.map((k) => [`legacy-chat:${k}`, legacyExpected(legacy.chat(k).events)] as [string, number[]]),
-    ...convs.map((c) => [`messaging:${c}`, messagingExpected(messaging.history(c))] as [string, number[]]),
+    ...convs.map((c) => [`messaging:${c}`, messagingExpected(messagingSim.history(c))] as [string, number[]]),
   ]);
   return { verdict: judge(emitted, expected), faults, metrics: {}, error };
 }

@@ -1,0 +1,68 @@
+import type { Observable } from 'rxjs';
+import type { CheckpointStore } from '../checkpoint/store.js';
+import { ChatshiftError } from '../errors.js';
+import type { BackendId, ConversationEvent } from '../model/event.js';
+import type { FlowControl } from './flow.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * What a composer (such as `conversationEvents`) hands a backend when it starts its events. The
+ * shared services are defaults: a backend's own options win over them.
+ */
+export interface BackendContext {
+  /**
+   * While `true` the backend drains: it takes no new conversations (no accept, no new
+   * subscription), keeps streaming the ones it follows, and completes once none is left open.
+   * Turning `false` before that resumes normal behaviour. Default: never draining.
+   */
+  readonly draining?: Observable<boolean>;
+  /** Where cursors live, unless the backend's options name a store. */
+  readonly checkpoint?: CheckpointStore;
+  /** Logger, unless the backend's options name one. */
+  readonly logger?: Logger;
+  /** Counter sink, unless the backend's options name one. */
+  readonly metrics?: Metrics;
+  /** Backpressure, unless the backend's options name one. */
+  readonly flow?: FlowControl;
+}
+
+/**
+ * The seam between core and adapters: one object per backend, made by an adapter's factory
+ * (`legacyChat()` from `chatshift/legacy-chat`, `messaging()` from `chatshift/messaging`), whose
+ * options were validated when it was made. Core composes backends without knowing their wire.
+ */
+export interface Backend {
+  /** Which backend this is; every event it emits carries it as `backend`. */
+  readonly id: BackendId;
+  /**
+   * A cold stream of this backend's normalized events: subscribing loads the checkpoint and starts
+   * I/O, unsubscribing stops it. Each subscription runs its own connection / agent-session poller.
+   */
+  events(context?: BackendContext): Observable<ConversationEvent>;
+}
+
+/**
+ * Checks that `value` is a {@link Backend} for `id`, throwing `ERR_INVALID_OPTIONS` naming `option`
+ * otherwise — with a hint for the v1 habit of passing a backend's options where its object belongs.
+ */
+export function assertBackend(
+  value: unknown,
+  id: BackendId,
+  where: { caller: string; option: string; factory: string },
+): Backend {
+  const { caller, option, factory } = where;
+  const b = value as Partial<Backend> | null;
+  if (typeof b === 'object' && b !== null && typeof b.events === 'function' && b.id === id)
+    return b as Backend;
+  const got =
+    typeof b === 'object' && b !== null && typeof b.events === 'function'
+      ? `a '${String(b.id)}' backend`
+      : typeof b === 'object' && b !== null
+        ? `an options object; wrap it: ${option}: ${factory}({ ... })`
+        : typeof b;
+  throw new ChatshiftError(
+    'ERR_INVALID_OPTIONS',
+    `${caller}: ${option} must be a ${id} backend from ${factory}(); got ${got}`,
+  );
+}
