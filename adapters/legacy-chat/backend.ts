@@ -101,7 +101,7 @@ function events(
     return () => {
       cancelled = true;
       subs.unsubscribe();
-      active.stop();
+      void active.stop();
     };
   });
 }

@@ -1,7 +1,7 @@
 import { asyncScheduler, isObservable, type Observable, type SchedulerLike } from 'rxjs';
 import type { Dispatcher } from 'undici';
-import { ChatshiftError } from '../../src/errors.js';
-import { resolveBackoff, type BackoffOptions } from '../../src/runtime/backoff.js';
+import type { BackoffOptions } from '../../src/runtime/backoff.js';
+import { OptionsChecker, resolveSharedOptions } from '../../src/runtime/options.js';
 import type { BearerSource } from '../../src/runtime/bearer.js';
 import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
@@ -68,61 +68,55 @@ export type LegacyChatSourceOptions = LegacyChatOptions;
 export type Validated = Omit<PollerConfig, 'logger' | 'metrics'> & { logger?: Logger; metrics?: Metrics };
 
 /** Checks every option, throwing `ERR_INVALID_OPTIONS` / `ERR_INSECURE_TRANSPORT` synchronously. */
-export function validateOptions(o: LegacyChatOptions): Validated {
-  const bad = (message: string): never => {
-    throw new ChatshiftError('ERR_INVALID_OPTIONS', `legacyChat: ${message}`);
-  };
-  if (typeof o !== 'object' || o === null) bad('options must be an object');
-  if (typeof o.agentSessionUrl !== 'string') bad('agentSessionUrl must be a URL string');
+export function validateOptions(options: LegacyChatOptions): Validated {
+  const check = new OptionsChecker('legacyChat');
+  const o = check.object(options);
+  const shared = resolveSharedOptions(check, o);
+  const raw = o['agentSessionUrl'];
+  if (typeof raw !== 'string') return check.fail('agentSessionUrl', 'a URL string');
   let url: URL;
   try {
-    url = new URL(o.agentSessionUrl);
+    url = new URL(raw);
   } catch {
-    return bad('agentSessionUrl is not a valid URL');
+    return check.fail('agentSessionUrl', 'a valid URL');
   }
-  assertSecureTransport(url, o.allowInsecureTransport, 'agentSessionUrl');
-  if (!((typeof o.bearer === 'string' && o.bearer.length > 0) || typeof o.bearer === 'function')) {
-    bad('bearer must be a non-empty string or a function');
-  }
-  const positive = (name: string, v: number | undefined, dflt: number, integer = false): number => {
-    if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-      bad(`${name} must be a positive ${integer ? 'integer' : 'number'}`);
-    }
-    return v;
-  };
-  if (o.chats !== undefined && !isObservable(o.chats)) {
-    if (!Array.isArray(o.chats) || !o.chats.every((k) => typeof k === 'string' && k.length > 0)) {
-      bad('chats must be an array of non-empty strings or an Observable');
-    }
-  }
-  if (o.flow !== undefined && (typeof o.flow !== 'object' || o.flow === null || !('whenFlowing' in o.flow)))
-    bad('flow must come from flowControl()');
-  const b = o.backoff;
-  if (b !== undefined) {
-    for (const k of ['initialMs', 'maxMs', 'factor', 'maxAttempts'] as const) {
-      const v = b[k];
-      if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v) || v <= 0))
-        bad(`backoff.${k} must be positive`);
-    }
-  }
+  assertSecureTransport(url, shared.allowInsecureTransport, 'agentSessionUrl');
+  const chats = o['chats'];
+  if (
+    chats !== undefined &&
+    !isObservable(chats) &&
+    !(Array.isArray(chats) && chats.every((k) => typeof k === 'string' && k.length > 0))
+  )
+    check.fail('chats', 'an array of non-empty strings or an Observable of one');
+  const dispatcher = check.withMethods<Dispatcher>(
+    'dispatcher',
+    o['dispatcher'],
+    ['dispatch'],
+    'an undici Dispatcher',
+  );
   return {
     agentSessionUrl: url.toString().replace(/\/+$/, ''),
-    bearer: o.bearer,
-    acceptIncoming: o.acceptIncoming === true,
-    pollIntervalMs: positive('pollIntervalMs', o.pollIntervalMs, 2000),
+    bearer: shared.bearer,
+    acceptIncoming: check.boolean('acceptIncoming', o['acceptIncoming']),
+    pollIntervalMs: check.positive('pollIntervalMs', o['pollIntervalMs'], 2000, { ms: true }),
     limits: {
-      maxChatsPerRequest: positive('maxChatsPerRequest', o.maxChatsPerRequest, 50, true),
-      maxRequestLineBytes: positive('maxRequestLineBytes', o.maxRequestLineBytes, 8192, true),
+      maxChatsPerRequest: check.positive('maxChatsPerRequest', o['maxChatsPerRequest'], 50, {
+        integer: true,
+      }),
+      maxRequestLineBytes: check.positive('maxRequestLineBytes', o['maxRequestLineBytes'], 8192, {
+        integer: true,
+      }),
     },
-    backoff: resolveBackoff(b),
-    maxResponseBytes: positive('maxResponseBytes', o.maxResponseBytes, 10 * 1024 * 1024, true),
-    requestTimeoutMs: positive('requestTimeoutMs', o.requestTimeoutMs, 30_000),
-    dispatcher: o.dispatcher,
-    scheduler: o.scheduler ?? asyncScheduler,
-    ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
-    ...(o.logger === undefined ? {} : { logger: o.logger }),
-    checkpoint: o.checkpoint,
-    flow: o.flow,
+    backoff: shared.backoff,
+    maxResponseBytes: check.positive('maxResponseBytes', o['maxResponseBytes'], 10 * 1024 * 1024, {
+      integer: true,
+    }),
+    requestTimeoutMs: check.positive('requestTimeoutMs', o['requestTimeoutMs'], 30_000, { ms: true }),
+    dispatcher,
+    scheduler: shared.scheduler ?? asyncScheduler,
+    ...(shared.metrics === undefined ? {} : { metrics: shared.metrics }),
+    ...(shared.logger === undefined ? {} : { logger: shared.logger }),
+    checkpoint: shared.checkpoint,
+    flow: shared.flow,
   };
 }

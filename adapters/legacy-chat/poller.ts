@@ -8,6 +8,9 @@ import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
 import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
+import { invalidInputReporter, type InvalidInputReporter } from '../../src/runtime/invalid-input.js';
+import { RecentlyClosed } from '../../src/runtime/recently-closed.js';
+import { CheckpointWriter } from '../../src/checkpoint/writer.js';
 import { buildBatches, type Batch, type BatchLimits } from './batches.js';
 import {
   fromCheckpoint,
@@ -51,7 +54,6 @@ interface Followed {
   origin: Origin;
 }
 
-const CLOSED_MEMORY = 10_000;
 const MAX_ACCEPTS_PER_CYCLE = 10;
 
 /**
@@ -62,8 +64,9 @@ const MAX_ACCEPTS_PER_CYCLE = 10;
  */
 export class LegacyPoller {
   private readonly followed = new Map<string, Followed>();
-  private readonly closed = new Set<string>();
-  private pending: Record<string, ConversationCheckpoint | null> = {};
+  private readonly closed = new RecentlyClosed();
+  private readonly writer: CheckpointWriter;
+  private readonly report: InvalidInputReporter;
   private lastSet: readonly string[] = [];
   private token: string | undefined;
   private timer: Subscription | undefined;
@@ -75,7 +78,16 @@ export class LegacyPoller {
   constructor(
     private readonly cfg: PollerConfig,
     private readonly sink: PollerSink,
-  ) {}
+  ) {
+    this.report = invalidInputReporter(cfg.logger, cfg.metrics);
+    this.writer = new CheckpointWriter({
+      backend: 'legacy-chat',
+      store: cfg.checkpoint,
+      scheduler: cfg.scheduler,
+      onError: (e) => this.fail(e),
+      logger: cfg.logger,
+    });
+  }
 
   /** The current bearer, for the redacting logger. */
   secrets(): string[] {
@@ -85,7 +97,7 @@ export class LegacyPoller {
   /** Follows the open chats of a loaded checkpoint and remembers the closed ones. */
   restore(map: Record<string, ConversationCheckpoint>): void {
     for (const [key, entry] of Object.entries(map)) {
-      if (entry.closed === true) this.rememberClosed(key);
+      if (entry.closed === true) this.closed.remember(key, true);
       else this.followed.set(key, { memory: fromCheckpoint(entry), origin: 'checkpoint' });
     }
   }
@@ -117,40 +129,23 @@ export class LegacyPoller {
   }
 
   /**
-   * Stops everything: no timer, no poll in flight; a pending checkpoint is saved best-effort. An
-   * accept already sent is let finish (bounded by `requestTimeoutMs`), since the server may have
-   * handed us the chat: its key is then saved too.
+   * Stops everything: no timer, no poll in flight; the pending checkpoint changes are written
+   * (resolves once they are, or once the failure is logged). An accept already sent is let finish
+   * (bounded by `requestTimeoutMs`), since the server may have handed us the chat: its key is then
+   * saved too.
    */
-  stop(): void {
-    if (this.stopped) return;
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.stopped = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.abort?.abort();
-    this.saveBestEffort();
-  }
-
-  private saveBestEffort(): void {
-    const changes = this.takePending();
-    if (changes !== undefined && this.cfg.checkpoint !== undefined) {
-      this.cfg.checkpoint.save('legacy-chat', changes).catch((cause: unknown) => {
-        this.cfg.logger.warn('legacy-chat: final checkpoint save failed', {
-          code: 'ERR_CHECKPOINT_IO',
-          cause,
-        });
-      });
-    }
+    return this.writer.close();
   }
 
   private follow(key: string, origin: Origin): void {
     if (key === '' || this.followed.has(key) || this.closed.has(key)) return;
     this.followed.set(key, { memory: { seq: -1 }, origin });
-  }
-
-  private rememberClosed(key: string): void {
-    this.closed.delete(key);
-    this.closed.add(key);
-    if (this.closed.size > CLOSED_MEMORY) this.closed.delete(this.closed.values().next().value as string);
   }
 
   private schedule(delay: number): void {
@@ -173,7 +168,7 @@ export class LegacyPoller {
         if (this.stopped) return;
         await this.acceptIncoming(abort.signal);
         // Accepted chats are saved before they are polled, so a crash right after an accept keeps them.
-        if (!(await this.flush()) || this.stopped) return;
+        if (!(await this.writer.flush()) || this.stopped) return;
       }
       const entries = [...this.followed].map(([key, f]) => ({ key, cursor: f.memory.seq }));
       for (const batch of buildBatches(this.cfg.agentSessionUrl, entries, this.cfg.limits)) {
@@ -190,7 +185,7 @@ export class LegacyPoller {
     } finally {
       if (this.abort === abort) this.abort = undefined;
     }
-    if (this.stopped || !(await this.flush()) || this.stopped) return;
+    if (this.stopped || !(await this.writer.flush()) || this.stopped) return;
     if (this.draining && this.followed.size === 0) return this.finish();
     this.schedule(delay);
   }
@@ -257,17 +252,15 @@ export class LegacyPoller {
     if (body === undefined) return;
     const { chats, problems } = decodeMultiChat(body);
     for (const p of problems) {
-      this.cfg.metrics.increment('items.invalid');
-      if (p.code === 'ERR_PROTOCOL') {
-        this.cfg.logger.warn('legacy-chat: error reported inside a 2xx', { code: p.code, paths: p.paths });
-      } else {
-        this.cfg.logger.warn('legacy-chat: skipped a schema-invalid part of a response', {
-          code: p.code,
-          chatSessionKey: p.chatSessionKey,
-          paths: p.paths,
-          errors: p.errors.slice(0, 5),
-        });
-      }
+      this.report({
+        code: p.code,
+        message:
+          p.code === 'ERR_PROTOCOL'
+            ? 'legacy-chat: error reported inside a 2xx'
+            : 'legacy-chat: skipped a schema-invalid part of a response',
+        errors: p.errors,
+        fields: { chatSessionKey: p.chatSessionKey, paths: p.paths },
+      });
     }
     const asked = new Set(batch.keys);
     for (const chat of chats) {
@@ -296,11 +289,11 @@ export class LegacyPoller {
       const isClosed = mapped.memory.state === 'closed';
       const changed = isClosed || JSON.stringify(mapped.memory) !== JSON.stringify(f.memory);
       f.memory = mapped.memory;
-      if (changed) this.pending[chat.key] = toCheckpoint(mapped.memory, isClosed);
+      if (changed) this.writer.mark(chat.key, toCheckpoint(mapped.memory, isClosed));
       if (isClosed) {
         // The cursor is released: memory stays O(open chats).
         this.followed.delete(chat.key);
-        this.rememberClosed(chat.key);
+        this.closed.remember(chat.key, true);
       }
     }
   }
@@ -329,16 +322,15 @@ export class LegacyPoller {
       // An accepted chat no longer rings: it must reach the checkpoint now, not with its first
       // events, or a stop before that poll would lose it for good (found by the restart runs).
       const followed = this.followed.get(key);
-      if (followed !== undefined) this.pending[key] ??= toCheckpoint(followed.memory, false);
-      if (this.stopped) return this.saveBestEffort();
+      if (followed !== undefined) this.writer.mark(key, toCheckpoint(followed.memory, false));
     }
   }
 
   private invalid(what: string, errors: string[]): void {
-    this.cfg.metrics.increment('items.invalid');
-    this.cfg.logger.warn(`legacy-chat: schema-invalid ${what} response`, {
+    this.report({
       code: 'ERR_SCHEMA_INVALID',
-      errors: errors.slice(0, 5),
+      message: `legacy-chat: schema-invalid ${what} response`,
+      errors,
     });
   }
 
@@ -389,11 +381,10 @@ export class LegacyPoller {
     try {
       return JSON.parse(res.body) as unknown;
     } catch {
-      this.cfg.metrics.increment('items.invalid');
-      this.cfg.logger.warn(`legacy-chat: malformed JSON in ${what} response`, {
+      this.report({
         code: 'ERR_MALFORMED_JSON',
-        status: res.status,
-        bytes: res.body.length,
+        message: `legacy-chat: malformed JSON in ${what} response`,
+        fields: { status: res.status, bytes: res.body.length },
       });
       return undefined;
     }
@@ -401,32 +392,6 @@ export class LegacyPoller {
 
   private now(): IsoTime {
     return epochMsToIso(this.cfg.scheduler.now()) ?? ('1970-01-01T00:00:00.000Z' as IsoTime);
-  }
-
-  private takePending(): Record<string, ConversationCheckpoint | null> | undefined {
-    if (Object.keys(this.pending).length === 0) return undefined;
-    const changes = this.pending;
-    this.pending = {};
-    return changes;
-  }
-
-  /** Saves the changes of this cycle; a failure ends the stream with ERR_CHECKPOINT_IO. */
-  private async flush(): Promise<boolean> {
-    const store = this.cfg.checkpoint;
-    if (store === undefined) {
-      this.pending = {};
-      return true;
-    }
-    const changes = this.takePending();
-    if (changes === undefined) return true;
-    try {
-      await store.save('legacy-chat', changes);
-      return true;
-    } catch (cause) {
-      if (!this.stopped)
-        this.fail(new ChatshiftError('ERR_CHECKPOINT_IO', 'legacy-chat: checkpoint save failed', { cause }));
-      return false;
-    }
   }
 }
 

@@ -2,6 +2,8 @@ import type { ConversationCheckpoint, ConversationEvent } from './checkpoint-typ
 import { formatValidationErrors } from '../../src/model/decode.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
+import { invalidInputReporter, type InvalidInputReporter } from '../../src/runtime/invalid-input.js';
+import { RecentlyClosed } from '../../src/runtime/recently-closed.js';
 import {
   emptyMeta,
   mapConversationChange,
@@ -40,7 +42,6 @@ interface Conversation {
   overflowed?: boolean;
 }
 
-const CLOSED_MEMORY = 10_000;
 /** Found by the fault runs: without it, a lost opening UPSERT older than the oldest followed change was never recovered. */
 export const RESUME_MARGIN_MS = 60_000;
 /**
@@ -58,7 +59,8 @@ export const MAX_HELD_EVENTS = 5_000;
  */
 export class ConversationTracker {
   private readonly open = new Map<string, Conversation>();
-  private readonly closed = new Map<string, ConversationCheckpoint>();
+  private readonly closed = new RecentlyClosed<ConversationCheckpoint>();
+  private readonly report: InvalidInputReporter;
   /** While true, conversations not already followed are ignored. */
   draining = false;
   /**
@@ -73,7 +75,9 @@ export class ConversationTracker {
     private readonly hooks: TrackerHooks,
     private readonly followClosed: boolean,
     private readonly maxHeld: number = MAX_HELD_EVENTS,
-  ) {}
+  ) {
+    this.report = invalidInputReporter(hooks.logger, hooks.metrics);
+  }
 
   /**
    * Restores cursors from a checkpoint (before the first connection). Returns the newest
@@ -85,7 +89,7 @@ export class ConversationTracker {
     for (const [id, cp] of Object.entries(entries)) {
       const ts = metaFrom(cp.meta).ts;
       if (ts >= 0 && (newest === undefined || ts > newest)) newest = ts;
-      if (cp.closed === true) this.rememberClosed(id, cp);
+      if (cp.closed === true) this.closed.remember(id, cp);
       else
         this.open.set(id, {
           id,
@@ -253,7 +257,7 @@ export class ConversationTracker {
       this.hooks.emit(c.pendingClose);
       c.meta.state = 'closed';
       this.open.delete(c.id);
-      this.rememberClosed(c.id, {
+      this.closed.remember(c.id, {
         seq: c.lastSeq,
         closed: true,
         meta: { ...c.meta } as unknown as Record<string, unknown>,
@@ -310,19 +314,12 @@ export class ConversationTracker {
   }
 
   private invalid(what: string, errors: string[]): void {
-    this.hooks.metrics.increment('items.invalid');
-    this.hooks.logger.warn(`messaging: invalid ${what} skipped`, { code: 'ERR_SCHEMA_INVALID', errors });
+    this.report({ code: 'ERR_SCHEMA_INVALID', message: `messaging: invalid ${what} skipped`, errors });
   }
 
   private forget(c: Conversation): void {
     this.open.delete(c.id);
     this.hooks.logger.debug?.('messaging: conversation left the subscription', { conversationId: c.id });
-  }
-
-  private rememberClosed(id: string, cp: ConversationCheckpoint): void {
-    this.closed.delete(id);
-    this.closed.set(id, cp);
-    if (this.closed.size > CLOSED_MEMORY) this.closed.delete(this.closed.keys().next().value as string);
   }
 }
 

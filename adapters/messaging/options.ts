@@ -1,5 +1,9 @@
 import type { SchedulerLike } from 'rxjs';
-import { ChatshiftError } from '../../src/errors.js';
+import {
+  OptionsChecker,
+  resolveSharedOptions,
+  type ResolvedSharedOptions,
+} from '../../src/runtime/options.js';
 import type { BackoffOptions } from '../../src/runtime/backoff.js';
 import type { BearerSource } from '../../src/runtime/bearer.js';
 import type { FlowControl } from '../../src/runtime/flow.js';
@@ -53,52 +57,51 @@ export interface MessagingOptions {
 /** The v1 name of {@link MessagingOptions}. */
 export type MessagingSourceOptions = MessagingOptions;
 
-const invalid = (message: string): ChatshiftError =>
-  new ChatshiftError('ERR_INVALID_OPTIONS', `messaging: ${message}`);
-
-function positive(name: string, v: unknown): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0))
-    throw invalid(`${name} must be a positive number`);
+/** Checks every option, throwing `ERR_INVALID_OPTIONS` synchronously (transport security is checked by the factory). */
+export function validateOptions(options: MessagingOptions): ResolvedMessagingOptions {
+  const check = new OptionsChecker('messaging');
+  const o = check.object(options);
+  const shared = resolveSharedOptions(check, o);
+  check.nonEmptyString('accountId', o['accountId']);
+  const domain = o['domain'];
+  if (typeof domain !== 'string' || domain.length === 0 || /[/\s?#@]/.test(domain) || !isHostPort(domain))
+    check.fail('domain', 'host[:port] without scheme or path');
+  if (o['agentId'] !== undefined) check.nonEmptyString('agentId', o['agentId']);
+  const convState = o['convState'];
+  if (
+    convState !== undefined &&
+    (!Array.isArray(convState) ||
+      convState.length === 0 ||
+      convState.some((s) => s !== 'OPEN' && s !== 'CLOSE'))
+  )
+    check.fail('convState', "a non-empty array of 'OPEN' | 'CLOSE'");
+  const resolved: ResolvedMessagingOptions = {
+    ...shared,
+    heartbeatIntervalMs: check.positive('heartbeatIntervalMs', o['heartbeatIntervalMs'], 30_000, {
+      ms: true,
+    }),
+    heartbeatTimeoutMs: check.positive('heartbeatTimeoutMs', o['heartbeatTimeoutMs'], 10_000, { ms: true }),
+    requestTimeoutMs: check.positive('requestTimeoutMs', o['requestTimeoutMs'], 10_000, { ms: true }),
+    maxFrameBytes: check.positive('maxFrameBytes', o['maxFrameBytes'], 16 * 1024 * 1024, { integer: true }),
+  };
+  if (o['WebSocket'] !== undefined && typeof o['WebSocket'] !== 'function')
+    check.fail('WebSocket', 'a WebSocket constructor');
+  return resolved;
 }
 
-/** Throws `ERR_INVALID_OPTIONS` synchronously for anything the source cannot run with. */
-export function validateOptions(o: MessagingOptions): void {
-  if (o === null || typeof o !== 'object') throw invalid('options are required');
-  if (typeof o.accountId !== 'string' || o.accountId.length === 0) throw invalid('accountId is required');
-  if (typeof o.domain !== 'string' || o.domain.length === 0 || /[/\s?#@]/.test(o.domain))
-    throw invalid('domain must be host[:port] without scheme or path');
-  if (!((typeof o.bearer === 'string' && o.bearer.length > 0) || typeof o.bearer === 'function'))
-    throw invalid('bearer must be a non-empty string or a function');
-  if (o.agentId !== undefined && (typeof o.agentId !== 'string' || o.agentId.length === 0))
-    throw invalid('agentId must be a non-empty string');
-  if (
-    o.convState !== undefined &&
-    (!Array.isArray(o.convState) ||
-      o.convState.length === 0 ||
-      o.convState.some((s) => s !== 'OPEN' && s !== 'CLOSE'))
-  )
-    throw invalid("convState must be a non-empty array of 'OPEN' | 'CLOSE'");
-  positive('heartbeatIntervalMs', o.heartbeatIntervalMs);
-  positive('heartbeatTimeoutMs', o.heartbeatTimeoutMs);
-  positive('requestTimeoutMs', o.requestTimeoutMs);
-  positive('maxFrameBytes', o.maxFrameBytes);
-  if (o.backoff !== undefined) {
-    if (typeof o.backoff !== 'object' || o.backoff === null) throw invalid('backoff must be an object');
-    for (const k of ['initialMs', 'maxMs', 'factor', 'maxAttempts'] as const)
-      positive(`backoff.${k}`, o.backoff[k]);
-    const j = o.backoff.jitter;
-    if (j !== undefined && (typeof j !== 'number' || !(j >= 0 && j <= 1)))
-      throw invalid('backoff.jitter must be in 0..1');
+/** The shared options resolved in core, plus this adapter's timing with defaults applied. */
+export interface ResolvedMessagingOptions extends ResolvedSharedOptions {
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+/** Whether `domain` parses as the authority of a URL (a port above 65535 does not). */
+function isHostPort(domain: string): boolean {
+  try {
+    return new URL(`wss://${domain}/`).host.length > 0;
+  } catch {
+    return false;
   }
-  if (o.WebSocket !== undefined && typeof o.WebSocket !== 'function')
-    throw invalid('WebSocket must be a constructor');
-  if (
-    o.checkpoint !== undefined &&
-    (typeof o.checkpoint.load !== 'function' || typeof o.checkpoint.save !== 'function')
-  )
-    throw invalid('checkpoint must have load and save');
-  if (o.logger !== undefined && (typeof o.logger.warn !== 'function' || typeof o.logger.error !== 'function'))
-    throw invalid('logger must have warn and error');
-  if (o.flow !== undefined && (typeof o.flow !== 'object' || o.flow === null || !('paused$' in o.flow)))
-    throw invalid('flow must come from flowControl()');
 }

@@ -1,17 +1,17 @@
-import { asyncScheduler, Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable } from 'rxjs';
 import { WebSocket as WsWebSocket } from 'ws';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Backend, BackendContext } from '../../src/runtime/backend.js';
 import { formatValidationErrors } from '../../src/model/decode.js';
-import { resolveBackoff } from '../../src/runtime/backoff.js';
 import { redactingLogger, silentLogger } from '../../src/runtime/logger.js';
+import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { noopMetrics } from '../../src/runtime/metrics.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
-import type { ConversationCheckpoint } from './checkpoint-types.js';
 import { Connection, type Session } from './connection.js';
+import { CheckpointWriter } from '../../src/checkpoint/writer.js';
 import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
-import { validateOptions, type MessagingOptions } from './options.js';
+import { validateOptions, type MessagingOptions, type ResolvedMessagingOptions } from './options.js';
 import {
   ConversationChangeCodec,
   ConversationChangesBodyCodec,
@@ -22,6 +22,7 @@ import {
   requestTypes,
 } from './wire.js';
 
+/** Checkpoint saves: the first change at once, then at most this often. */
 const SAVE_EVERY_MS = 250;
 
 /** The Messaging backend: what `messaging()` returns. */
@@ -41,14 +42,14 @@ export interface MessagingBackend extends Backend {
  * ```
  */
 export function messaging(options: MessagingOptions): MessagingBackend {
-  validateOptions(options);
+  const cfg = validateOptions(options);
   const host = options.domain.replace(/:\d+$/, '');
   const scheme = isLoopbackHost(host) || options.allowInsecureTransport === true ? 'ws' : 'wss';
   assertSecureTransport(new URL(`${scheme}://${options.domain}/`), options.allowInsecureTransport, 'domain');
   const convState = [...(options.convState ?? ['OPEN'])];
   return {
     id: 'messaging',
-    events: (context: BackendContext = {}) => events(options, scheme, convState, context),
+    events: (context: BackendContext = {}) => events(options, cfg, scheme, convState, context),
   };
 }
 
@@ -70,26 +71,24 @@ export function messagingSource(options: MessagingOptions): Observable<Conversat
 /** One subscription: loads the checkpoint, then runs connections until unsubscribed, drained or failed. */
 function events(
   options: MessagingOptions,
+  cfg: ResolvedMessagingOptions,
   scheme: 'ws' | 'wss',
   convState: Array<'OPEN' | 'CLOSE'>,
   context: BackendContext,
 ): Observable<ConversationEvent> {
   return new Observable<ConversationEvent>((subscriber) => {
-    const scheduler = options.scheduler ?? asyncScheduler;
-    const metrics = options.metrics ?? context.metrics ?? noopMetrics;
+    const scheduler = cfg.scheduler ?? asyncScheduler;
+    const metrics = cfg.metrics ?? context.metrics ?? noopMetrics;
     const tokens = new Set<string>(typeof options.bearer === 'string' ? [options.bearer] : []);
-    const logger = redactingLogger(options.logger ?? context.logger ?? silentLogger, () => tokens);
-    const store = options.checkpoint ?? context.checkpoint;
-    const flow = options.flow ?? context.flow;
-    const dirty = new Set<string>();
-    let saveTimer: Subscription | undefined;
-    let saving: Promise<void> | undefined;
+    const logger = redactingLogger(cfg.logger ?? context.logger ?? silentLogger, () => tokens);
+    const report = invalidInputReporter(logger, metrics);
+    const store = cfg.checkpoint ?? context.checkpoint;
+    const flow = cfg.flow ?? context.flow;
     let finished = false;
     let draining = false;
     let session: Session | undefined;
     /** When the socket was lost (scheduler time); cleared once a resubscription was answered. */
     let lostAt: number | undefined;
-    let lastSaveAt = Number.NEGATIVE_INFINITY;
 
     const fail = (e: ChatshiftError): void => {
       if (finished) {
@@ -100,6 +99,21 @@ function events(
       connection?.stop();
       subscriber.error(e);
     };
+
+    const writer = new CheckpointWriter({
+      backend: 'messaging',
+      store,
+      scheduler,
+      throttleMs: SAVE_EVERY_MS,
+      entryOf: (id) => tracker.checkpointOf(id),
+      // Also after the stream finished draining: its completion waits for this save.
+      onError: (e) => {
+        finished = true;
+        connection?.stop();
+        if (!subscriber.closed) subscriber.error(e);
+      },
+      logger,
+    });
 
     const tracker = new ConversationTracker(
       {
@@ -119,9 +133,9 @@ function events(
             (resp) => {
               if (!s.alive || finished) return;
               if (!Array.isArray(resp.body)) {
-                metrics.increment('items.invalid');
-                logger.warn('messaging: QueryMessages answer is not an array; retrying', {
+                report({
                   code: 'ERR_SCHEMA_INVALID',
+                  message: 'messaging: QueryMessages answer is not an array; retrying',
                 });
                 retryLater(s, conversationId);
                 return;
@@ -136,17 +150,7 @@ function events(
             },
           );
         },
-        changed(conversationId) {
-          if (store === undefined) return;
-          dirty.add(conversationId);
-          // Leading edge: the first change saves at once, later ones at most every SAVE_EVERY_MS,
-          // so a crash soon after start does not lose the whole first interval.
-          if (saveTimer === undefined && saving === undefined)
-            saveTimer = scheduler.schedule(
-              () => void flush(),
-              Math.max(0, SAVE_EVERY_MS - (scheduler.now() - lastSaveAt)),
-            );
-        },
+        changed: (conversationId) => writer.mark(conversationId),
         now: () => scheduler.now(),
         logger,
         metrics,
@@ -157,26 +161,7 @@ function events(
     const retryLater = (s: Session, conversationId: string): void => {
       scheduler.schedule(() => {
         if (s.alive && !finished) tracker.retryQuery(conversationId);
-      }, resolveBackoff(options.backoff).initialMs);
-    };
-
-    const flush = async (): Promise<void> => {
-      saveTimer = undefined;
-      if (store === undefined || dirty.size === 0) return;
-      const changes: Record<string, ConversationCheckpoint | null> = {};
-      for (const id of dirty) changes[id] = tracker.checkpointOf(id) ?? null;
-      dirty.clear();
-      lastSaveAt = scheduler.now();
-      saving = store.save('messaging', changes);
-      try {
-        await saving;
-      } catch (cause) {
-        fail(new ChatshiftError('ERR_CHECKPOINT_IO', 'saving the messaging checkpoint failed', { cause }));
-        return;
-      } finally {
-        saving = undefined;
-      }
-      if (dirty.size > 0 && !finished) saveTimer = scheduler.schedule(() => void flush(), SAVE_EVERY_MS);
+      }, cfg.backoff.initialMs);
     };
 
     const afterFrame = (): void => {
@@ -184,12 +169,9 @@ function events(
       finished = true;
       logger.info?.('messaging: drained; no followed conversation left open');
       connection?.stop();
-      void (async () => {
-        saveTimer?.unsubscribe();
-        if (saving !== undefined) await saving.catch(() => undefined);
-        await flush();
-        subscriber.complete();
-      })();
+      void writer.flush().then((saved) => {
+        if (saved) subscriber.complete();
+      });
     };
 
     const onFrame = (text: string, s: Session): void => {
@@ -197,8 +179,11 @@ function events(
       try {
         frame = JSON.parse(text);
       } catch {
-        metrics.increment('items.invalid');
-        logger.warn('messaging: non-JSON frame skipped', { code: 'ERR_MALFORMED_JSON', length: text.length });
+        report({
+          code: 'ERR_MALFORMED_JSON',
+          message: 'messaging: non-JSON frame skipped',
+          fields: { length: text.length },
+        });
         return;
       }
       const f = frame as { kind?: unknown; type?: unknown; body?: unknown; reqId?: unknown; code?: unknown };
@@ -232,10 +217,8 @@ function events(
       afterFrame();
     };
 
-    const invalidFrame = (errors: string[]): void => {
-      metrics.increment('items.invalid');
-      logger.warn('messaging: invalid frame skipped', { code: 'ERR_SCHEMA_INVALID', errors });
-    };
+    const invalidFrame = (errors: string[]): void =>
+      report({ code: 'ERR_SCHEMA_INVALID', message: 'messaging: invalid frame skipped', errors });
 
     const subscribe = (s: Session): void => {
       const body: Record<string, unknown> = { convState: [...convState] };
@@ -278,11 +261,11 @@ function events(
           scheduler,
           logger,
           metrics,
-          backoff: resolveBackoff(options.backoff),
-          heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30_000,
-          heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
-          requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-          maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
+          backoff: cfg.backoff,
+          heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+          heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
+          requestTimeoutMs: cfg.requestTimeoutMs,
+          maxFrameBytes: cfg.maxFrameBytes,
           onBearer: (t) => tokens.add(t),
         },
         {
@@ -354,11 +337,7 @@ function events(
       drainSub?.unsubscribe();
       flowSub?.unsubscribe();
       connection?.stop();
-      saveTimer?.unsubscribe();
-      if (!finished && store !== undefined && dirty.size > 0) {
-        finished = true;
-        flush().catch((e: unknown) => logger.error('messaging: final checkpoint save failed', { error: e }));
-      }
+      if (!finished) void writer.close();
       finished = true;
     };
   });

@@ -1,10 +1,10 @@
 import { defer, type Observable, type SchedulerLike } from 'rxjs';
 import { memoryCheckpointStore } from '../checkpoint/memory.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
-import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import { dedupe } from '../operators/dedupe.js';
 import { assertBackend, type Backend } from '../runtime/backend.js';
+import { OptionsChecker, resolveServices } from '../runtime/options.js';
 import type { FlowControl } from '../runtime/flow.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
@@ -63,55 +63,37 @@ export interface ConversationEventsOptions {
  * options fails the stream with `ERR_BACKEND_UNAVAILABLE` (or is ignored, logged, once running).
  */
 export function conversationEvents(options: ConversationEventsOptions): Observable<ConversationEvent> {
-  if (typeof options !== 'object' || options === null) {
-    throw new ChatshiftError('ERR_INVALID_OPTIONS', 'conversationEvents: options object required');
-  }
-  if (options.backend === undefined) {
-    throw new ChatshiftError('ERR_INVALID_OPTIONS', 'conversationEvents: backend is required');
-  }
-  if (options.legacy === undefined && options.messaging === undefined) {
-    throw new ChatshiftError(
-      'ERR_INVALID_OPTIONS',
-      'conversationEvents: give a legacy or a messaging backend (or both)',
-    );
-  }
+  const check = new OptionsChecker('conversationEvents');
+  const o = check.object(options);
+  if (o['backend'] === undefined)
+    check.fail('backend', "given: 'legacy-chat', 'messaging', 'both', an Observable or a function");
+  if (o['legacy'] === undefined && o['messaging'] === undefined)
+    check.fail('legacy or messaging', 'given: a backend from legacyChat() or messaging() (or both)');
   const legacy =
-    options.legacy === undefined
+    o['legacy'] === undefined
       ? undefined
-      : assertBackend(options.legacy, 'legacy-chat', {
-          caller: 'conversationEvents',
+      : assertBackend(o['legacy'], 'legacy-chat', {
+          caller: check.caller,
           option: 'legacy',
           factory: 'legacyChat',
         });
   const messaging =
-    options.messaging === undefined
+    o['messaging'] === undefined
       ? undefined
-      : assertBackend(options.messaging, 'messaging', {
-          caller: 'conversationEvents',
+      : assertBackend(o['messaging'], 'messaging', {
+          caller: check.caller,
           option: 'messaging',
           factory: 'messaging',
         });
-  const flagIntervalMs = options.flagIntervalMs ?? 5000;
-  if (!(Number.isFinite(flagIntervalMs) && flagIntervalMs > 0)) {
-    throw new ChatshiftError(
-      'ERR_INVALID_OPTIONS',
-      'conversationEvents: flagIntervalMs must be a positive number',
-    );
-  }
-  const flow = options.flow as Partial<FlowControl> | null | undefined;
-  if (flow !== undefined && (typeof flow !== 'object' || flow === null || flow.paused$ === undefined)) {
-    throw new ChatshiftError('ERR_INVALID_OPTIONS', 'conversationEvents: flow must come from flowControl()');
-  }
-  const logger = options.logger ?? silentLogger;
+  const flagIntervalMs = check.positive('flagIntervalMs', o['flagIntervalMs'], 5000, { ms: true });
+  const services = resolveServices(check, o);
+  check.withMethods('scheduler', o['scheduler'], ['schedule', 'now'], 'an RxJS scheduler');
+  if (o['onDecision'] !== undefined && typeof o['onDecision'] !== 'function')
+    check.fail('onDecision', 'a function');
+  const logger = services.logger ?? silentLogger;
 
   return defer(() => {
-    const store = options.checkpoint ?? memoryCheckpointStore();
-    const shared = {
-      checkpoint: store,
-      logger,
-      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
-      ...(options.flow === undefined ? {} : { flow: options.flow }),
-    };
+    const shared = { ...services, checkpoint: services.checkpoint ?? memoryCheckpointStore(), logger };
     const factories: Partial<Record<BackendId, SourceFactory>> = {};
     for (const b of [legacy, messaging]) {
       if (b !== undefined) factories[b.id] = ({ draining }) => b.events({ ...shared, draining });

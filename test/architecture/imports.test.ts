@@ -40,6 +40,7 @@ describe('import rules (docs/architecture.md)', () => {
         'src/errors.ts',
         'src/runtime',
         'src/checkpoint/store.ts',
+        'src/checkpoint/writer.ts',
       ];
       for (const file of tsFiles(`adapters/${adapter}`)) {
         for (const target of importsOf(file)) {
