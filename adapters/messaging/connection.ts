@@ -5,8 +5,9 @@ import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js
 import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
-import { RequestCorrelator, sanitize } from './protocol.js';
-import { requestTypes } from './wire.js';
+import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
+import { KeepAlive, type KeepAliveSettings } from './keep-alive.js';
+import { FrameRouter, RequestCorrelator, sanitize, type NotificationSink } from './protocol.js';
 
 /** A `ws`-compatible WebSocket constructor (the `ws` package's `WebSocket` by default). */
 export type WebSocketConstructor = new (url: string, options?: ClientOptions) => WsSocket;
@@ -41,27 +42,34 @@ export interface ConnectionSettings {
 /** One open socket, as the source sees it. */
 export interface Session {
   request(type: string, body: object, timeoutMs?: number): ReturnType<RequestCorrelator['request']>;
-  readonly correlator: RequestCorrelator;
   /** False once this socket has gone; answers for it must be ignored. */
   readonly alive: boolean;
 }
 
-export interface ConnectionHooks {
+/** The source's side: socket up and down, and the decoded notifications (never a response). */
+export interface ConnectionHooks extends NotificationSink {
   open(session: Session): void;
-  frame(text: string, session: Session): void;
   down(): void;
   fatal(error: ChatshiftError): void;
 }
 
+/** The current socket and what lives and dies with it. */
+interface Socket {
+  ws: WsSocket;
+  session: Session & { alive: boolean };
+  correlator: RequestCorrelator;
+  handshake: Subscription;
+  keepAlive: KeepAlive;
+}
+
 /**
- * The socket lifecycle: connect (fresh bearer after an auth close), handshake timeout, keep-alive
- * watchdog (`.GetClock` every interval; no answer and no other frame by the deadline = dead socket,
- * replaced), reconnect with exponential backoff and jitter. It knows nothing about conversations.
+ * The socket lifecycle: connect (fresh bearer after an auth close), handshake timeout, reconnect
+ * with exponential backoff and jitter, and which failures refuse the bearer. Each socket gets its
+ * frame protocol ({@link FrameRouter}) and keep-alive watchdog ({@link KeepAlive}). It knows
+ * nothing about conversations.
  */
 export class Connection {
-  private ws: WsSocket | undefined;
-  private session: (Session & { alive: boolean }) | undefined;
-  private timers: Subscription[] = [];
+  private socket: Socket | undefined;
   private reconnectTimer: Subscription | undefined;
   private attempt = 0;
   /**
@@ -73,15 +81,22 @@ export class Connection {
   private freshBearer = true;
   private token: string | undefined;
   private stopped = false;
-  private framesIn = 0;
   private paused = false;
   /** Bumped on every pause and resume, so deadlines that spanned a pause are re-armed. */
   private flowEpoch = 0;
+  private readonly keepAliveSettings: KeepAliveSettings;
 
   constructor(
     private readonly s: ConnectionSettings,
     private readonly hooks: ConnectionHooks,
-  ) {}
+  ) {
+    this.keepAliveSettings = {
+      scheduler: s.scheduler,
+      logger: s.logger,
+      intervalMs: s.heartbeatIntervalMs,
+      timeoutMs: s.heartbeatTimeoutMs,
+    };
+  }
 
   start(): void {
     void this.connect();
@@ -105,7 +120,7 @@ export class Connection {
     if (paused === this.paused) return;
     this.paused = paused;
     this.flowEpoch++;
-    const ws = this.ws;
+    const ws = this.socket?.ws;
     if (ws === undefined || ws.readyState !== ws.OPEN) return;
     if (paused) ws.pause();
     else ws.resume();
@@ -113,7 +128,7 @@ export class Connection {
 
   /** Drops the current socket; the usual reconnect (with backoff) follows. */
   replace(): void {
-    this.ws?.terminate();
+    this.socket?.ws.terminate();
   }
 
   stop(): void {
@@ -144,7 +159,6 @@ export class Connection {
       this.scheduleReconnect();
       return;
     }
-    this.ws = ws;
     const correlator = new RequestCorrelator(
       (text) => {
         ws.send(text);
@@ -153,25 +167,33 @@ export class Connection {
       this.s.scheduler,
       () => (this.paused ? -1 : this.flowEpoch),
     );
+    const router = new FrameRouter(
+      correlator,
+      this.hooks,
+      this.s.logger,
+      invalidInputReporter(this.s.logger, this.s.metrics),
+    );
+    const keepAlive = new KeepAlive(
+      this.keepAliveSettings,
+      correlator,
+      () => this.paused,
+      () => ws.terminate(),
+    );
     const session = {
       alive: true,
-      correlator,
       request: (type: string, body: object, timeoutMs = this.s.requestTimeoutMs) =>
         correlator.request(type, body, timeoutMs),
     };
-    this.session = session;
     let opened = false;
-    let closeCode: number | undefined;
     let handshakeStatus: number | undefined;
-
     const handshake = this.s.scheduler.schedule(() => {
-      if (opened || this.ws !== ws) return;
+      if (opened || this.socket?.ws !== ws) return;
       this.s.logger.warn('messaging: handshake timed out; retrying', {
         timeoutMs: this.s.heartbeatTimeoutMs,
       });
       ws.terminate();
     }, this.s.heartbeatTimeoutMs);
-    this.timers.push(handshake);
+    this.socket = { ws, session, correlator, handshake, keepAlive };
 
     ws.on('open', () => {
       opened = true;
@@ -179,18 +201,14 @@ export class Connection {
       if (this.paused) ws.pause();
       this.s.metrics.increment('ws.connects');
       this.s.logger.debug?.('messaging: socket open');
-      this.startHeartbeat(ws, session);
+      keepAlive.start();
       this.hooks.open(session);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.framesIn++;
+      keepAlive.frames++;
       this.s.metrics.increment('ws.frames.in');
-      if (isBinary) {
-        this.s.logger.warn('messaging: binary frame skipped', { code: 'ERR_MALFORMED_JSON' });
-        this.s.metrics.increment('items.invalid');
-        return;
-      }
-      this.hooks.frame(data.toString('utf8'), session);
+      if (isBinary) router.binary();
+      else router.text(data.toString('utf8'));
     });
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
@@ -205,23 +223,17 @@ export class Connection {
       this.s.logger.warn('messaging: socket error', { error: sanitize(err) });
     });
     ws.on('close', (code: number) => {
-      closeCode = code;
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      this.clearTimers();
-      session.alive = false;
-      correlator.failAll(new ChatshiftError('ERR_CONNECTION', 'the socket closed', { details: { code } }));
+      if (this.socket?.ws !== ws) return;
+      this.endSocket(new ChatshiftError('ERR_CONNECTION', 'the socket closed', { details: { code } }));
       if (this.stopped) return;
+      const status = handshakeStatus !== undefined ? { status: handshakeStatus } : {};
       const refused =
         (opened && refusalCloseCodes.has(code)) || handshakeStatus === 401 || handshakeStatus === 403;
-      this.s.logger.info?.('messaging: socket closed; reconnecting', {
-        code: closeCode,
-        ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}),
-      });
+      this.s.logger.info?.('messaging: socket closed; reconnecting', { code, ...status });
       if (refused && this.probation) {
         this.hooks.fatal(
           new ChatshiftError('ERR_AUTH_REJECTED', 'the server rejected the bearer even after a fresh one', {
-            details: { code, ...(handshakeStatus !== undefined ? { status: handshakeStatus } : {}) },
+            details: { code, ...status },
           }),
         );
         return;
@@ -237,36 +249,6 @@ export class Connection {
       if (opened) this.hooks.down();
       this.scheduleReconnect();
     });
-  }
-
-  private startHeartbeat(ws: WsSocket, session: Session): void {
-    const beat = (): void => {
-      if (this.ws !== ws || this.paused) return;
-      const seen = this.framesIn;
-      session.request(requestTypes.getClock, {}, this.s.heartbeatTimeoutMs).then(
-        () => undefined,
-        (e: ChatshiftError) => {
-          if (this.ws !== ws || e.code !== 'ERR_TIMEOUT') return;
-          // Frames still flowing prove the socket alive even if the answer is queued behind them.
-          if (this.framesIn !== seen) return;
-          this.s.logger.warn('messaging: keep-alive unanswered; replacing the socket', {
-            code: 'ERR_TIMEOUT',
-            timeoutMs: this.s.heartbeatTimeoutMs,
-          });
-          ws.terminate();
-        },
-      );
-    };
-    const schedule = (): void => {
-      this.timers.push(
-        this.s.scheduler.schedule(() => {
-          beat();
-          schedule();
-        }, this.s.heartbeatIntervalMs),
-      );
-      if (this.timers.length > 8) this.timers = this.timers.filter((t) => !t.closed);
-    };
-    schedule();
   }
 
   private scheduleReconnect(): void {
@@ -285,19 +267,20 @@ export class Connection {
     this.reconnectTimer = this.s.scheduler.schedule(() => void this.connect(), delay);
   }
 
-  private clearTimers(): void {
-    for (const t of this.timers) t.unsubscribe();
-    this.timers = [];
+  /** Forgets the current socket: its timers stop, its session dies, its requests fail. */
+  private endSocket(error: ChatshiftError): WsSocket | undefined {
+    const socket = this.socket;
+    if (socket === undefined) return undefined;
+    this.socket = undefined;
+    socket.handshake.unsubscribe();
+    socket.keepAlive.stop();
+    socket.session.alive = false;
+    socket.correlator.failAll(error);
+    return socket.ws;
   }
 
   private teardown(error: ChatshiftError): void {
-    this.clearTimers();
-    const ws = this.ws;
-    this.ws = undefined;
-    if (this.session !== undefined) {
-      this.session.alive = false;
-      this.session.correlator.failAll(error);
-    }
+    const ws = this.endSocket(error);
     if (ws !== undefined) {
       ws.removeAllListeners('message');
       ws.on('error', () => {});

@@ -3,7 +3,6 @@ import { WebSocket as WsWebSocket } from 'ws';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Backend, BackendContext } from '../../src/runtime/backend.js';
-import { formatValidationErrors } from '../../src/model/decode.js';
 import { redactingLogger, silentLogger } from '../../src/runtime/logger.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { noopMetrics } from '../../src/runtime/metrics.js';
@@ -12,15 +11,7 @@ import { Connection, type Session } from './connection.js';
 import { CheckpointWriter } from '../../src/checkpoint/writer.js';
 import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
 import { validateOptions, type MessagingOptions, type ResolvedMessagingOptions } from './options.js';
-import {
-  ConversationChangeCodec,
-  ConversationChangesBodyCodec,
-  check,
-  EventRecordCodec,
-  isEventRecord,
-  notificationTypes,
-  requestTypes,
-} from './wire.js';
+import { requestTypes } from './wire.js';
 
 /** Checkpoint saves: the first change at once, then at most this often. */
 const SAVE_EVERY_MS = 250;
@@ -174,52 +165,6 @@ function events(
       });
     };
 
-    const onFrame = (text: string, s: Session): void => {
-      let frame: unknown;
-      try {
-        frame = JSON.parse(text);
-      } catch {
-        report({
-          code: 'ERR_MALFORMED_JSON',
-          message: 'messaging: non-JSON frame skipped',
-          fields: { length: text.length },
-        });
-        return;
-      }
-      const f = frame as { kind?: unknown; type?: unknown; body?: unknown; reqId?: unknown; code?: unknown };
-      if (f === null || typeof f !== 'object')
-        return invalidFrame(['Invalid value at the top level (expected an object)']);
-      if (f.kind === 'resp') {
-        if (typeof f.reqId !== 'string' || typeof f.code !== 'number')
-          return invalidFrame(['Invalid response envelope (reqId/code)']);
-        if (!s.correlator.handle(f as never))
-          logger.debug?.('messaging: response to no pending request', { reqId: f.reqId });
-        return;
-      }
-      if (f.kind !== 'notification' || typeof f.type !== 'string') {
-        return invalidFrame([`Invalid value at kind/type (expected a response or notification)`]);
-      }
-      if (notificationTypes.onlineEvent.has(f.type)) {
-        const r = check(EventRecordCodec, f.body, isEventRecord);
-        if (r._tag === 'Left') return invalidFrame(formatValidationErrors(r.left));
-        tracker.onLive(r.right);
-      } else if (notificationTypes.conversationChange.has(f.type)) {
-        const body = ConversationChangesBodyCodec.decode(f.body);
-        if (body._tag === 'Left') return invalidFrame(formatValidationErrors(body.left));
-        for (const raw of body.right.changes) {
-          const change = ConversationChangeCodec.decode(raw);
-          if (change._tag === 'Left') invalidFrame(formatValidationErrors(change.left));
-          else tracker.onChange(change.right);
-        }
-      } else {
-        logger.debug?.('messaging: notification type not used', { type: f.type });
-      }
-      afterFrame();
-    };
-
-    const invalidFrame = (errors: string[]): void =>
-      report({ code: 'ERR_SCHEMA_INVALID', message: 'messaging: invalid frame skipped', errors });
-
     const subscribe = (s: Session): void => {
       const body: Record<string, unknown> = { convState: [...convState] };
       if (options.agentId !== undefined) body['agentIds'] = [options.agentId];
@@ -274,7 +219,18 @@ function events(
             subscribe(s);
             tracker.resumeAll();
           },
-          frame: onFrame,
+          onlineEvent(record) {
+            tracker.onLive(record);
+            afterFrame();
+          },
+          conversationChanges(changes) {
+            for (const change of changes) tracker.onChange(change);
+            afterFrame();
+          },
+          otherNotification(type) {
+            logger.debug?.('messaging: notification type not used', { type });
+            afterFrame();
+          },
           down() {
             session = undefined;
             lostAt ??= scheduler.now();

@@ -127,6 +127,28 @@ describe('messagingSource gaps, ordering and bad input', () => {
     assert.equal(c!.error, undefined);
   });
 
+  it('skips responses to no pending request and bad envelopes; the source sees only notifications', async () => {
+    const logger = recordingLogger();
+    const metrics = counterMetrics();
+    await start({ logger, metrics });
+    // cs-1 (the subscribe) was answered already: an answer again, and one to an id never sent.
+    sim.sendRawToAll(JSON.stringify({ kind: 'resp', reqId: 'cs-1', code: 200, body: {} }));
+    sim.sendRawToAll(JSON.stringify({ kind: 'resp', reqId: 'nobody', code: 500, body: 'x' }));
+    sim.sendRawToAll(JSON.stringify({ kind: 'resp', code: 200, body: {} }));
+    sim.sendRawToAll(JSON.stringify({ kind: 'notification', body: {} }));
+    sim.consumerMessage(conv, 'still works');
+    await waitFor(() => messages(c!).length === 2, 'valid message after junk');
+    assert.equal(metrics.snapshot()['items.invalid'], 2);
+    const lines = logger.lines.join('\n');
+    for (const reqId of ['cs-1', 'nobody'])
+      assert.ok(
+        logger.lines.some((l) => l.includes('response to no pending request') && l.includes(`"${reqId}"`)),
+        lines,
+      );
+    assert.equal(logger.lines.filter((l) => l.includes('ERR_SCHEMA_INVALID')).length, 2, lines);
+    assert.equal(c!.error, undefined);
+  });
+
   it('treats a frame above the size cap as a connection error and reconnects', async () => {
     const logger = recordingLogger();
     await start({ logger, maxFrameBytes: 2048 });
