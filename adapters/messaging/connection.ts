@@ -1,3 +1,4 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { ClientOptions, WebSocket as WsSocket } from 'ws';
 import { ChatshiftError } from '../../src/errors.js';
@@ -210,6 +211,14 @@ export class Connection {
       if (isBinary) router.binary();
       else router.text(data.toString('utf8'));
     });
+    ws.on('unexpected-response', (_req: ClientRequest, res: IncomingMessage) => {
+      handshakeStatus = res.statusCode;
+      this.s.logger.warn('messaging: handshake answered without an upgrade', { status: handshakeStatus });
+      // With this listener ws leaves the failed upgrade to us: drop the response, and terminate()
+      // aborts the request and destroys its socket, then closes this WebSocket (1006).
+      res.destroy();
+      ws.terminate();
+    });
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         this.s.logger.warn('messaging: frame above the size cap; reconnecting', {
@@ -218,8 +227,8 @@ export class Connection {
         });
         return;
       }
-      const m = /Unexpected server response: (\d+)/.exec(err.message);
-      if (m !== null) handshakeStatus = Number(m[1]);
+      // After a refused handshake the error only says that we aborted it.
+      if (handshakeStatus !== undefined) return;
       this.s.logger.warn('messaging: socket error', { error: sanitize(err) });
     });
     ws.on('close', (code: number) => {
