@@ -33,7 +33,10 @@ const roles: Record<string, ParticipantRole> = {
 
 /** Maps a wire role (`CONSUMER`, `ASSIGNED_AGENT`, `MANAGER`, …) to a participant role. */
 export function roleOf(wireRole: string | undefined): ParticipantRole {
-  return (wireRole !== undefined ? roles[wireRole] : undefined) ?? 'system';
+  // hasOwn: a wire role such as "constructor" must not find Object's own property.
+  return wireRole !== undefined && Object.hasOwn(roles, wireRole)
+    ? (roles[wireRole] as ParticipantRole)
+    : 'system';
 }
 
 /** The participant who originated a record: old-style id (as in the participants map), else PId. */
