@@ -21,6 +21,9 @@ export const backendChoices: readonly BackendChoice[] = ['legacy-chat', 'messagi
 export const isBackendChoice = (v: unknown): v is BackendChoice =>
   typeof v === 'string' && (backendChoices as readonly string[]).includes(v);
 
+const isPromiseLike = (v: unknown): v is PromiseLike<unknown> =>
+  typeof (v as { then?: unknown } | null | undefined)?.then === 'function';
+
 /** The `backend` option: a fixed value, a stream of values, or a function evaluated on an interval. */
 export type BackendFlag =
   BackendChoice | Observable<BackendChoice> | (() => BackendChoice | Promise<BackendChoice>);
@@ -39,7 +42,12 @@ export function backendFlag$(
   const fn = flag;
   return timer(0, options.everyMs, options.scheduler ?? asyncScheduler).pipe(
     switchMap(() =>
-      defer(() => from(Promise.resolve().then(fn))).pipe(
+      // A synchronous answer is used on the tick itself, so a plain function stays on the
+      // scheduler (and a TestScheduler); only a Promise waits for its resolution. A throw is an error.
+      defer(() => {
+        const answer = fn();
+        return isPromiseLike(answer) ? from(answer) : of(answer);
+      }).pipe(
         catchError((e: unknown) => {
           options.logger.warn('backend flag function failed; keeping the current backend', {
             error: e instanceof Error ? e.message : String(e),
