@@ -54,9 +54,13 @@ class Follower {
  * was seen, so that a close never races the restarted process's first subscription.
  */
 function waitAllSeen(followers: Follower[], ids: string[]): Promise<void> {
+  const unseen = () =>
+    ids.filter((id) => !followers.some((f) => f.events.some((e) => e.conversationId === id)));
   return waitUntil(
-    () => ids.every((id) => followers.some((f) => f.events.some((e) => e.conversationId === id))),
-    'every conversation seen after the restart',
+    () => unseen().length === 0,
+    () =>
+      `every conversation seen after the restart; never seen: ${unseen().join(', ')}; ` +
+      `last process stderr: ${followers.at(-1)?.stderr.slice(-1500) ?? ''}`,
     20_000,
   );
 }
