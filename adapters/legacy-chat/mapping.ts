@@ -1,5 +1,5 @@
 import type { ConversationEvent, MessageEvent } from '../../src/model/event.js';
-import { eventId } from '../../src/model/ids.js';
+import { derivedEventId, eventId } from '../../src/model/ids.js';
 import type { Participant } from '../../src/model/participant.js';
 import type { IsoTime } from '../../src/model/time.js';
 import type { DecodedChat, DecodedEvent } from './decode.js';
@@ -107,7 +107,11 @@ export function mapChat(chat: DecodedChat, before: ChatMemory, fallbackTime: Iso
 
   // The chat ended but its `ended` event is not (or no longer) in view: close it anyway.
   if (closing === undefined && info.state === 'ended' && state !== 'closed') {
-    closing = { ...common(key, 'state-closed', when), type: 'state', state: 'closed' };
+    closing = {
+      ...common(key, derivedEventId(BACKEND, key, 'state', 'closed'), when),
+      type: 'state',
+      state: 'closed',
+    };
     state = 'closed';
   }
   if (state !== undefined) memory.state = state;
@@ -122,7 +126,7 @@ function mapWireEvent(
   e: Exclude<DecodedEvent, { kind: 'unknown' }>,
   state: ChatState | undefined,
 ): ConversationEvent | undefined {
-  const base = { ...common(key, e.id, e.event.time), seq: e.id as Seq };
+  const base = { ...common(key, eventId(BACKEND, key, e.id), e.event.time), seq: e.id as Seq };
   if (e.kind === 'state') {
     const next = STATES[e.event.state];
     return next === state ? undefined : { ...base, type: 'state', state: next };
@@ -153,9 +157,9 @@ type Common = Pick<ConversationEvent, 'id' | 'backend' | 'conversationId' | 'tim
 type Seq = NonNullable<ConversationEvent['seq']>;
 
 // The brands only assert non-emptiness and integer-ness, which the wire codecs already checked.
-function common(key: string, idKey: number | string, time: IsoTime): Common {
+function common(key: string, id: string, time: IsoTime): Common {
   return {
-    id: eventId(BACKEND, key, idKey) as Common['id'],
+    id: id as Common['id'],
     backend: BACKEND,
     conversationId: key as Common['conversationId'],
     time,
@@ -181,7 +185,7 @@ function participantEvent(
 ): ConversationEvent {
   const ms = Date.parse(time);
   return {
-    ...common(key, `participant-${action}-${who}-${ms}`, time),
+    ...common(key, derivedEventId(BACKEND, key, 'participant', action, who, ms), time),
     type: 'participant',
     action,
     participant,
@@ -198,7 +202,7 @@ function typingEvent(
     participant.role === 'consumer' ? 'consumer' : `agent-${participant.id ?? participant.name ?? ''}`;
   const ms = Date.parse(time);
   return {
-    ...common(key, `typing-${who}-${typing ? 'on' : 'off'}-${ms}`, time),
+    ...common(key, derivedEventId(BACKEND, key, 'typing', who, typing ? 'on' : 'off', ms), time),
     type: 'typing',
     participant,
     typing,

@@ -1,5 +1,5 @@
 import type { ConversationEvent, StateEvent } from '../../src/model/event.js';
-import { eventId } from '../../src/model/ids.js';
+import { derivedEventId, eventId } from '../../src/model/ids.js';
 import type { Participant, ParticipantRole } from '../../src/model/participant.js';
 import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
 import type { ConversationChange, EventRecord, WireEvent } from './wire.js';
@@ -164,10 +164,13 @@ export function mapTyping(
   return {
     typing,
     event: {
-      id: eventId(
+      id: derivedEventId(
         backend,
         conversationId,
-        `typing-${participant.id ?? participant.role}-${typing ? 'on' : 'off'}-${ms}`,
+        'typing',
+        participant.id ?? participant.role,
+        typing ? 'on' : 'off',
+        ms,
       ),
       backend,
       conversationId,
@@ -225,7 +228,7 @@ export function mapConversationChange(
   if (next !== undefined && next !== prev.state) {
     const event: ConversationEvent = {
       ...common,
-      id: eventId(backend, conversationId, `state-${next}-${tsKey}`),
+      id: derivedEventId(backend, conversationId, 'state', next, tsKey),
       type: 'state',
       state: next,
     };
@@ -243,7 +246,7 @@ export function mapConversationChange(
       const [role = '', id = ''] = key.split('|');
       events.push({
         ...common,
-        id: eventId(backend, conversationId, `participant-${action}-${role}-${id}-${tsKey}`),
+        id: derivedEventId(backend, conversationId, 'participant', action, role, id, tsKey),
         type: 'participant',
         action,
         participant: { role: roleOf(role), id },
