@@ -153,6 +153,8 @@ describe('public surface snapshot', function () {
       'SimRole',
       'SimulatorFaults',
       'WebSocketConstructor',
+      'WebSocketLike',
+      'WebSocketOptions',
       'backend',
       'messaging',
       'messagingSource',

@@ -1,6 +1,5 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { SchedulerLike, Subscription } from 'rxjs';
-import type { ClientOptions, WebSocket as WsSocket } from 'ws';
 import { ChatshiftError } from '../../src/errors.js';
 import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
 import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
@@ -9,9 +8,7 @@ import type { Metrics } from '../../src/runtime/metrics.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { KeepAlive, type KeepAliveSettings } from './keep-alive.js';
 import { FrameRouter, RequestCorrelator, sanitize, type NotificationSink } from './protocol.js';
-
-/** A `ws`-compatible WebSocket constructor (the `ws` package's `WebSocket` by default). */
-export type WebSocketConstructor = new (url: string, options?: ClientOptions) => WsSocket;
+import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
 /** Close codes after which a fresh bearer is fetched before reconnecting (protocol §6). */
 export const authCloseCodes: ReadonlySet<number> = new Set([4401, 4407, 1011]);
@@ -56,7 +53,7 @@ export interface ConnectionHooks extends NotificationSink {
 
 /** The current socket and what lives and dies with it. */
 interface Socket {
-  ws: WsSocket;
+  ws: WebSocketLike;
   session: Session & { alive: boolean };
   correlator: RequestCorrelator;
   handshake: Subscription;
@@ -152,7 +149,7 @@ export class Connection {
     }
     if (this.stopped) return;
     const url = `${this.s.scheme}://${this.s.domain}/ws_api/account/${encodeURIComponent(this.s.accountId)}/messaging/brand/${encodeURIComponent(this.token)}?v=2.1`;
-    let ws: WsSocket;
+    let ws: WebSocketLike;
     try {
       ws = new this.s.WebSocket(url, { maxPayload: this.s.maxFrameBytes, perMessageDeflate: false });
     } catch (e) {
@@ -277,7 +274,7 @@ export class Connection {
   }
 
   /** Forgets the current socket: its timers stop, its session dies, its requests fail. */
-  private endSocket(error: ChatshiftError): WsSocket | undefined {
+  private endSocket(error: ChatshiftError): WebSocketLike | undefined {
     const socket = this.socket;
     if (socket === undefined) return undefined;
     this.socket = undefined;

@@ -10,7 +10,7 @@ export type { MessagingBackend } from './source.js';
 /** Options of `messaging` and `messagingSource`, field by field with defaults. */
 export type { MessagingOptions, MessagingSourceOptions } from './options.js';
 /** A `ws`-compatible WebSocket constructor. */
-export type { WebSocketConstructor } from './connection.js';
+export type { WebSocketConstructor, WebSocketLike, WebSocketOptions } from './websocket.js';
 /** {@inheritDoc MessagingSimulator} */
 export { MessagingSimulator } from './simulator.js';
 /** Simulator options, frame log entries, fault switches and wire roles. */

@@ -10,7 +10,7 @@ import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
 import type { CheckpointStore } from '../../src/checkpoint/store.js';
-import type { WebSocketConstructor } from './connection.js';
+import type { WebSocketConstructor } from './websocket.js';
 
 /** Options of `messaging()` (and `messagingSource()`). `accountId`, `domain` and `bearer` are required. */
 export interface MessagingOptions {

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +75,56 @@ describe('the built package', function () {
       'dist/adapters/messaging/index.d.ts',
     ]) {
       assert.ok(existsSync(join(root, d)), d);
+    }
+  });
+
+  it("declares its public types without a devDependency's types (a user has no @types/ws)", () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
+    const allowed = new Set([
+      ...Object.keys(pkg.dependencies ?? {}),
+      ...Object.keys(pkg.peerDependencies ?? {}),
+    ]);
+    const declarations = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory()
+          ? declarations(join(dir, d.name))
+          : d.name.endsWith('.d.ts')
+            ? [join(dir, d.name)]
+            : [],
+      );
+    const shipsTypes = (name: string): boolean => {
+      const manifest = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+        types?: string;
+        typings?: string;
+      };
+      return (
+        manifest.types !== undefined ||
+        manifest.typings !== undefined ||
+        existsSync(join(root, 'node_modules', name, 'index.d.ts'))
+      );
+    };
+    assert.equal(shipsTypes('ws'), false, 'the probe knows ws is typed by @types/ws');
+    assert.equal(shipsTypes('rxjs'), true);
+    const files = declarations(join(root, 'dist'));
+    assert.ok(files.length > 20, `declarations found: ${files.length}`);
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:from\s+|import\()['"]([^'"]+)['"]/g)) {
+        const spec = m[1] ?? '';
+        if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+        const name = spec.startsWith('@')
+          ? spec.split('/').slice(0, 2).join('/')
+          : (spec.split('/')[0] ?? '');
+        const where = `${file.slice(root.length + 1)} imports types from '${spec}'`;
+        assert.ok(allowed.has(name), `${where}, not a dependency`);
+        assert.ok(
+          shipsTypes(name) || allowed.has(`@types/${name}`),
+          `${where}, typed only by a devDependency`,
+        );
+      }
     }
   });
 
