@@ -4,7 +4,7 @@ import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
 import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
-import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
+import type { BearerSource } from '../../src/runtime/bearer.js';
 import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
@@ -19,10 +19,9 @@ import {
   type ConversationCheckpoint,
 } from './checkpoint-meta.js';
 import { decodeMultiChat } from './decode.js';
-import { httpRequest, type HttpResponse } from './http.js';
+import { AgentSessionClient } from './client.js';
+import { acceptRinging } from './incoming.js';
 import { mapChat, type ChatMemory } from './mapping.js';
-import { WireChatLocation, WireIncoming } from './wire.js';
-import { formatValidationErrors } from '../../src/model/decode.js';
 
 /** Everything the poller needs, already validated and defaulted by the source. */
 export interface PollerConfig {
@@ -54,8 +53,6 @@ interface Followed {
   origin: Origin;
 }
 
-const MAX_ACCEPTS_PER_CYCLE = 10;
-
 /**
  * The legacy poll loop. One cycle: accept ringing chats (optional), one multi-chat request per
  * batch of followed chats, emit, save the checkpoint; then the next cycle is scheduled on the RxJS
@@ -67,8 +64,8 @@ export class LegacyPoller {
   private readonly closed = new RecentlyClosed();
   private readonly writer: CheckpointWriter;
   private readonly report: InvalidInputReporter;
+  private readonly client: AgentSessionClient;
   private lastSet: readonly string[] = [];
-  private token: string | undefined;
   private timer: Subscription | undefined;
   private abort: AbortController | undefined;
   private stopped = false;
@@ -80,6 +77,7 @@ export class LegacyPoller {
     private readonly sink: PollerSink,
   ) {
     this.report = invalidInputReporter(cfg.logger, cfg.metrics);
+    this.client = new AgentSessionClient({ ...cfg, report: this.report });
     this.writer = new CheckpointWriter({
       backend: 'legacy-chat',
       store: cfg.checkpoint,
@@ -91,7 +89,7 @@ export class LegacyPoller {
 
   /** The current bearer, for the redacting logger. */
   secrets(): string[] {
-    return this.token === undefined ? [] : [this.token];
+    return this.client.secrets();
   }
 
   /** Follows the open chats of a loaded checkpoint and remembers the closed ones. */
@@ -248,7 +246,7 @@ export class LegacyPoller {
   }
 
   private async pollBatch(batch: Batch, signal: AbortSignal): Promise<void> {
-    const body = this.parse(await this.send('GET', batch.url, undefined, signal), 'multi-chat');
+    const body = await this.client.json('GET', batch.url, 'multi-chat', signal);
     if (body === undefined) return;
     const { chats, problems } = decodeMultiChat(body);
     for (const p of problems) {
@@ -298,96 +296,19 @@ export class LegacyPoller {
     }
   }
 
-  private async acceptIncoming(signal: AbortSignal): Promise<void> {
-    const base = this.cfg.agentSessionUrl.replace(/\/+$/, '');
-    const url = `${base}/incomingRequests?v=1&NC=true`;
-    const body = this.parse(await this.send('GET', url, undefined, signal), 'incomingRequests');
-    if (body === undefined) return;
-    const incoming = WireIncoming.decode(body);
-    if (incoming._tag === 'Left')
-      return this.invalid('incomingRequests', formatValidationErrors(incoming.left));
-    const ringing = Math.min(incoming.right.incomingRequests.ringingCount, MAX_ACCEPTS_PER_CYCLE);
-    for (let i = 0; i < ringing && !this.stopped && !this.draining; i++) {
-      // Not aborted by stop(): once sent, the server may take the chat, so the answer must be kept.
-      const accepted = this.parse(await this.send('POST', url, '{}', new AbortController().signal), 'accept');
-      if (accepted === undefined) return;
-      const loc = WireChatLocation.decode(accepted);
-      if (loc._tag === 'Left') return this.invalid('chatLocation', formatValidationErrors(loc.left));
-      const link = loc.right.chatLocation.link;
-      const href = Array.isArray(link) ? link[0]?.href : link.href;
-      const key =
-        href === undefined ? '' : decodeURIComponent(new URL(href, base).pathname.split('/').pop() ?? '');
-      this.cfg.logger.info?.('legacy-chat: accepted a chat', { chatSessionKey: key });
-      this.follow(key, 'incoming');
-      // An accepted chat no longer rings: it must reach the checkpoint now, not with its first
-      // events, or a stop before that poll would lose it for good (found by the restart runs).
-      const followed = this.followed.get(key);
-      if (followed !== undefined) this.writer.mark(key, toCheckpoint(followed.memory, false));
-    }
-  }
-
-  private invalid(what: string, errors: string[]): void {
-    this.report({
-      code: 'ERR_SCHEMA_INVALID',
-      message: `legacy-chat: schema-invalid ${what} response`,
-      errors,
+  private acceptIncoming(signal: AbortSignal): Promise<void> {
+    return acceptRinging(this.client, this.cfg.agentSessionUrl, signal, {
+      more: () => !this.stopped && !this.draining,
+      accepted: (key) => {
+        this.follow(key, 'incoming');
+        // An accepted chat no longer rings: it must reach the checkpoint now, not with its first
+        // events, or a stop before that poll would lose it for good (found by the restart runs).
+        const followed = this.followed.get(key);
+        if (followed !== undefined) this.writer.mark(key, toCheckpoint(followed.memory, false));
+      },
+      logger: this.cfg.logger,
+      report: this.report,
     });
-  }
-
-  /** One request with the current bearer; a 401 asks `bearer()` again and retries exactly once. */
-  private async send(method: 'GET' | 'POST', url: string, body: string | undefined, signal: AbortSignal) {
-    const once = async (): Promise<HttpResponse> => {
-      this.token ??= await resolveBearer(this.cfg.bearer);
-      this.cfg.metrics.increment('http.requests');
-      return httpRequest({
-        method,
-        url,
-        bearer: this.token,
-        ...(body === undefined ? {} : { body }),
-        dispatcher: this.cfg.dispatcher,
-        signal,
-        maxResponseBytes: this.cfg.maxResponseBytes,
-        timeoutMs: this.cfg.requestTimeoutMs,
-      });
-    };
-    let res = await once();
-    if (res.status === 401) {
-      this.cfg.logger.warn('legacy-chat: bearer rejected (401), asking for a fresh one', {
-        oauth: oauthProblem(res),
-      });
-      this.cfg.metrics.increment('retries');
-      this.token = undefined;
-      res = await once();
-      if (res.status === 401) {
-        throw new ChatshiftError(
-          'ERR_AUTH_REJECTED',
-          'legacy-chat: the server rejected a fresh bearer (401)',
-          {
-            details: { status: 401, oauthProblem: oauthProblem(res) },
-          },
-        );
-      }
-    }
-    if (res.status >= 400) {
-      throw new ChatshiftError('ERR_HTTP_STATUS', `legacy-chat: ${method} answered ${res.status}`, {
-        details: { status: res.status, retryAfter: res.retryAfter },
-      });
-    }
-    return res;
-  }
-
-  /** JSON.parse (which never pollutes prototypes); a malformed body is logged and skipped. */
-  private parse(res: HttpResponse, what: string): unknown {
-    try {
-      return JSON.parse(res.body) as unknown;
-    } catch {
-      this.report({
-        code: 'ERR_MALFORMED_JSON',
-        message: `legacy-chat: malformed JSON in ${what} response`,
-        fields: { status: res.status, bytes: res.body.length },
-      });
-      return undefined;
-    }
   }
 
   private now(): IsoTime {
@@ -401,10 +322,4 @@ function retryAfterMs(v: unknown): number {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(v);
   return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
-}
-
-/** The `oauth_problem` of a plain-text 401 body (`oauth_problem=token_rejected&…`), if any. */
-function oauthProblem(res: HttpResponse): string | undefined {
-  const m = /(?:^|&)oauth_problem=([a-z_]+)/.exec(res.body.slice(0, 500));
-  return m?.[1];
 }
