@@ -20,7 +20,8 @@ const common = {
   conversationId: NonEmptyString,
   time: IsoTimeCodec,
 } as const;
-const commonOptional = { seq: SeqCodec } as const;
+// `dialogId`: messaging only, set on events of a non-main dialog (a survey, a bot dialog).
+const commonOptional = { seq: SeqCodec, dialogId: NonEmptyString } as const;
 
 export const MessageEventCodec = strictObject(
   'MessageEvent',
@@ -31,7 +32,15 @@ export const MessageEventCodec = strictObject(
     text: t.string,
     format: t.keyof({ plain: null, html: null, rich: null }),
   },
-  { ...commonOptional, content: t.unknown, systemCode: t.string },
+  {
+    ...commonOptional,
+    content: t.unknown,
+    systemCode: t.string,
+    // 'agents': private content the consumer never sees (legacy ONLY_TO_REP, messaging AGENTS_AND_MANAGERS).
+    audience: t.keyof({ all: null, agents: null }),
+    // The sender's idempotency key, read back from the wire (messaging ExternalId metadata).
+    clientMessageId: NonEmptyString,
+  },
 );
 
 export const StateEventCodec = strictObject(

@@ -202,3 +202,54 @@ describe('docs/event-model.md', () => {
     assert.deepEqual(types.sort(), [...conversationEventTypes].sort());
   });
 });
+
+describe('v2 event fields: dialogId, audience, clientMessageId', () => {
+  const message = {
+    id: 'messaging:c1:survey-1:2',
+    backend: 'messaging',
+    conversationId: 'c1',
+    dialogId: 'survey-1',
+    seq: 2,
+    time: '2023-11-14T22:13:29.000Z',
+    type: 'message',
+    from: { role: 'agent', id: '123.77' },
+    text: 'note to self',
+    format: 'plain',
+    audience: 'agents',
+    clientMessageId: 'cm-1',
+  };
+
+  it('accepts a private message of a non-main dialog carrying the sender key', () => {
+    assert.equal(decodeConversationEvent(message)._tag, 'Right');
+    assert.equal(decodeConversationEvent({ ...message, audience: 'all' })._tag, 'Right');
+  });
+
+  it('rejects an unknown audience, an empty dialogId and an empty clientMessageId, naming the field', () => {
+    for (const [field, value] of [
+      ['audience', 'managers'],
+      ['dialogId', ''],
+      ['clientMessageId', ''],
+    ] as const) {
+      const r = decodeConversationEvent({ ...message, [field]: value });
+      assert.equal(r._tag, 'Left', field);
+      if (r._tag === 'Left')
+        assert.ok(
+          errorPaths(r.left).some((p) => p.endsWith(field)),
+          field,
+        );
+    }
+  });
+
+  it('allows dialogId on every event type but audience only on messages', () => {
+    const state = {
+      id: 'messaging:c1:survey-1:state-closed-1',
+      backend: 'messaging',
+      conversationId: 'c1',
+      time: '2023-11-14T22:13:29.000Z',
+      type: 'state',
+      state: 'closed',
+    };
+    assert.equal(decodeConversationEvent({ ...state, dialogId: 'survey-1' })._tag, 'Right');
+    assert.equal(decodeConversationEvent({ ...state, audience: 'agents' })._tag, 'Left');
+  });
+});
