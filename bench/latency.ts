@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { MessagingSimulator, messagingSource } from '../adapters/messaging/index.js';
 import type { Metrics } from '../src/runtime/metrics.js';
-import { interleave, median, percentile, progress, until, type Figure } from './support.js';
+import { interleave, median, percentile, progress, rawUrl, until, type Figure } from './support.js';
 
 export interface LatencySize {
   ratePerSec: number;
@@ -33,9 +33,7 @@ const TIMEOUT_MS = 30_000;
  */
 async function run(size: LatencySize, receiver: Receiver): Promise<LatencyRun> {
   const sim = await MessagingSimulator.start({ frameLog: false });
-  const ids = Array.from({ length: size.conversations }, () =>
-    sim.openConversation({ agentId: sim.agentId }),
-  );
+  const ids = Array.from({ length: size.conversations }, () => sim.openConversation());
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let received = 0;
@@ -55,7 +53,7 @@ async function run(size: LatencySize, receiver: Receiver): Promise<LatencyRun> {
       for (; sent < due; sent++) {
         const id = ids[sent % ids.length] as string;
         const t = performance.now();
-        const seq = sim.consumerMessage(id, `latency ${sent}`);
+        const seq = sim.consumerSays(id, `latency ${sent}`);
         sentAt.set(`${id}:${seq}`, t);
       }
       await new Promise((r) => setTimeout(r, 1));
@@ -87,9 +85,7 @@ const chatshift =
       },
     };
     const sub = messagingSource({
-      accountId: sim.accountId,
-      domain: sim.domain,
-      bearer: sim.token,
+      ...sim.clientOptions(),
       agentId: sim.agentId,
       metrics,
     }).subscribe({
@@ -110,12 +106,9 @@ const chatshift =
   };
 
 const rawWs: Receiver = async (sim, onMessage) => {
-  const ws = new WebSocket(
-    `ws://${sim.domain}/ws_api/account/${sim.accountId}/messaging/brand/${sim.token}?v=2.1`,
-    {
-      perMessageDeflate: false,
-    },
-  );
+  const ws = new WebSocket(rawUrl(sim), {
+    perMessageDeflate: false,
+  });
   ws.on('message', (data: Buffer) => {
     const f = JSON.parse(data.toString('utf8')) as {
       type?: string;

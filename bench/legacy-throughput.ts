@@ -31,13 +31,13 @@ const TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 150;
 
 function addEvents(sim: LegacyChatSimulator, keys: readonly string[], n: number, cycle: number): void {
-  for (let i = 0; i < n; i++) for (const k of keys) sim.visitorSays(k, `c${cycle} line ${i}`);
+  for (let i = 0; i < n; i++) for (const k of keys) sim.consumerSays(k, `c${cycle} line ${i}`);
 }
 
 /** chatshift: legacyChatSource following every chat; each cycle timed from its first request to its last event. */
 async function chatshift(size: LegacyThroughputSize): Promise<LegacyRun> {
   const sim = await LegacyChatSimulator.start();
-  const keys = Array.from({ length: size.chats }, () => sim.openChat());
+  const keys = Array.from({ length: size.chats }, () => sim.openConversation());
   let requests = 0;
   let firstRequestAt = 0;
   const metrics: Metrics = {
@@ -50,8 +50,7 @@ async function chatshift(size: LegacyThroughputSize): Promise<LegacyRun> {
   let messages = 0;
   let failed: unknown;
   const sub = legacyChatSource({
-    agentSessionUrl: sim.agentSessionUrl,
-    bearer: 'sim-bearer',
+    ...sim.clientOptions(),
     chats: keys,
     pollIntervalMs: POLL_INTERVAL_MS,
     ...(size.maxChatsPerRequest === undefined ? {} : { maxChatsPerRequest: size.maxChatsPerRequest }),
@@ -106,14 +105,15 @@ interface WireChat {
 /** Baseline: undici `request` + `JSON.parse` of the same multi-chat responses, one request per batch as chatshift sends them. */
 async function raw(size: LegacyThroughputSize): Promise<LegacyRun> {
   const sim = await LegacyChatSimulator.start();
-  const keys = Array.from({ length: size.chats }, () => sim.openChat());
+  const keys = Array.from({ length: size.chats }, () => sim.openConversation());
   const perRequest = size.maxChatsPerRequest ?? 50;
   const next = new Map<string, number>(keys.map((k) => [k, 4])); // the opening is ids 0..3
-  const url = new URL(sim.agentSessionUrl);
+  const client = sim.clientOptions();
+  const url = new URL(client.agentSessionUrl);
   const get = async (batch: string[]): Promise<number> => {
     const q = `chatSessionKeys=${batch.map(encodeURIComponent).join(',')}&fromEventIds=${batch.map((k) => next.get(k)).join(',')}&v=1&NC=true`;
     const res = await request(`${url.origin}${url.pathname}/chat?${q}`, {
-      headers: { authorization: 'Bearer sim-bearer', accept: 'application/json' },
+      headers: { authorization: `Bearer ${client.bearer}`, accept: 'application/json' },
     });
     const body = JSON.parse(await res.body.text()) as { chats?: { chat?: WireChat | WireChat[] } };
     const chats = body.chats?.chat;

@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import { messagingSource } from '../adapters/messaging/index.js';
+import { messagingSource, type MessagingClientOptions } from '../adapters/messaging/index.js';
 import type { ConversationEvent } from '../src/model/event.js';
 import { flowControl, type FlowControl } from '../src/runtime/flow.js';
 import type { Metrics } from '../src/runtime/metrics.js';
@@ -10,9 +10,8 @@ import type { Metrics } from '../src/runtime/metrics.js';
 export type MemoryRequest =
   | {
       cmd: 'subscribe';
-      domain: string;
-      accountId: string;
-      token: string;
+      /** `MessagingSimulator.clientOptions()` of the parent's simulator. */
+      client: MessagingClientOptions;
       agentId: string;
       /**
        * `count` (default): a synchronous consumer that counts. `stalled`: an asynchronous one
@@ -74,9 +73,7 @@ process.on('message', (m: MemoryRequest) => {
     const stalled = m.consumer === 'stalled';
     if (stalled) flow = flowControl({ highWaterMark: 1000 });
     const source = messagingSource({
-      accountId: m.accountId,
-      domain: m.domain,
-      bearer: m.token,
+      ...m.client,
       agentId: m.agentId,
       metrics,
       ...(stalled && m.flow === true && flow !== undefined ? { flow } : {}),

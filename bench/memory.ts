@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MessagingSimulator } from '../adapters/messaging/index.js';
 import type { MemoryReply, MemoryRequest } from './memory-child.js';
+import { preframed } from './preframe.js';
 import { progress, until, type Figure } from './support.js';
 
 export interface MemorySize {
@@ -72,9 +73,7 @@ class Child {
     return this.ask(
       {
         cmd: 'subscribe',
-        domain: sim.domain,
-        accountId: sim.accountId,
-        token: sim.token,
+        client: sim.clientOptions(),
         agentId: sim.agentId,
         ...consumer,
       },
@@ -122,7 +121,7 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
     const empty = await child.until((r) => r.queriesAnswered >= 1, 'the subscription answer');
     const ids: string[] = [];
     for (let i = 0; i < size.conversations; i++) {
-      ids.push(sim.openConversation({ agentId: sim.agentId }));
+      ids.push(sim.openConversation());
       if (i % 500 === 499) await new Promise((r) => setImmediate(r));
     }
     // Followed: a state event and an answered history query per conversation.
@@ -136,7 +135,7 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
 
     const burst = async (events: number): Promise<void> => {
       const perConversation = Math.max(1, Math.round(events / ids.length));
-      await sim.burst({ conversationIds: ids, perConversation, batchSize: 1000, preframed: true });
+      await sim.burst({ conversationIds: ids, perConversation, batchSize: 1000, encodeBatch: preframed });
     };
     await burst(size.eventsSmall);
     const small = await child.until((r) => r.messages >= size.eventsSmall, `${size.eventsSmall} events`);
@@ -212,12 +211,12 @@ export async function slowConsumerMemory(size: SlowConsumerSize): Promise<{ figu
     const without = await start(false);
     await until(() => sim.connectionCount === 2, 'both child sockets', 10_000);
     const ids: string[] = [];
-    for (let i = 0; i < size.conversations; i++) ids.push(sim.openConversation({ agentId: sim.agentId }));
+    for (let i = 0; i < size.conversations; i++) ids.push(sim.openConversation());
     for (const c of children) await c.until((r) => r.states >= size.conversations, 'conversations followed');
     const before = await Promise.all(children.map((c) => c.ask({ cmd: 'heap' }, 'heap')));
     const perConversation = Math.max(1, Math.round(size.events / ids.length));
     const total = perConversation * ids.length;
-    await sim.burst({ conversationIds: ids, perConversation, batchSize: 1000, preframed: true });
+    await sim.burst({ conversationIds: ids, perConversation, batchSize: 1000, encodeBatch: preframed });
     const flooded = await without.until(
       (r) => r.pending >= total,
       'the unflowed consumer to queue the burst',

@@ -2,7 +2,8 @@ import { WebSocket } from 'ws';
 import { MessagingSimulator, messagingSource } from '../adapters/messaging/index.js';
 import type { Metrics } from '../src/runtime/metrics.js';
 import { sdkAgent } from './sdk.js';
-import { interleave, median, progress, until, within, type Figure } from './support.js';
+import { preframed } from './preframe.js';
+import { interleave, median, progress, rawUrl, sdkOptions, until, within, type Figure } from './support.js';
 
 export interface MessagingThroughputSize {
   conversations: number;
@@ -37,9 +38,7 @@ const TIMEOUT_MS = 120_000;
 async function run(size: MessagingThroughputSize, client: Client): Promise<ThroughputRun> {
   const sim = await MessagingSimulator.start({ frameLog: false });
   try {
-    const ids = Array.from({ length: size.conversations }, () =>
-      sim.openConversation({ agentId: sim.agentId }),
-    );
+    const ids = Array.from({ length: size.conversations }, () => sim.openConversation());
     const total = size.conversations * size.perConversation;
     const c = await client(sim, total);
     try {
@@ -50,7 +49,7 @@ async function run(size: MessagingThroughputSize, client: Client): Promise<Throu
           conversationIds: ids,
           perConversation: size.perConversation,
           batchSize: size.batchSize ?? 1000,
-          preframed: true,
+          encodeBatch: preframed,
           onStart: () => (t0 = performance.now()),
         }),
         TIMEOUT_MS,
@@ -84,9 +83,7 @@ const chatshift =
     let ordered = true;
     const last = new Map<string, number>();
     const sub = messagingSource({
-      accountId: sim.accountId,
-      domain: sim.domain,
-      bearer: sim.token,
+      ...sim.clientOptions(),
       agentId: sim.agentId,
       metrics,
     }).subscribe({
@@ -122,12 +119,9 @@ const chatshift =
 /** Baseline (a): a bare ws client that only JSON.parses each frame. */
 const rawWs: Client = async (sim) => {
   let messages = 0;
-  const ws = new WebSocket(
-    `ws://${sim.domain}/ws_api/account/${sim.accountId}/messaging/brand/${sim.token}?v=2.1`,
-    {
-      perMessageDeflate: false,
-    },
-  );
+  const ws = new WebSocket(rawUrl(sim), {
+    perMessageDeflate: false,
+  });
   ws.on('message', (data: Buffer) => {
     const f = JSON.parse(data.toString('utf8')) as { type?: string };
     if (f.type === '.ams.ms.OnlineEventDistribution') messages++;
@@ -143,7 +137,7 @@ const rawWs: Client = async (sim) => {
 /** Baseline (b): node-agent-sdk@1.2.0, counting its live-event notifications. */
 const sdk: Client = async (sim) => {
   let messages = 0;
-  const agent = sdkAgent({ domain: sim.domain, accountId: sim.accountId, token: sim.token, userId: '77' });
+  const agent = sdkAgent({ ...sdkOptions(sim), userId: '77' });
   agent.on('error', () => {});
   agent.on('ms.MessagingEventNotification', (body: { changes: unknown[] }) => {
     messages += body.changes.length;

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { MessagingSimulator } from '../adapters/messaging/index.js';
 
 /** One benchmark figure, as printed in the table and the JSON summary. */
 export interface Figure {
@@ -112,4 +113,16 @@ export function progress(line: string): void {
 /** Replaces where progress lines go (the smoke test silences them). */
 export function onProgress(sink: (line: string) => void): void {
   progressSink = sink;
+}
+
+/** The Messaging socket URL a raw `ws` baseline opens against a simulator, from its client options. */
+export function rawUrl(sim: MessagingSimulator): string {
+  const c = sim.clientOptions();
+  return `ws://${c.domain}/ws_api/account/${c.accountId}/messaging/brand/${encodeURIComponent(c.bearer)}?v=2.1`;
+}
+
+/** What `sdkAgent` needs to reach a simulator, from its client options. */
+export function sdkOptions(sim: MessagingSimulator): { domain: string; accountId: string; token: string } {
+  const c = sim.clientOptions();
+  return { domain: c.domain, accountId: c.accountId, token: c.bearer };
 }

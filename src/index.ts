@@ -27,6 +27,17 @@ export type { Participant, ParticipantRole } from './model/participant.js';
 export { IsoTimeCodec } from './model/time.js';
 export type { IsoTime } from './model/time.js';
 export { decodeConversationEvent, formatValidationErrors } from './model/decode.js';
+export type {
+  AgentSaysOptions,
+  ConversationScript,
+  OpenConversationOptions,
+  PendingFault,
+  QueueFaultOptions,
+  ScriptRole,
+  SimulatorFaultControls,
+  SimulatorFaultQueue,
+  TypingOptions,
+} from './model/conversation-script.js';
 export { ChatshiftError, errorCodes, isChatshiftError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { Logger } from './runtime/logger.js';

@@ -16,14 +16,17 @@ export { legacyChatSource } from './source.js';
 export type { LegacyChatOptions, LegacyChatSourceOptions } from './options.js';
 /** The loopback simulator of the legacy Chat Agent API, for tests and demos. */
 export { LegacyChatSimulator } from './simulator.js';
-/** Simulator options, switches, faults and request records. */
+/** Simulator options, the options it hands a client, and `agentSays`' options. */
 export type {
-  LegacyChatFault,
-  LegacyChatRequestRecord,
+  LegacyAgentSaysOptions,
+  LegacyChatClientOptions,
   LegacyChatSimulatorOptions,
-  LegacyChatSimulatorSwitches,
 } from './simulator.js';
-/** Options of `LegacyChatSimulator.openChat` and the agent shape it uses. */
-export type { OpenChatOptions, SimAgent } from './simulator-script.js';
-/** Stored shape of a simulated chat and its events. */
-export type { SimChat, SimEvent, Rendering } from './simulator-chats.js';
+/** The simulator's switches and one-shot faults. */
+export type { LegacyChatFault, LegacyChatSimulatorSwitches } from './simulator-switches.js';
+/** A request the simulator received. */
+export type { LegacyChatRequestRecord } from './simulator-routes.js';
+/** Options of `openConversation`, the agent shape, and a chat as `chat(key)` copies it. */
+export type { LegacyOpenOptions, SimAgent, SimChat, SimEvent } from './simulator-chats.js';
+/** How the simulator renders its answers. */
+export type { Rendering } from './simulator-render.js';

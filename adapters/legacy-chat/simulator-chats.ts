@@ -1,7 +1,5 @@
-// The scripted chat model of the legacy simulator and how it is rendered on the wire.
-
-/** How responses are rendered (protocol page §4.1, §4.3). */
-export type Rendering = 'wire' | 'doc';
+// The legacy simulator's chat model: scripted chats and their events, before any rendering.
+import type { OpenConversationOptions } from '../../src/model/conversation-script.js';
 
 /** One event as the simulator stores it (times in epoch ms). */
 export interface SimEvent {
@@ -32,122 +30,117 @@ export interface SimChat {
   ringing: boolean;
 }
 
-export interface RenderOptions {
-  rendering: Rendering;
-  /** When a chat has no events to return: `events` with links only, or no `events` block. */
-  noNewEvents: 'links-only' | 'absent';
-  /** Omit `.000` milliseconds (the wire sometimes does, protocol page §3.14). */
-  timeMillis: 'always' | 'omit-when-zero';
-  /** Offset the times are rendered in, in minutes east of UTC. */
-  offsetMinutes: number;
+/** An agent as the simulator shows it in `info`. */
+export interface SimAgent {
+  id: number;
+  name: string;
 }
 
-/** Renders an epoch-ms time as ISO-8601 with a numeric offset, as the legacy API does. */
-export function renderTime(ms: number, r: Pick<RenderOptions, 'timeMillis' | 'offsetMinutes'>): string {
-  const local = new Date(ms + r.offsetMinutes * 60_000).toISOString().slice(0, 23);
-  const text = r.timeMillis === 'omit-when-zero' && local.endsWith('.000') ? local.slice(0, 19) : local;
-  const sign = r.offsetMinutes < 0 ? '-' : '+';
-  const abs = Math.abs(r.offsetMinutes);
-  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
-  const mm = String(abs % 60).padStart(2, '0');
-  return `${text}${sign}${hh}:${mm}`;
+/**
+ * Options of `LegacyChatSimulator.openConversation`: `id` is the chatSessionKey (default a generated
+ * `H…K…` key); `waiting: true` puts the chat in the incoming queue (ringing) until the agent accepts it.
+ */
+export interface LegacyOpenOptions extends OpenConversationOptions {
+  /** The agent it is assigned to (now, or when accepted). Default `{ id: 2, name: 'Agent Nick' }`. */
+  agent?: SimAgent;
+  /** Default `visitor`. */
+  visitorName?: string;
 }
 
-/** A collection as rendered: the wire collapses one element to a bare object. */
-export function collection(items: unknown[], rendering: Rendering): unknown {
-  return rendering === 'wire' && items.length === 1 ? items[0] : items;
-}
+export const DEFAULT_AGENT: SimAgent = { id: 2, name: 'Agent Nick' };
 
-function link(href: string, rel: string, rendering: Rendering): Record<string, string> {
-  return rendering === 'wire' ? { '@href': href, '@rel': rel } : { href, rel };
-}
+/**
+ * The scripted chats: ids from 0 in one sequence per chat for all event types, the canonical
+ * opening (state waiting, system line 4, state chatting, system line 3), typing as info state.
+ */
+export class ChatScript {
+  readonly chats = new Map<string, SimChat>();
+  private counter = 0;
 
-export function renderEvent(e: SimEvent, r: RenderOptions): Record<string, unknown> {
-  const wire = r.rendering === 'wire';
-  const out: Record<string, unknown> = wire
-    ? { '@id': String(e.id), '@type': e.type }
-    : { id: e.id, type: e.type };
-  out['time'] = renderTime(e.time, r);
-  if (e.state !== undefined) out['state'] = e.state;
-  if (e.type === 'line') {
-    out['textType'] = e.textType ?? 'plain';
-    out['text'] = e.text ?? '';
-    out['by'] = e.by ?? 'visitor';
-    out['source'] = e.source ?? 'visitor';
-    if (e.systemMessageId !== undefined) out['systemMessageId'] = e.systemMessageId;
-    out['subType'] = 'REGULAR';
-    if (e.json !== undefined) out['json'] = e.json;
-  } else if (e.type !== 'state') {
-    if (e.text !== undefined) out['text'] = e.text;
+  constructor(private readonly now: () => number) {}
+
+  openChat(o: LegacyOpenOptions = {}): string {
+    this.counter += 1;
+    const key = o.id ?? `H4709474615328845423-2767456311409308813K${8414055 + this.counter}`;
+    if (this.chats.has(key)) throw new Error(`simulator: chat ${key} already exists`);
+    const t = this.now();
+    const chat: SimChat = {
+      key,
+      events: [],
+      state: 'waiting',
+      agent: undefined,
+      visitorTyping: false,
+      agentTyping: false,
+      visitorName: o.visitorName ?? 'visitor',
+      startTime: t,
+      lastUpdate: t,
+      ringing: o.waiting === true,
+    };
+    this.chats.set(key, chat);
+    this.append(key, { type: 'state', state: 'waiting' });
+    this.append(key, {
+      type: 'line',
+      source: 'system',
+      by: 'info',
+      textType: 'plain',
+      systemMessageId: '4',
+      text: 'Thank you for choosing to chat with us. An agent will be with you shortly.',
+    });
+    this.pendingAgent.set(key, o.agent ?? DEFAULT_AGENT);
+    if (!chat.ringing) this.accept(key);
+    return key;
   }
-  return out;
-}
 
-export function renderInfo(chat: SimChat, chatUrl: string, r: RenderOptions): Record<string, unknown> {
-  const links = [
-    link(`${chatUrl}/info`, 'self', r.rendering),
-    link(`${chatUrl}/info/visitorName`, 'visitor-name', r.rendering),
-    link(`${chatUrl}/info/visitorTyping`, 'visitor-typing', r.rendering),
-    link(`${chatUrl}/info/agentTyping`, 'agent-typing', r.rendering),
-  ];
-  const info: Record<string, unknown> = {
-    link: collection(links, r.rendering),
-    state: chat.state,
-    chatSessionKey: chat.key,
-  };
-  if (chat.agent !== undefined) {
-    info['agentName'] = chat.agent.name;
-    info['agentId'] = chat.agent.id;
+  private readonly pendingAgent = new Map<string, SimAgent>();
+
+  /** Assigns the chat to its agent: state chatting and system line 3. */
+  accept(key: string): void {
+    const chat = this.get(key);
+    const agent = this.pendingAgent.get(key) ?? DEFAULT_AGENT;
+    this.pendingAgent.delete(key);
+    chat.ringing = false;
+    chat.agent = agent;
+    this.append(key, { type: 'state', state: 'chatting' });
+    this.append(key, {
+      type: 'line',
+      source: 'system',
+      by: 'info',
+      textType: 'plain',
+      systemMessageId: '3',
+      text: `You are now chatting with ${agent.name}.`,
+    });
   }
-  info['startTime'] = renderTime(chat.startTime, r);
-  info['duration'] = 0;
-  info['lastUpdate'] = renderTime(chat.lastUpdate, r);
-  info['chatTimeout'] = 40;
-  info['agentTyping'] = chat.agentTyping ? 'typing' : 'not-typing';
-  info['visitorTyping'] = chat.visitorTyping ? 'typing' : 'not-typing';
-  info['visitorName'] = chat.visitorName;
-  return info;
-}
 
-/** One chat as the multi-chat call and `GET {chat}` return it, with the given events. */
-export function renderChat(chat: SimChat, events: SimEvent[], chatUrl: string, r: RenderOptions): unknown {
-  const next = (chat.events.at(-1)?.id ?? -1) + 1;
-  const chatLinks = [
-    link(chatUrl, 'self', r.rendering),
-    link(`${chatUrl}/events`, 'events', r.rendering),
-    link(`${chatUrl}/info`, 'info', r.rendering),
-    link(`${chatUrl}?from=${next}`, 'next', r.rendering),
-  ];
-  const out: Record<string, unknown> = { link: collection(chatLinks, r.rendering) };
-  const eventsBlock = renderEvents(chat, events, chatUrl, r);
-  if (eventsBlock !== undefined) out['events'] = eventsBlock;
-  out['info'] = renderInfo(chat, chatUrl, r);
-  return out;
-}
-
-/** The `events` block (also the body of `GET {chat}/events`), or nothing when it is empty and absent. */
-export function renderEvents(
-  chat: SimChat,
-  events: SimEvent[],
-  chatUrl: string,
-  r: RenderOptions,
-): Record<string, unknown> | undefined {
-  if (events.length === 0 && r.noNewEvents === 'absent') return undefined;
-  const next = (chat.events.at(-1)?.id ?? -1) + 1;
-  const block: Record<string, unknown> = {
-    link: collection(
-      [
-        link(`${chatUrl}/events`, 'self', r.rendering),
-        link(`${chatUrl}/events?from=${next}`, 'next', r.rendering),
-      ],
-      r.rendering,
-    ),
-  };
-  if (events.length > 0) {
-    block['event'] = collection(
-      events.map((e) => renderEvent(e, r)),
-      r.rendering,
-    );
+  /** The first ringing chat, if any. */
+  nextRinging(): SimChat | undefined {
+    for (const c of this.chats.values()) if (c.ringing && c.state !== 'ended') return c;
+    return undefined;
   }
-  return block;
+
+  ringingCount(): number {
+    let n = 0;
+    for (const c of this.chats.values()) if (c.ringing && c.state !== 'ended') n += 1;
+    return n;
+  }
+
+  /** Appends an event with the next id; returns the id. */
+  append(key: string, e: Omit<SimEvent, 'id' | 'time'> & { time?: number }): number {
+    const chat = this.get(key);
+    const id = (chat.events.at(-1)?.id ?? -1) + 1;
+    const time = e.time ?? this.now();
+    chat.events.push({ ...e, id, time });
+    chat.lastUpdate = time;
+    if (e.type === 'state' && e.state !== undefined) chat.state = e.state;
+    return id;
+  }
+
+  get(key: string): SimChat {
+    const chat = this.chats.get(key);
+    if (chat === undefined) throw new Error(`simulator: no chat ${key}`);
+    return chat;
+  }
+
+  touch(key: string): void {
+    this.get(key).lastUpdate = this.now();
+  }
 }

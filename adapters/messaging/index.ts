@@ -13,5 +13,19 @@ export type { MessagingOptions, MessagingSourceOptions } from './options.js';
 export type { WebSocketConstructor, WebSocketLike, WebSocketOptions } from './websocket.js';
 /** {@inheritDoc MessagingSimulator} */
 export { MessagingSimulator } from './simulator.js';
-/** Simulator options, frame log entries, fault switches and wire roles. */
-export type { MessagingSimulatorOptions, FrameLogEntry, SimulatorFaults, SimRole } from './simulator.js';
+/** Simulator options, the options it hands a client, and its methods' option bags. */
+export type {
+  MessagingFromOptions,
+  MessagingAgentSaysOptions,
+  MessagingClientOptions,
+  MessagingOpenOptions,
+  MessagingSimulatorOptions,
+} from './simulator-options.js';
+/** Options of `MessagingSimulator.burst`. */
+export type { MessagingBurstOptions } from './simulator-burst.js';
+/** The simulator's switches and one-shot faults. */
+export type { MessagingFault, MessagingSimulatorSwitches } from './simulator-switches.js';
+/** Frame log entries and client requests as the simulator logged them. */
+export type { FrameLogEntry, MessagingRequestRecord } from './simulator-sockets.js';
+/** Wire roles the simulator knows. */
+export type { SimRole } from './simulator-model.js';

@@ -101,16 +101,13 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
       sub = conversationEvents({
         backend: flag,
         legacy: legacyChat({
-          agentSessionUrl: legacySim.agentSessionUrl,
-          bearer: 'demo-legacy-bearer',
+          ...legacySim.clientOptions(),
           acceptIncoming: true,
           pollIntervalMs: 250,
           backoff: { initialMs: 100, maxMs: 1000 },
         }),
         messaging: messaging({
-          accountId: messagingSim.accountId,
-          domain: messagingSim.domain,
-          bearer: messagingSim.token,
+          ...messagingSim.clientOptions(),
           agentId: messagingSim.agentId,
           backoff: { initialMs: 100, maxMs: 1000 },
         }),

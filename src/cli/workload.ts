@@ -82,11 +82,14 @@ export class Workload {
   open(backend: 'legacy-chat' | 'messaging'): ScriptedConversation {
     const id =
       backend === 'legacy-chat'
-        ? this.legacy.openChat({
-            ringing: true,
+        ? this.legacy.openConversation({
+            waiting: true,
             agent: { id: 2 + this.conversations.length, name: this.pick(agentNames) },
           })
-        : this.messaging.openConversation({ consumerId: `cons-${this.conversations.length + 1}` });
+        : this.messaging.openConversation({
+            consumerId: `cons-${this.conversations.length + 1}`,
+            waiting: true,
+          });
     const c: ScriptedConversation = { backend, id, remaining: steps(this.rand), closed: false };
     this.conversations.push(c);
     return c;
@@ -115,29 +118,29 @@ export class Workload {
     const sim = this.legacy;
     switch (step) {
       case 'consumer':
-        sim.setVisitorTyping(key, false);
-        sim.visitorSays(key, this.pick(consumerLines));
+        sim.typing(key, { on: false });
+        sim.consumerSays(key, this.pick(consumerLines));
         return;
       case 'consumer-typing':
-        sim.setVisitorTyping(key, true);
+        sim.typing(key, { on: true });
         return;
       case 'agent-typing':
-        sim.setAgentTyping(key, true);
+        sim.typing(key, { who: 'agent', on: true });
         return;
       case 'agent':
       case 'rich':
-        sim.setAgentTyping(key, false);
+        sim.typing(key, { who: 'agent', on: false });
         sim.agentSays(key, this.pick(agentLines));
         return;
       case 'agent-html':
-        sim.setAgentTyping(key, false);
-        sim.agentSays(key, `<div dir="ltr">${this.pick(agentLines)}</div>`, { textType: 'html' });
+        sim.typing(key, { who: 'agent', on: false });
+        sim.agentSays(key, `<div dir="ltr">${this.pick(agentLines)}</div>`, { format: 'html' });
         return;
       case 'join':
       case 'read':
         return; // legacy chats are assigned on accept and have no receipts
       case 'close':
-        sim.endChat(key);
+        sim.closeConversation(key);
         return;
     }
   }
@@ -147,18 +150,18 @@ export class Workload {
     const conv = c.id;
     switch (step) {
       case 'consumer':
-        sim.consumerMessage(conv, this.pick(consumerLines));
+        sim.consumerSays(conv, this.pick(consumerLines));
         return;
       case 'consumer-typing':
-        sim.typing(conv, 'consumer', 'COMPOSING');
+        sim.typing(conv, { on: true });
         return;
       case 'agent-typing':
-        sim.typing(conv, 'agent', 'COMPOSING');
+        sim.typing(conv, { who: 'agent', on: true });
         return;
       case 'agent':
       case 'agent-html':
-        sim.typing(conv, 'agent', 'ACTIVE');
-        c.lastAgentSeq = sim.agentMessage(conv, this.pick(agentLines));
+        sim.typing(conv, { who: 'agent', on: false });
+        c.lastAgentSeq = sim.agentSays(conv, this.pick(agentLines));
         return;
       case 'rich':
         sim.richContent(conv, {

@@ -107,8 +107,8 @@ describe('chatshift CLI', function () {
     const secret = 'tail-secret-token-9f3a';
     const sim = await LegacyChatSimulator.start({ bearer: secret });
     try {
-      const key = sim.openChat();
-      sim.visitorSays(key, 'hello from the visitor');
+      const key = sim.openConversation();
+      sim.consumerSays(key, 'hello from the visitor');
       const r = await cli(
         [
           'tail',
@@ -153,7 +153,7 @@ describe('chatshift CLI', function () {
           '--legacy-session',
           sim.agentSessionUrl,
           '--chats',
-          sim.openChat(),
+          sim.openConversation(),
           '--poll-interval-ms',
           '50',
         ],

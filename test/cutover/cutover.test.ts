@@ -32,16 +32,13 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
       conversationEvents({
         backend: flag,
         legacy: legacyChat({
-          agentSessionUrl: legacySim.agentSessionUrl,
-          bearer: 'sim-bearer',
+          ...legacySim.clientOptions(),
           acceptIncoming: true,
           pollIntervalMs: 15,
           backoff: { initialMs: 10, maxMs: 50 },
         }),
         messaging: messaging({
-          accountId: messagingSim.accountId,
-          domain: messagingSim.domain,
-          bearer: messagingSim.token,
+          ...messagingSim.clientOptions(),
           backoff: { initialMs: 10, maxMs: 50 },
         }),
         metrics,
@@ -58,8 +55,8 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
     const openLegacy = (n: number) => {
       const keys: string[] = [];
       for (let i = 0; i < n; i++) {
-        const key = legacySim.openChat({ ringing: true });
-        legacySim.visitorSays(key, `hello ${key}`);
+        const key = legacySim.openConversation({ waiting: true });
+        legacySim.consumerSays(key, `hello ${key}`);
         legacyOpen.add(key);
         keys.push(`legacy-chat:${key}`);
       }
@@ -73,7 +70,7 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
           consumerId: `cons-${all.length + i}`,
           agentId: messagingSim.agentId,
         });
-        messagingSim.consumerMessage(conv, `hello ${conv}`);
+        messagingSim.consumerSays(conv, `hello ${conv}`);
         messagingOpen.add(conv);
         keys.push(`messaging:${conv}`);
       }
@@ -82,18 +79,18 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
     };
     const traffic = () => {
       for (const k of legacyOpen) legacySim.agentSays(k, 'an agent line');
-      for (const c of messagingOpen) messagingSim.agentMessage(c, 'an agent line');
+      for (const c of messagingOpen) messagingSim.agentSays(c, 'an agent line');
     };
     const closeLegacy = (n: number) => {
       for (const k of [...legacyOpen].slice(0, n)) {
-        legacySim.visitorSays(k, 'bye');
-        legacySim.endChat(k);
+        legacySim.consumerSays(k, 'bye');
+        legacySim.closeConversation(k);
         legacyOpen.delete(k);
       }
     };
     const closeMessaging = (n: number) => {
       for (const c of [...messagingOpen].slice(0, n)) {
-        messagingSim.consumerMessage(c, 'bye');
+        messagingSim.consumerSays(c, 'bye');
         messagingSim.closeConversation(c);
         messagingOpen.delete(c);
       }
@@ -131,7 +128,7 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
       closeLegacy(legacyOpen.size);
       await rec.waitFor(() => actions('legacy-chat').includes('stopped'), 30_000, 'legacy to stop');
       // Once stopped, the legacy source takes no new chats: this one must stay ringing.
-      const late = legacySim.openChat({ ringing: true });
+      const late = legacySim.openConversation({ waiting: true });
       traffic();
       closeMessaging(messagingOpen.size);
       await rec.waitClosed(all, 60_000);
@@ -140,7 +137,7 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
       // and re-emits nothing of the 450 chats it already finished.
       flag.next('both');
       await rec.waitSeen([`legacy-chat:${late}`], 30_000);
-      legacySim.endChat(late);
+      legacySim.closeConversation(late);
       await rec.waitClosed([`legacy-chat:${late}`], 30_000);
       all.push(`legacy-chat:${late}`);
     } finally {

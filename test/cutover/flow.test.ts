@@ -29,21 +29,18 @@ describe('conversationEvents with flowControl', () => {
 
   it('pauses both backends while the consumer is behind and loses nothing once it catches up', async () => {
     const flow = flowControl({ highWaterMark: 20 });
-    const chat = legacy.openChat();
-    const conv = messagingSim.openConversation({ agentId: messagingSim.agentId });
+    const chat = legacy.openConversation();
+    const conv = messagingSim.openConversation();
     const consumer = new StalledConsumer(
       conversationEvents({
         backend: 'both',
         legacy: legacyChat({
-          agentSessionUrl: legacy.agentSessionUrl,
-          bearer: 'sim-bearer',
+          ...legacy.clientOptions(),
           chats: [chat],
           pollIntervalMs: 10,
         }),
         messaging: messaging({
-          accountId: messagingSim.accountId,
-          domain: messagingSim.domain,
-          bearer: messagingSim.token,
+          ...messagingSim.clientOptions(),
           agentId: messagingSim.agentId,
           heartbeatIntervalMs: 50,
           heartbeatTimeoutMs: 150,
@@ -61,8 +58,8 @@ describe('conversationEvents with flowControl', () => {
       );
       consumer.stall();
       for (let i = 0; i < 100; i++) {
-        legacy.visitorSays(chat, `l${i}`);
-        messagingSim.consumerMessage(conv, `m${i}`);
+        legacy.consumerSays(chat, `l${i}`);
+        messagingSim.consumerSays(conv, `m${i}`);
         if (i % 10 === 9) await sleep(15);
       }
       await sleep(300);
@@ -73,7 +70,7 @@ describe('conversationEvents with flowControl', () => {
       assert.ok(flow.pending < 20 + 200, `pending ${flow.pending}`);
       assert.equal(messagingSim.connectionsOpened, 1, 'the paused socket outlived the keep-alive deadline');
       consumer.resume();
-      legacy.endChat(chat);
+      legacy.closeConversation(chat);
       messagingSim.closeConversation(conv);
       await waitFor(
         () => handled.filter((e) => e.type === 'state' && e.state === 'closed').length === 2,

@@ -88,22 +88,18 @@ describe('restart with the file checkpoint store (separate processes)', function
     const config = {
       checkpoint: join(dir, 'checkpoint.json'),
       backend: 'both',
-      legacy: { agentSessionUrl: legacySim.agentSessionUrl, bearer: 'sim-bearer' },
-      messaging: {
-        accountId: messagingSim.accountId,
-        domain: messagingSim.domain,
-        bearer: messagingSim.token,
-      },
+      legacy: { ...legacySim.clientOptions() },
+      messaging: messagingSim.clientOptions(),
     };
-    const legacyKeys = Array.from({ length: 20 }, () => legacySim.openChat({ ringing: true }));
+    const legacyKeys = Array.from({ length: 20 }, () => legacySim.openConversation({ waiting: true }));
     const convs = Array.from({ length: 20 }, (_, i) =>
-      messagingSim.openConversation({ consumerId: `c${i}`, agentId: messagingSim.agentId }),
+      messagingSim.openConversation({ consumerId: `c${i}` }),
     );
     const say = (round: string) => {
       for (const k of legacyKeys)
-        if (legacySim.chat(k).state !== 'ended') legacySim.visitorSays(k, `${round} ${k}`);
+        if (legacySim.chat(k).state !== 'ended') legacySim.consumerSays(k, `${round} ${k}`);
       for (const c of convs)
-        if (!messagingSim.history(c).some(() => false)) messagingSim.consumerMessage(c, `${round} ${c}`);
+        if (!messagingSim.history(c).some(() => false)) messagingSim.consumerSays(c, `${round} ${c}`);
     };
     const saidAll = (round: string) => (events: ConversationEvent[]) =>
       [...legacyKeys, ...convs].every((c) =>
@@ -118,7 +114,7 @@ describe('restart with the file checkpoint store (separate processes)', function
 
     // While no process runs: more lines, and half of the conversations close.
     say('two');
-    for (const k of legacyKeys.slice(0, 10)) legacySim.endChat(k);
+    for (const k of legacyKeys.slice(0, 10)) legacySim.closeConversation(k);
     for (const c of convs.slice(0, 10)) messagingSim.closeConversation(c);
 
     // Run 2 catches up (including the closes it missed), then crashes mid-stream.
@@ -134,8 +130,8 @@ describe('restart with the file checkpoint store (separate processes)', function
       'run 2 to catch up',
     );
     const open = [...legacyKeys.slice(10), ...convs.slice(10)];
-    for (const k of legacyKeys.slice(10)) legacySim.visitorSays(k, `three ${k}`);
-    for (const c of convs.slice(10)) messagingSim.consumerMessage(c, `three ${c}`);
+    for (const k of legacyKeys.slice(10)) legacySim.consumerSays(k, `three ${k}`);
+    for (const c of convs.slice(10)) messagingSim.consumerSays(c, `three ${c}`);
     await second.until(
       (ev) => open.some((c) => has(ev, c, (e) => e.type === 'message' && e.text === `three ${c}`)),
       'run 2 to see round three',
@@ -143,7 +139,7 @@ describe('restart with the file checkpoint store (separate processes)', function
     await second.stop('SIGKILL');
 
     // Run 3 after the crash: the rest closes.
-    for (const k of legacyKeys.slice(10)) legacySim.endChat(k);
+    for (const k of legacyKeys.slice(10)) legacySim.closeConversation(k);
     for (const c of convs.slice(10)) messagingSim.closeConversation(c);
     const third = new Follower(config);
     await third.until(

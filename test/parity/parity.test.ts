@@ -4,7 +4,7 @@ import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import { decodeConversationEvent } from '../../src/model/decode.js';
 import { Recorder } from '../support/recorder.js';
-import { parityScript, playLegacy, playMessaging, project, settleOn } from './script.js';
+import { legacySteps, messagingSteps, parityScript, play, project, settleOn } from './script.js';
 
 // What one platform has and the other cannot: legacy system lines (no Messaging equivalent),
 // Messaging receipts (the legacy API has none), and the consumer as a Messaging participant
@@ -30,8 +30,7 @@ describe('parity: one scripted conversation on both simulators', function () {
       conversationEvents({
         backend: 'legacy-chat',
         legacy: legacyChat({
-          agentSessionUrl: legacySim.agentSessionUrl,
-          bearer: 'sim-bearer',
+          ...legacySim.clientOptions(),
           acceptIncoming: true,
           pollIntervalMs: 20,
         }),
@@ -40,17 +39,13 @@ describe('parity: one scripted conversation on both simulators', function () {
     const messagingRun = new Recorder(
       conversationEvents({
         backend: 'messaging',
-        messaging: messaging({
-          accountId: messagingSim.accountId,
-          domain: messagingSim.domain,
-          bearer: messagingSim.token,
-        }),
+        messaging: messaging(messagingSim.clientOptions()),
       }),
     );
     try {
       await Promise.all([
-        playLegacy(legacySim, settleOn(legacyRun, 'legacy-chat')),
-        playMessaging(messagingSim, settleOn(messagingRun, 'messaging')),
+        play(legacySim, legacySteps, settleOn(legacyRun, 'legacy-chat')),
+        play(messagingSim, messagingSteps(messagingSim), settleOn(messagingRun, 'messaging')),
       ]);
     } finally {
       legacyRun.subscription.unsubscribe();

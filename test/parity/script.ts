@@ -1,5 +1,5 @@
-import type { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import type { MessagingSimulator } from '../../adapters/messaging/index.js';
+import type { ConversationScript } from '../../src/model/conversation-script.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Recorder } from '../support/recorder.js';
 
@@ -42,78 +42,62 @@ export function project(e: ConversationEvent): string {
   }
 }
 
-/** Plays the script on the legacy simulator; returns the chat key. `settle` waits for the step's effect. */
-export async function playLegacy(
-  sim: LegacyChatSimulator,
-  settle: (step: Step) => Promise<void>,
-): Promise<string> {
-  let key = '';
-  for (const step of parityScript) {
-    switch (step.kind) {
-      case 'open':
-        key = sim.openChat({ ringing: true });
-        break;
-      case 'agent-joins':
-        break; // accepting the ringing chat assigns the agent
-      case 'consumer-says':
-        sim.visitorSays(key, step.text);
-        break;
-      case 'agent-says':
-        sim.agentSays(key, step.text, { textType: step.html === true ? 'html' : 'plain' });
-        break;
-      case 'consumer-typing':
-        sim.setVisitorTyping(key, step.typing);
-        break;
-      case 'consumer-reads':
-        break; // the legacy API has no receipts
-      case 'close':
-        sim.endChat(key);
-        break;
-    }
-    await settle(step);
-  }
-  return key;
+/**
+ * The steps only one platform has, played with that simulator's own methods; every other step goes
+ * through the shared `ConversationScript` vocabulary.
+ */
+export interface PlatformSteps {
+  /** The agent takes the waiting conversation. */
+  agentJoins(conversationId: string): void;
+  /** The consumer reads the agent's message with sequence `seq`. */
+  consumerReads(conversationId: string, seq: number): void;
 }
 
-/** Plays the script on the Messaging simulator; returns the conversation id. */
-export async function playMessaging(
-  sim: MessagingSimulator,
+export const legacySteps: PlatformSteps = {
+  agentJoins: () => {}, // the source accepts the ringing chat, which assigns the agent
+  consumerReads: () => {}, // the legacy API has no receipts
+};
+
+export const messagingSteps = (sim: MessagingSimulator): PlatformSteps => ({
+  agentJoins: (id) => sim.join(id, 'ASSIGNED_AGENT', sim.agentId),
+  consumerReads: (id, seq) => void sim.receipt(id, 'READ', [seq]),
+});
+
+/** Plays the script on a simulator; returns the conversation id. `settle` waits for the step's effect. */
+export async function play(
+  sim: ConversationScript,
+  platform: PlatformSteps,
   settle: (step: Step) => Promise<void>,
 ): Promise<string> {
-  let conv = '';
+  let id = '';
   let lastAgentSeq = 0;
   for (const step of parityScript) {
     switch (step.kind) {
       case 'open':
-        conv = sim.openConversation({ consumerId: 'cons-1' });
+        id = sim.openConversation({ waiting: true });
         break;
       case 'agent-joins':
-        sim.join(conv, 'ASSIGNED_AGENT', sim.agentId);
+        platform.agentJoins(id);
         break;
       case 'consumer-says':
-        sim.consumerMessage(conv, step.text);
+        sim.consumerSays(id, step.text);
         break;
       case 'agent-says':
-        lastAgentSeq = sim.agentMessage(
-          conv,
-          step.text,
-          sim.agentId,
-          step.html === true ? 'text/html' : 'text/plain',
-        );
+        lastAgentSeq = sim.agentSays(id, step.text, { format: step.html === true ? 'html' : 'plain' });
         break;
       case 'consumer-typing':
-        sim.typing(conv, 'consumer', step.typing ? 'COMPOSING' : 'ACTIVE');
+        sim.typing(id, { who: 'consumer', on: step.typing });
         break;
       case 'consumer-reads':
-        sim.receipt(conv, 'READ', [lastAgentSeq]);
+        platform.consumerReads(id, lastAgentSeq);
         break;
       case 'close':
-        sim.closeConversation(conv);
+        sim.closeConversation(id);
         break;
     }
     await settle(step);
   }
-  return conv;
+  return id;
 }
 
 /** The projection a step produces on `backend`, or undefined when the backend has no such event. */

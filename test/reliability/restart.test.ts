@@ -87,17 +87,18 @@ describe('reliability: process restart with the file checkpoint store', function
     ...(handlerDelayMs === undefined ? {} : { handlerDelayMs }),
     checkpoint: join(dir, 'checkpoint.json'),
     backend: 'both',
-    legacy: { agentSessionUrl: legacy.agentSessionUrl, bearer: 'sim-bearer' },
-    messaging: { accountId: messaging.accountId, domain: messaging.domain, bearer: messaging.token },
+    legacy: { ...legacy.clientOptions() },
+    messaging: { ...messaging.clientOptions() },
   });
 
   /** Traffic on both simulators; returns the ids of everything opened. */
   function traffic(r: Rng, chats: string[], convs: string[], steps: number, newChats = true): void {
     for (let i = 0; i < steps; i++) {
-      if (newChats && chats.length < 4 && r.chance(0.15)) chats.push(legacy.openChat({ ringing: true }));
-      if (convs.length < 4 && r.chance(0.15)) convs.push(messaging.openConversation());
-      if (chats.length > 0) legacy.visitorSays(r.pick(chats), `v${i}`);
-      if (convs.length > 0) messaging.consumerMessage(r.pick(convs), `c${i}`);
+      if (newChats && chats.length < 4 && r.chance(0.15))
+        chats.push(legacy.openConversation({ waiting: true }));
+      if (convs.length < 4 && r.chance(0.15)) convs.push(messaging.openConversation({ waiting: true }));
+      if (chats.length > 0) legacy.consumerSays(r.pick(chats), `v${i}`);
+      if (convs.length > 0) messaging.consumerSays(r.pick(convs), `c${i}`);
     }
   }
 
@@ -108,7 +109,7 @@ describe('reliability: process restart with the file checkpoint store', function
     ]);
 
   const closeAll = (chats: string[], convs: string[]) => {
-    for (const k of chats) legacy.endChat(k);
+    for (const k of chats) legacy.closeConversation(k);
     for (const c of convs) messaging.closeConversation(c);
   };
   const allClosed = (events: ConversationEvent[], ids: string[]) =>

@@ -77,7 +77,7 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
       legacyChatSource({
         agentSessionUrl: legacy.agentSessionUrl,
         bearer: secret,
-        chats: [legacy.openChat()],
+        chats: [legacy.openConversation()],
         pollIntervalMs: 10,
         logger: log,
       }),
@@ -105,8 +105,8 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
     const legacy = await LegacyChatSimulator.start({ bearer: secret });
     const messaging = await MessagingSimulator.start({ tokens: [secret] });
     try {
-      const key = legacy.openChat();
-      const conv = messaging.openConversation({ agentId: messaging.agentId });
+      const key = legacy.openConversation();
+      const conv = messaging.openConversation();
       const child = spawn(
         process.execPath,
         [
@@ -148,14 +148,14 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
         'both streaming',
         30_000,
       );
-      legacy.injectFault({ status: 503 });
-      legacy.injectFault({ reset: true });
-      legacy.injectFault({ status: 401, body: 'oauth_problem=token_expired', contentType: 'text/plain' });
+      legacy.faults.queue({ status: 503 });
+      legacy.faults.queue({ reset: true });
+      legacy.faults.queue({ status: 401, body: 'oauth_problem=token_expired', contentType: 'text/plain' });
       messaging.closeConnections(4401);
       await sleep(300);
       messaging.dropConnections();
-      legacy.visitorSays(key, 'after the faults');
-      messaging.consumerMessage(conv, 'after the faults');
+      legacy.consumerSays(key, 'after the faults');
+      messaging.consumerSays(conv, 'after the faults');
       await waitUntil(
         () => (out.match(/after the faults/g) ?? []).length >= 2,
         'events after the faults',
@@ -199,11 +199,10 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
     const keys = ['a&b=c', 'sp ace', 'pct%25', 'q?x#y', 'plus+1', 'slash/2', 'ünï'];
     const sim = await LegacyChatSimulator.start();
     const events: ConversationEvent[] = [];
-    for (const k of keys) sim.openChat({ key: k });
-    for (const k of keys) sim.visitorSays(k, `hi ${k}`);
+    for (const k of keys) sim.openConversation({ id: k });
+    for (const k of keys) sim.consumerSays(k, `hi ${k}`);
     const sub = legacyChatSource({
-      agentSessionUrl: sim.agentSessionUrl,
-      bearer: 'sim-bearer',
+      ...sim.clientOptions(),
       chats: keys,
       pollIntervalMs: 10,
     }).subscribe((e) => events.push(e));

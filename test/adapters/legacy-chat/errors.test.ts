@@ -11,7 +11,7 @@ describe('legacyChatSource error paths', () => {
   let key: string;
   beforeEach(async () => {
     sim = await LegacyChatSimulator.start({ bearer: 'SECRET-bearer-1' });
-    key = sim.openChat();
+    key = sim.openConversation();
   });
   afterEach(async () => {
     await sim.close();
@@ -31,7 +31,7 @@ describe('legacyChatSource error paths', () => {
     );
     await waitFor(() => seqsOf(run.events, key).length === 4, 'opening');
     sim.rotateBearer('SECRET-bearer-2');
-    sim.visitorSays(key, 'after rotation');
+    sim.consumerSays(key, 'after rotation');
     await waitFor(() => seqsOf(run.events, key).length === 5, 'line after 401');
     run.sub.unsubscribe();
     assert.equal(calls, 2);
@@ -70,8 +70,8 @@ describe('legacyChatSource error paths', () => {
   it('waits on 429: Retry-After when given, at least 1 s when not', async () => {
     const logs = recordingLogger();
     const metrics = counterMetrics();
-    sim.injectFault({ status: 429, retryAfter: '0' });
-    sim.injectFault({ status: 429 });
+    sim.faults.queue({ status: 429, retryAfter: '0' });
+    sim.faults.queue({ status: 429 });
     const run = collect(
       legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', logger: logs.logger, metrics }),
     );
@@ -87,11 +87,11 @@ describe('legacyChatSource error paths', () => {
   it('retries 5xx, connection resets, timeouts and oversize bodies with growing backoff, then recovers', async () => {
     const logs = recordingLogger();
     const metrics = counterMetrics();
-    sim.injectFault({ status: 503 });
-    sim.injectFault({ status: 500, body: 'oops' });
-    sim.injectFault({ reset: true });
-    sim.injectFault({ hang: true });
-    sim.injectFault({ oversizeBytes: 5000 });
+    sim.faults.queue({ status: 503 });
+    sim.faults.queue({ status: 500, body: 'oops' });
+    sim.faults.queue({ reset: true });
+    sim.faults.queue({ hang: true });
+    sim.faults.queue({ oversizeBytes: 5000 });
     const run = collect(
       legacyChatSource({
         ...base(),
@@ -119,7 +119,7 @@ describe('legacyChatSource error paths', () => {
   });
 
   it('gives up with ERR_RETRIES_EXHAUSTED after backoff.maxAttempts failures in a row', async () => {
-    sim.injectFault({ status: 502 }, 10);
+    sim.faults.queue({ status: 502 }, { times: 10 });
     const run = collect(
       legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', backoff: { initialMs: 2, maxAttempts: 3 } }),
     );
@@ -141,7 +141,7 @@ describe('legacyChatSource error paths', () => {
   it('logs malformed JSON, emits nothing from it and keeps polling', async () => {
     const logs = recordingLogger();
     const metrics = counterMetrics();
-    sim.injectFault({ malformed: true }, 2);
+    sim.faults.queue({ malformed: true }, { times: 2 });
     const run = collect(
       legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', logger: logs.logger, metrics }),
     );
@@ -153,15 +153,15 @@ describe('legacyChatSource error paths', () => {
   });
 
   it('skips a schema-invalid chat with the path logged, keeps its cursor, and delivers it later', async () => {
-    const other = sim.openChat();
+    const other = sim.openConversation();
     const logs = recordingLogger();
     const run = collect(
       legacyChatSource({ ...base(), chats: [key, other], bearer: 'SECRET-bearer-1', logger: logs.logger }),
     );
     await waitFor(() => seqsOf(run.events, other).length === 4, 'opening');
-    sim.injectFault({ schemaInvalid: key }, 2);
-    sim.visitorSays(key, 'hidden behind a bad field');
-    sim.visitorSays(other, 'fine');
+    sim.faults.queue({ schemaInvalid: key }, { times: 2 });
+    sim.consumerSays(key, 'hidden behind a bad field');
+    sim.consumerSays(other, 'fine');
     await waitFor(() => seqsOf(run.events, other).length === 5, 'other chat goes on');
     await waitFor(() => seqsOf(run.events, key).length === 5, 'bad chat delivered after the fault');
     run.sub.unsubscribe();

@@ -13,11 +13,10 @@ const HIGH_WATER = 100;
  */
 async function stalledConsumer(sim: LegacyChatSimulator, giveFlowToSource: boolean) {
   const flow = flowControl({ highWaterMark: HIGH_WATER });
-  const keys = Array.from({ length: CHATS }, () => sim.openChat());
+  const keys = Array.from({ length: CHATS }, () => sim.openConversation());
   const consumer = new StalledConsumer(
     legacyChatSource({
-      agentSessionUrl: sim.agentSessionUrl,
-      bearer: 'sim-bearer',
+      ...sim.clientOptions(),
       chats: keys,
       ...fast,
       ...(giveFlowToSource ? { flow } : {}),
@@ -30,13 +29,13 @@ async function stalledConsumer(sim: LegacyChatSimulator, giveFlowToSource: boole
     consumer.stall();
     const requestsBefore = sim.multiChatRequests().length;
     for (let round = 0; round < 30; round++) {
-      for (const k of keys) for (let i = 0; i < 20; i++) sim.visitorSays(k, `r${round}-${i}`);
+      for (const k of keys) for (let i = 0; i < 20; i++) sim.consumerSays(k, `r${round}-${i}`);
       await sleep(20);
     }
     const requestsWhileStalled = sim.multiChatRequests().length - requestsBefore;
     const heldWhileStalled = consumer.maxPending;
     consumer.resume();
-    for (const k of keys) sim.endChat(k);
+    for (const k of keys) sim.closeConversation(k);
     await waitFor(
       () => handled.filter((e) => e.type === 'state' && e.state === 'closed').length === CHATS,
       'every chat closed',

@@ -13,10 +13,10 @@ describe('legacyChatSource against the simulator', () => {
   afterEach(async () => {
     await sim.close();
   });
-  const base = () => ({ agentSessionUrl: sim.agentSessionUrl, bearer: 'sim-bearer', ...fast });
+  const base = () => ({ ...sim.clientOptions(), ...fast });
 
   it('is cold: nothing is requested before subscribe', async () => {
-    const key = sim.openChat();
+    const key = sim.openConversation();
     const source = legacyChatSource({ ...base(), chats: [key] });
     await sleep(60);
     assert.equal(sim.requests.length, 0);
@@ -26,12 +26,12 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('follows a new chat from event 0 and emits valid events in id order, each once', async () => {
-    const key = sim.openChat();
+    const key = sim.openConversation();
     const run = collect(legacyChatSource({ ...base(), chats: [key] }));
     await waitFor(() => seqsOf(run.events, key).length >= 4, 'opening');
-    sim.visitorSays(key, 'hello');
+    sim.consumerSays(key, 'hello');
     sim.agentSays(key, 'hi there');
-    sim.endChat(key);
+    sim.closeConversation(key);
     await waitFor(() => run.events.some((e) => e.type === 'state' && e.state === 'closed'), 'closed');
     run.sub.unsubscribe();
     assert.deepEqual(seqsOf(run.events, key), [0, 1, 2, 3, 4, 5, 6]);
@@ -47,11 +47,11 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('stops polling a closed chat and releases it', async () => {
-    const a = sim.openChat();
-    const b = sim.openChat();
+    const a = sim.openConversation();
+    const b = sim.openConversation();
     const run = collect(legacyChatSource({ ...base(), chats: [a, b] }));
     await waitFor(() => seqsOf(run.events, b).length >= 4, 'opening');
-    sim.endChat(a);
+    sim.closeConversation(a);
     await waitFor(
       () => run.events.some((e) => e.conversationId === a && e.type === 'state' && e.state === 'closed'),
       'a closed',
@@ -63,7 +63,7 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('sends one multi-chat request per cycle for all chats, split only at maxChatsPerRequest', async () => {
-    const keys = Array.from({ length: 7 }, () => sim.openChat());
+    const keys = Array.from({ length: 7 }, () => sim.openConversation());
     const metrics = counterMetrics();
     const run = collect(legacyChatSource({ ...base(), chats: keys, maxChatsPerRequest: 3, metrics }));
     await waitFor(() => sim.multiChatRequests().length >= 9, 'three cycles');
@@ -82,7 +82,7 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('keeps every request line under maxRequestLineBytes and URL-encodes keys', async () => {
-    const keys = Array.from({ length: 12 }, (_, i) => sim.openChat({ key: `chat ${i}/Ä&x` }));
+    const keys = Array.from({ length: 12 }, (_, i) => sim.openConversation({ id: `chat ${i}/Ä&x` }));
     const run = collect(
       legacyChatSource({ ...base(), chats: keys, maxChatsPerRequest: 50, maxRequestLineBytes: 250 }),
     );
@@ -96,12 +96,12 @@ describe('legacyChatSource against the simulator', () => {
 
   it('delivers 200 chats x 50 events arriving while polling exactly once, in order per chat', async function () {
     this.timeout(40_000);
-    const keys = Array.from({ length: 200 }, () => sim.openChat());
+    const keys = Array.from({ length: 200 }, () => sim.openConversation());
     const metrics = counterMetrics();
     const run = collect(legacyChatSource({ ...base(), chats: keys, metrics }));
     // 46 lines per chat after the 4 opening events, written in rounds while the source polls.
     for (let round = 0; round < 46; round++) {
-      for (const k of keys) sim.visitorSays(k, `line ${round}`);
+      for (const k of keys) sim.consumerSays(k, `line ${round}`);
       if (round % 5 === 0) await sleep(15);
     }
     await waitFor(() => keys.every((k) => seqsOf(run.events, k).length === 50), 'all 10000 events', 30_000);
@@ -129,16 +129,16 @@ describe('legacyChatSource against the simulator', () => {
     ] as const;
     for (const combo of combos) {
       sim.configure(combo);
-      const keys = [sim.openChat(), sim.openChat()];
+      const keys = [sim.openConversation(), sim.openConversation()];
       const run = collect(legacyChatSource({ ...base(), chats: [...keys, 'NO-SUCH-CHAT'] }));
       await waitFor(
         () => keys.every((k) => seqsOf(run.events, k).length >= 4),
         `opening ${JSON.stringify(combo)}`,
       );
-      for (const k of keys) sim.visitorSays(k, 'one');
-      sim.setVisitorTyping(keys[0] as string, true);
+      for (const k of keys) sim.consumerSays(k, 'one');
+      sim.typing(keys[0] as string, { on: true });
       await waitFor(() => keys.every((k) => seqsOf(run.events, k).length >= 5), 'line');
-      for (const k of keys) sim.visitorSays(k, 'two');
+      for (const k of keys) sim.consumerSays(k, 'two');
       await waitFor(() => keys.every((k) => seqsOf(run.events, k).length >= 6), 'second line');
       await sleep(60);
       run.sub.unsubscribe();
@@ -153,12 +153,12 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('drops repeated events a server sends again', async () => {
-    const key = sim.openChat();
+    const key = sim.openConversation();
     const metrics = counterMetrics();
     const run = collect(legacyChatSource({ ...base(), chats: [key], metrics }));
     await waitFor(() => seqsOf(run.events, key).length >= 4, 'opening');
-    sim.injectFault({ duplicate: true }, 3);
-    sim.visitorSays(key, 'x');
+    sim.faults.queue({ duplicate: true }, { times: 3 });
+    sim.consumerSays(key, 'x');
     await waitFor(() => seqsOf(run.events, key).length >= 5, 'line');
     await sleep(80);
     run.sub.unsubscribe();
@@ -167,12 +167,12 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('follows chats added to an Observable set and releases removed ones', async () => {
-    const a = sim.openChat();
-    const b = sim.openChat();
+    const a = sim.openConversation();
+    const b = sim.openConversation();
     const chats = new BehaviorSubject<string[]>([a]);
     const run = collect(legacyChatSource({ ...base(), chats }));
     await waitFor(() => seqsOf(run.events, a).length >= 4, 'a');
-    sim.visitorSays(b, 'before follow');
+    sim.consumerSays(b, 'before follow');
     chats.next([a, b]);
     await waitFor(() => seqsOf(run.events, b).length >= 5, 'b from its first event');
     assert.deepEqual(seqsOf(run.events, b), [0, 1, 2, 3, 4]);
@@ -184,7 +184,7 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('accepts incoming chats and follows them', async () => {
-    const key = sim.openChat({ ringing: true, agent: { id: 9, name: 'Robo' } });
+    const key = sim.openConversation({ waiting: true, agent: { id: 9, name: 'Robo' } });
     const run = collect(legacyChatSource({ ...base(), acceptIncoming: true }));
     await waitFor(() => seqsOf(run.events, key).length >= 4, 'accepted chat');
     run.sub.unsubscribe();
@@ -198,7 +198,7 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('resumes from a checkpoint without re-emitting, and saves once per cycle after delivery', async () => {
-    const key = sim.openChat();
+    const key = sim.openConversation();
     const { store, data, saves } = mapStore();
     const first = collect(legacyChatSource({ ...base(), checkpoint: store, chats: [key] }));
     await waitFor(() => data.get(key)?.seq === 3, 'checkpoint at 3');
@@ -211,8 +211,8 @@ describe('legacyChatSource against the simulator', () => {
       agentId: '2',
       agentName: 'Agent Nick',
     });
-    sim.visitorSays(key, 'while stopped');
-    sim.endChat(key);
+    sim.consumerSays(key, 'while stopped');
+    sim.closeConversation(key);
     // Restarted with no `chats`: the open chat comes back from the checkpoint alone.
     const second = collect(legacyChatSource({ ...base(), checkpoint: store }));
     await waitFor(() => data.get(key)?.closed === true, 'closed in checkpoint');
@@ -231,7 +231,7 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('drains: takes no new chats, keeps the open ones until they close, then completes', async () => {
-    const a = sim.openChat();
+    const a = sim.openConversation();
     const draining = new BehaviorSubject(false);
     const chats = new BehaviorSubject<string[]>([a]);
     const logs = recordingLogger();
@@ -240,14 +240,14 @@ describe('legacyChatSource against the simulator', () => {
     );
     await waitFor(() => seqsOf(run.events, a).length >= 4, 'a');
     draining.next(true);
-    const b = sim.openChat();
+    const b = sim.openConversation();
     chats.next([a, b]);
-    const ringing = sim.openChat({ ringing: true });
+    const ringing = sim.openConversation({ waiting: true });
     await sleep(80);
     assert.equal(run.completed, false);
     assert.deepEqual(seqsOf(run.events, b), []);
-    sim.visitorSays(a, 'still here');
-    sim.endChat(a);
+    sim.consumerSays(a, 'still here');
+    sim.closeConversation(a);
     await waitFor(() => run.completed, 'completion');
     assert.deepEqual(seqsOf(run.events, a), [0, 1, 2, 3, 4, 5]);
     assert.equal(sim.chat(ringing).ringing, true);
@@ -255,13 +255,13 @@ describe('legacyChatSource against the simulator', () => {
   });
 
   it('resumes normal behaviour when draining turns false before completion', async () => {
-    const a = sim.openChat();
+    const a = sim.openConversation();
     const draining = new BehaviorSubject(true);
     const chats = new BehaviorSubject<string[]>([]);
     const run = collect(
       legacyChat({ ...base(), chats, checkpoint: mapStore({ [a]: { seq: 3 } }).store }).events({ draining }),
     );
-    const b = sim.openChat();
+    const b = sim.openConversation();
     chats.next([b]);
     await sleep(60);
     assert.deepEqual(seqsOf(run.events, b), []);

@@ -15,19 +15,18 @@ describe('legacyChatSource teardown', () => {
   });
 
   it('unsubscribing aborts the request in flight and stops every timer', async () => {
-    const key = sim.openChat();
+    const key = sim.openConversation();
     const dispatcher = new Agent();
     const run = collect(
       legacyChatSource({
-        agentSessionUrl: sim.agentSessionUrl,
-        bearer: 'sim-bearer',
+        ...sim.clientOptions(),
         chats: [key],
         dispatcher,
         ...fast,
       }),
     );
     await waitFor(() => seqsOf(run.events, key).length === 4, 'opening');
-    sim.injectFault({ hang: true });
+    sim.faults.queue({ hang: true });
     await waitFor(() => sim.inFlight === 1, 'a hanging poll');
     run.sub.unsubscribe();
     await waitFor(() => sim.inFlight === 0, 'the hanging request to be aborted');
@@ -40,17 +39,17 @@ describe('legacyChatSource teardown', () => {
 
   it('leaves nothing that keeps the process alive after unsubscribe (child process exits by itself)', async function () {
     this.timeout(15_000);
-    const key = sim.openChat();
+    const key = sim.openConversation();
     // The poll after the first one hangs, so the child unsubscribes with a request in flight.
-    sim.injectFault({ delayMs: 0 }, 1);
-    sim.injectFault({ hang: true }, 1);
+    sim.faults.queue({ delayMs: 0 }, { times: 1 });
+    sim.faults.queue({ hang: true }, { times: 1 });
     const child = spawn(
       process.execPath,
       [
         '--import',
         'tsx',
         fileURLToPath(new URL('./support/subscribe-then-unsubscribe.ts', import.meta.url)),
-        sim.agentSessionUrl,
+        JSON.stringify(sim.clientOptions()),
         key,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

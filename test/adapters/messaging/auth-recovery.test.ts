@@ -10,26 +10,26 @@ describe('messagingSource auth recovery', () => {
   simulatorPerTest((s) => (sim = s));
 
   it('asks for a fresh bearer again when a token that was accepted expires before the socket proved healthy', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
+    const conv = sim.openConversation();
     let current = sim.token;
     const expire = () => {
       const old = current;
       current = sim.issueToken();
-      sim.revokeToken(old, 1000); // a plain close: the client learns of the expiry at the next handshake
+      sim.revokeToken(old, { closeCode: 1000 }); // a plain close: the client learns of the expiry at the next handshake
     };
     c = collect(sourceFor(sim, { bearer: () => current }));
     await waitFor(() => c!.events.length > 0, 'connected');
-    sim.faults.silent = true; // the next socket opens but its subscribe is never answered
+    sim.configure({ silent: true }); // the next socket opens but its subscribe is never answered
     expire(); // reconnect with the old token -> 401 -> fresh token -> socket opens
     await waitFor(() => sim.connectionsOpened === 2 && sim.connectionCount === 1, 'second socket');
     expire(); // that token expires too before the subscribe answered -> 401 on the reused token
-    sim.faults.silent = false;
+    sim.configure({ silent: false });
     await waitFor(
       () => c!.error !== undefined || (sim.connectionsOpened === 3 && sim.connectionCount === 1),
       'third socket',
     );
     assert.equal(c.error, undefined, String(c.error));
-    sim.consumerMessage(conv, 'after two expiries');
+    sim.consumerSays(conv, 'after two expiries');
     await waitFor(() => c!.events.some((e) => e.type === 'message'), 'message');
   });
 });

@@ -15,7 +15,7 @@ describe('messagingSource under a 10,000-message burst', () => {
   });
 
   it('delivers each message exactly once, in order per conversation, across a socket drop mid-burst', async () => {
-    const ids = Array.from({ length: 100 }, () => sim.openConversation({ agentId: sim.agentId }));
+    const ids = Array.from({ length: 100 }, () => sim.openConversation());
     const metrics = counterMetrics();
     c = collect(sourceFor(sim, { heartbeatTimeoutMs: 2000, metrics }));
     await waitFor(

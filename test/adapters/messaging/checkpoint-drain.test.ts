@@ -13,17 +13,17 @@ describe('messagingSource checkpoints, draining and options', () => {
 
   it('a restart with the checkpoint resumes each conversation without re-emitting anything', async () => {
     const store = mapStore();
-    const a = sim.openConversation({ agentId: sim.agentId });
-    const b = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(a, 'a1');
-    sim.consumerMessage(b, 'b1');
+    const a = sim.openConversation();
+    const b = sim.openConversation();
+    sim.consumerSays(a, 'a1');
+    sim.consumerSays(b, 'b1');
     c = collect(source({ checkpoint: store }));
     await waitFor(() => c!.events.filter((e) => e.type === 'message').length === 2, 'first run');
-    sim.typing(a, 'consumer', 'COMPOSING');
+    sim.typing(a, { on: true });
     await waitFor(() => c!.events.some((e) => e.type === 'typing'), 'typing');
     c.sub.unsubscribe();
     await waitFor(() => store.data.get(a)?.seq === 1 && store.data.get(b)?.seq === 1, 'saved');
-    sim.consumerMessage(a, 'a2');
+    sim.consumerSays(a, 'a2');
     sim.closeConversation(b);
     c = collect(source({ checkpoint: store }));
     await waitFor(() => c!.events.some((e) => e.type === 'state' && e.state === 'closed'), 'second run');
@@ -44,21 +44,21 @@ describe('messagingSource checkpoints, draining and options', () => {
   it('ends the stream with ERR_CHECKPOINT_IO when a save fails', async () => {
     const store = mapStore();
     store.failSaves = true;
-    sim.openConversation({ agentId: sim.agentId });
+    sim.openConversation();
     c = collect(source({ checkpoint: store }));
     await waitFor(() => c!.error !== undefined, 'error');
     assert.ok(isChatshiftError(c.error, 'ERR_CHECKPOINT_IO'));
   });
 
   it('while draining takes no new conversations and completes once the followed ones close', async () => {
-    const a = sim.openConversation({ agentId: sim.agentId });
+    const a = sim.openConversation();
     const draining = new BehaviorSubject(false);
     c = collect(source({ draining }));
     await waitFor(() => c!.events.some((e) => e.conversationId === a), 'following a');
     draining.next(true);
-    const b = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(b, 'ignored');
-    sim.consumerMessage(a, 'still streamed');
+    const b = sim.openConversation();
+    sim.consumerSays(b, 'ignored');
+    sim.consumerSays(a, 'still streamed');
     await waitFor(() => c!.events.some((e) => e.type === 'message'), 'a message');
     assert.equal(c.completed, false);
     sim.closeConversation(a);
@@ -69,14 +69,14 @@ describe('messagingSource checkpoints, draining and options', () => {
   });
 
   it('resumes normal behaviour when draining turns false before completion', async () => {
-    const a = sim.openConversation({ agentId: sim.agentId });
+    const a = sim.openConversation();
     const draining = new BehaviorSubject(false);
     c = collect(source({ draining }));
     await waitFor(() => c!.events.length > 0, 'following a');
     draining.next(true);
     draining.next(false);
-    const b = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(b, 'b1');
+    const b = sim.openConversation();
+    sim.consumerSays(b, 'b1');
     await waitFor(() => c!.events.some((e) => e.conversationId === b && e.type === 'message'), 'b followed');
     assert.equal(c.completed, false);
     void a;

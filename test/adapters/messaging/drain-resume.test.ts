@@ -11,13 +11,13 @@ describe('messagingSource drain cancelled', () => {
   simulatorPerTest((s) => (sim = s));
 
   it('follows the conversations that opened while it was draining', async () => {
-    const a = sim.openConversation({ agentId: sim.agentId });
+    const a = sim.openConversation();
     const draining = new BehaviorSubject(false);
     c = collect(sourceFor(sim, { draining }));
     await waitFor(() => c!.events.some((e) => e.conversationId === a), 'first conversation');
     draining.next(true);
-    const b = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(b, 'while draining');
+    const b = sim.openConversation();
+    sim.consumerSays(b, 'while draining');
     // Let the UPSERT of b reach the draining source (which ignores it).
     await sleep(150);
     draining.next(false);

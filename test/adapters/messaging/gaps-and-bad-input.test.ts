@@ -19,8 +19,8 @@ describe('messagingSource gaps, ordering and bad input', () => {
   let conv: string;
   simulatorPerTest((s) => (sim = s));
   beforeEach(() => {
-    conv = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(conv, 'first');
+    conv = sim.openConversation();
+    sim.consumerSays(conv, 'first');
   });
   const start = async (extra: Parameters<typeof sourceFor>[1] = {}): Promise<Collected> => {
     c = collect(sourceFor(sim, extra));
@@ -31,9 +31,9 @@ describe('messagingSource gaps, ordering and bad input', () => {
   it('backfills a lost live event with QueryMessages, then continues in order', async () => {
     const metrics = counterMetrics();
     await start({ metrics });
-    sim.faults.dropNotifications = 1;
-    sim.consumerMessage(conv, 'lost live');
-    sim.consumerMessage(conv, 'after the hole');
+    sim.faults.queue({ notification: 'drop' });
+    sim.consumerSays(conv, 'lost live');
+    sim.consumerSays(conv, 'after the hole');
     await waitFor(() => messages(c!).length === 3, 'backfilled');
     assert.deepEqual(seqsByConversation(c!.events).get(conv), [1, 2, 3]);
     assert.equal(metrics.snapshot()['gaps'], 1);
@@ -42,8 +42,8 @@ describe('messagingSource gaps, ordering and bad input', () => {
 
   it('does not drop a reordered notification as already seen', async () => {
     await start();
-    sim.faults.reorderNotifications = true;
-    for (let i = 0; i < 6; i++) sim.consumerMessage(conv, `r${i}`);
+    sim.configure({ reorderNotifications: true });
+    for (let i = 0; i < 6; i++) sim.consumerSays(conv, `r${i}`);
     await waitFor(() => messages(c!).length === 7, 'all');
     assert.deepEqual(seqsByConversation(c!.events).get(conv), [1, 2, 3, 4, 5, 6, 7]);
   });
@@ -51,30 +51,30 @@ describe('messagingSource gaps, ordering and bad input', () => {
   it('accepts a hole the server confirms empty', async () => {
     await start();
     sim.skipSequences(conv, 2);
-    sim.consumerMessage(conv, 'after private ones');
-    sim.consumerMessage(conv, 'next');
+    sim.consumerSays(conv, 'after private ones');
+    sim.consumerSays(conv, 'next');
     await waitFor(() => messages(c!).length === 3, 'accepted');
     assert.deepEqual(seqsByConversation(c!.events).get(conv), [1, 4, 5]);
   });
 
   it('works with an inclusive QueryMessages bound (boundary event returned again)', async () => {
-    sim.faults.queryMessagesBound = 'inclusive';
+    sim.configure({ queryMessagesBound: 'inclusive' });
     await start();
     sim.dropConnections();
-    sim.consumerMessage(conv, 'two');
+    sim.consumerSays(conv, 'two');
     await waitFor(() => messages(c!).length === 2, 'resumed');
     assert.deepEqual(seqsByConversation(c!.events).get(conv), [1, 2]);
   });
 
   it('ignores stale out-of-order UPSERTs by metaDataLastUpdateTs', async () => {
     await start();
-    sim.faults.staleConversationChanges = true;
+    sim.configure({ staleConversationChanges: true });
     sim.join(conv, 'MANAGER', '123.88');
     await waitFor(
       () => c!.events.some((e) => e.type === 'participant' && e.participant.role === 'manager'),
       'joined',
     );
-    sim.consumerMessage(conv, 'marker');
+    sim.consumerSays(conv, 'marker');
     await waitFor(() => messages(c!).length === 2, 'marker');
     const participants = c!.events.filter((e) => e.type === 'participant');
     assert.ok(
@@ -109,7 +109,7 @@ describe('messagingSource gaps, ordering and bad input', () => {
     );
     sim.sendRawToAll(JSON.stringify({ kind: 'banana' }));
     sim.sendRawToAll('null');
-    sim.consumerMessage(conv, 'still works');
+    sim.consumerSays(conv, 'still works');
     await waitFor(() => messages(c!).length === 2, 'valid message after junk');
     const warns = logger.lines.filter((l) => l.startsWith('warn'));
     assert.ok(warns.some((l) => l.includes('ERR_MALFORMED_JSON')));
@@ -136,7 +136,7 @@ describe('messagingSource gaps, ordering and bad input', () => {
     sim.sendRawToAll(JSON.stringify({ kind: 'resp', reqId: 'nobody', code: 500, body: 'x' }));
     sim.sendRawToAll(JSON.stringify({ kind: 'resp', code: 200, body: {} }));
     sim.sendRawToAll(JSON.stringify({ kind: 'notification', body: {} }));
-    sim.consumerMessage(conv, 'still works');
+    sim.consumerSays(conv, 'still works');
     await waitFor(() => messages(c!).length === 2, 'valid message after junk');
     assert.equal(metrics.snapshot()['items.invalid'], 2);
     const lines = logger.lines.join('\n');
@@ -155,7 +155,7 @@ describe('messagingSource gaps, ordering and bad input', () => {
     sim.sendRawToAll(JSON.stringify({ kind: 'notification', type: 'x', body: 'y'.repeat(5000) }));
     await waitFor(() => sim.connectionsOpened === 2 && sim.connectionCount === 1, 'reconnected');
     assert.ok(logger.lines.some((l) => l.includes('ERR_PAYLOAD_TOO_LARGE')));
-    sim.consumerMessage(conv, 'after');
+    sim.consumerSays(conv, 'after');
     await waitFor(() => messages(c!).length === 2, 'continues');
   });
 });

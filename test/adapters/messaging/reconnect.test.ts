@@ -21,18 +21,18 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('after a socket drop, resubscribes and resumes every conversation from its last sequence', async () => {
-    const a = sim.openConversation({ agentId: sim.agentId });
-    const b = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(a, 'a1');
+    const a = sim.openConversation();
+    const b = sim.openConversation();
+    sim.consumerSays(a, 'a1');
     const metrics = counterMetrics();
     c = collect(source({ metrics }));
     await waitFor(() => messages(c!).length === 1, 'first');
     sim.dropConnections();
-    sim.consumerMessage(a, 'a2');
-    sim.consumerMessage(b, 'b1');
-    sim.consumerMessage(b, 'b2');
+    sim.consumerSays(a, 'a2');
+    sim.consumerSays(b, 'b1');
+    sim.consumerSays(b, 'b2');
     await waitFor(() => messages(c!).length === 4, 'resumed');
-    sim.consumerMessage(a, 'a3');
+    sim.consumerSays(a, 'a3');
     await waitFor(() => messages(c!).length === 5, 'live after resume');
     const seqs = seqsByConversation(c.events);
     assert.deepEqual(seqs.get(a), [1, 2, 3]);
@@ -50,7 +50,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   });
 
   it('on close 4401 calls bearer() for a fresh token before reconnecting', async () => {
-    sim.openConversation({ agentId: sim.agentId });
+    sim.openConversation();
     const issued: string[] = [];
     let calls = 0;
     const bearer = () => {
@@ -61,18 +61,18 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
     };
     c = collect(source({ bearer }));
     await waitFor(() => c!.events.length > 0, 'connected');
-    sim.revokeToken(sim.token, 4401);
+    sim.revokeToken(sim.token, { closeCode: 4401 });
     await waitFor(() => sim.connectionCount === 1 && sim.connectionsOpened === 2, 'reconnected');
     assert.equal(calls, 2);
     const conv = sim.conversationIds[0]!;
-    sim.consumerMessage(conv, 'after re-auth');
+    sim.consumerSays(conv, 'after re-auth');
     await waitFor(() => messages(c!).length === 1, 'message after re-auth');
     assert.equal(c.error, undefined);
   });
 
   for (const code of [4407, 1011]) {
     it(`treats close ${code} as an auth failure too`, async () => {
-      sim.openConversation({ agentId: sim.agentId });
+      sim.openConversation();
       let calls = 0;
       c = collect(source({ bearer: () => (calls++, sim.token) }));
       await waitFor(() => c!.events.length > 0, 'connected');
@@ -83,7 +83,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   }
 
   it('a plain drop (1006) reuses the token', async () => {
-    sim.openConversation({ agentId: sim.agentId });
+    sim.openConversation();
     let calls = 0;
     c = collect(source({ bearer: () => (calls++, sim.token) }));
     await waitFor(() => c!.events.length > 0, 'connected');
@@ -100,7 +100,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   });
 
   it('fails with ERR_AUTH_REJECTED when the server accepts the handshake but closes 4401 each time', async () => {
-    sim.faults.unknownBearer = 'close-4401';
+    sim.configure({ unknownBearer: 'close-4401' });
     c = collect(source({ bearer: () => 'WRONG' }));
     await waitFor(() => c!.error !== undefined, 'error');
     assert.ok(isChatshiftError(c.error, 'ERR_AUTH_REJECTED'));
@@ -108,7 +108,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   });
 
   it('after close 1011, one refusal of the fresh bearer is not fatal: the next bearer is used', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
+    const conv = sim.openConversation();
     // The first fresh bearer is revoked before its handshake (it expired in transit, as it were).
     let calls = 0;
     const bearer = () => {
@@ -122,7 +122,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
     await waitFor(() => c!.events.length > 0, 'connected');
     sim.closeConnections(1011);
     await waitFor(() => calls === 3 && sim.connectionCount === 1, 'reconnected with a third bearer');
-    sim.consumerMessage(conv, 'after 1011');
+    sim.consumerSays(conv, 'after 1011');
     await waitFor(() => messages(c!).length === 1, 'message after recovery');
     assert.equal(c.error, undefined);
   });
@@ -140,51 +140,64 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   });
 
   it('replaces a silent (half-open) socket after the keep-alive deadline, losing nothing', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
+    const conv = sim.openConversation();
     const logger = recordingLogger();
     c = collect(source({ logger }));
     await waitFor(() => c!.events.length > 0, 'connected');
-    sim.faults.silent = true;
-    sim.consumerMessage(conv, 'sent into the void');
+    sim.configure({ silent: true });
+    sim.consumerSays(conv, 'sent into the void');
     await waitFor(() => logger.lines.some((l) => l.includes('keep-alive unanswered')), 'watchdog');
-    sim.faults.silent = false;
+    sim.configure({ silent: false });
     await waitFor(() => messages(c!).length === 1, 'message after replacement');
     assert.ok(sim.connectionsOpened >= 2);
     assert.deepEqual(seqsByConversation(c.events).get(conv), [1]);
   });
 
   it('retries a handshake that never completes', async () => {
-    sim.openConversation({ agentId: sim.agentId });
-    sim.faults.handshake = 'stall';
+    sim.openConversation();
+    sim.configure({ handshake: 'stall' });
     const logger = recordingLogger();
     c = collect(source({ logger }));
     await waitFor(() => logger.lines.some((l) => l.includes('handshake timed out')), 'handshake timeout');
-    sim.faults.handshake = 'ok';
+    sim.configure({ handshake: 'ok' });
     await waitFor(() => c!.events.length > 0, 'connected after retry');
   });
 
   it('keeps retrying through 502 handshakes with backoff', async () => {
-    sim.openConversation({ agentId: sim.agentId });
-    sim.faults.handshake = 502;
+    sim.openConversation();
+    sim.configure({ handshake: 502 });
     const metrics = counterMetrics();
     c = collect(source({ metrics }));
     await waitFor(() => (metrics.snapshot()['reconnects'] ?? 0) >= 3, 'retries');
-    sim.faults.handshake = 'ok';
+    sim.configure({ handshake: 'ok' });
     await waitFor(() => c!.events.length > 0, 'connected');
     assert.equal(c.error, undefined);
   });
 
+  it('gets through handshakes refused by queued one-shot faults, which are then used up', async () => {
+    sim.openConversation();
+    sim.faults.queue({ handshake: 502 }, { times: 2 });
+    sim.faults.queue({ handshake: 401 });
+    const metrics = counterMetrics();
+    c = collect(source({ metrics }));
+    await waitFor(() => c!.events.length > 0, 'connected');
+    sim.assertNoPendingFaults();
+    assert.equal(sim.connectionsOpened, 1, 'only the fourth handshake opened a socket');
+    assert.ok((metrics.snapshot()['reconnects'] ?? 0) >= 3);
+    assert.equal(c.error, undefined);
+  });
+
   it('a conversation that closed while the socket was down yields its remaining messages and its closed event', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(conv, 'one');
+    const conv = sim.openConversation();
+    sim.consumerSays(conv, 'one');
     c = collect(source());
     await waitFor(() => messages(c!).length === 1, 'first');
-    sim.faults.handshake = 502;
+    sim.configure({ handshake: 502 });
     sim.dropConnections();
-    sim.consumerMessage(conv, 'two');
-    sim.agentMessage(conv, 'three');
+    sim.consumerSays(conv, 'two');
+    sim.agentSays(conv, 'three');
     sim.closeConversation(conv);
-    sim.faults.handshake = 'ok';
+    sim.configure({ handshake: 'ok' });
     await waitFor(() => c!.events.some((e) => e.type === 'state' && e.state === 'closed'), 'closed');
     const tail = c.events.slice(-3).map((e) => (e.type === 'message' ? e.text : e.type));
     assert.deepEqual(tail, ['two', 'three', 'state']);
@@ -194,18 +207,18 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   });
 
   it('a conversation that opened and closed entirely while the socket was down is still delivered', async () => {
-    const known = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(known, 'known');
+    const known = sim.openConversation();
+    sim.consumerSays(known, 'known');
     c = collect(source());
     await waitFor(() => messages(c!).length === 1, 'first');
-    sim.faults.handshake = 502;
+    sim.configure({ handshake: 502 });
     sim.dropConnections();
     await waitFor(() => sim.connectionCount === 0, 'the drop');
-    const unseen = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(unseen, 'hello while you were away');
-    sim.agentMessage(unseen, 'and goodbye');
+    const unseen = sim.openConversation();
+    sim.consumerSays(unseen, 'hello while you were away');
+    sim.agentSays(unseen, 'and goodbye');
     sim.closeConversation(unseen);
-    sim.faults.handshake = 'ok';
+    sim.configure({ handshake: 'ok' });
     await waitFor(
       () => c!.events.some((e) => e.conversationId === unseen && e.type === 'state' && e.state === 'closed'),
       'the unseen conversation closed',
@@ -218,7 +231,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   });
 
   it('stops following a closed conversation: a re-delivered CLOSE emits nothing', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
+    const conv = sim.openConversation();
     c = collect(source({ convState: ['OPEN', 'CLOSE'] }));
     await waitFor(() => c!.events.length > 0, 'open');
     sim.closeConversation(conv);
@@ -231,7 +244,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
   });
 
   it('unsubscribing closes the socket and stops reconnecting', async () => {
-    sim.openConversation({ agentId: sim.agentId });
+    sim.openConversation();
     c = collect(source());
     await waitFor(() => c!.events.length > 0, 'connected');
     c.sub.unsubscribe();

@@ -10,16 +10,16 @@ describe('messagingSource: findings of the fault runs', () => {
   simulatorPerTest((s) => (sim = s));
 
   it('after a reconnect, still finds a conversation whose opening UPSERT was lost, though a followed one changed later', async () => {
-    const a = sim.openConversation({ agentId: sim.agentId });
+    const a = sim.openConversation();
     c = collect(sourceFor(sim));
     await waitFor(() => c!.events.some((e) => e.conversationId === a), 'first conversation');
-    sim.faults.silent = true;
-    const b = sim.openConversation({ agentId: sim.agentId }); // its UPSERT never arrives
-    sim.faults.silent = false;
+    sim.configure({ silent: true });
+    const b = sim.openConversation(); // its UPSERT never arrives
+    sim.configure({ silent: false });
     sim.join(a, 'MANAGER', '123.99'); // a newer change of the followed conversation does arrive
     await waitFor(() => c!.events.some((e) => e.type === 'participant' && e.conversationId === a), 'join');
     sim.dropConnections();
-    sim.consumerMessage(b, 'hello from b');
+    sim.consumerSays(b, 'hello from b');
     await waitFor(() => sim.connectionsOpened === 2 && sim.connectionCount === 1, 'reconnected');
     await waitFor(() => c!.events.some((e) => e.conversationId === b), 'b found after the reconnect');
     sim.closeConversation(b);

@@ -17,7 +17,7 @@ const HIGH_WATER = 100;
 async function stalledConsumer(sim: MessagingSimulator, giveFlowToSource: boolean) {
   const flow = flowControl({ highWaterMark: HIGH_WATER });
   const metrics = counterMetrics();
-  const ids = Array.from({ length: CONVERSATIONS }, () => sim.openConversation({ agentId: sim.agentId }));
+  const ids = Array.from({ length: CONVERSATIONS }, () => sim.openConversation());
   const consumer = new StalledConsumer(
     sourceFor(sim, { metrics, ...(giveFlowToSource ? { flow } : {}) }),
     flow,

@@ -11,13 +11,13 @@ describe('messagingSource over loopback', () => {
   const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('subscribes, pulls history of each conversation, then streams live events in order', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(conv, 'hello');
-    sim.consumerMessage(conv, 'order 4711');
+    const conv = sim.openConversation();
+    sim.consumerSays(conv, 'hello');
+    sim.consumerSays(conv, 'order 4711');
     const metrics = counterMetrics();
     c = collect(source({ metrics }));
     await waitFor(() => c!.events.filter((e) => e.type === 'message').length === 2, 'history');
-    sim.agentMessage(conv, 'checking');
+    sim.agentSays(conv, 'checking');
     await waitFor(() => c!.events.filter((e) => e.type === 'message').length === 3, 'live');
     const sub = sim.requests('.ams.aam.SubscribeExConversations');
     assert.deepEqual(sub[0]?.body, { convState: ['OPEN'], agentIds: ['123.77'] });
@@ -50,14 +50,14 @@ describe('messagingSource over loopback', () => {
   });
 
   it('maps rich content, typing changes, receipts, participants and close', async () => {
-    const conv = sim.openConversation();
+    const conv = sim.openConversation({ waiting: true });
     c = collect(source({ agentId: undefined }));
     await waitFor(() => c!.events.some((e) => e.type === 'state'), 'waiting state');
     sim.join(conv, 'ASSIGNED_AGENT', sim.agentId);
-    sim.consumerMessage(conv, 'hi');
-    sim.typing(conv, 'consumer', 'COMPOSING');
-    sim.typing(conv, 'consumer', 'COMPOSING');
-    sim.typing(conv, 'consumer', 'PAUSE');
+    sim.consumerSays(conv, 'hi');
+    sim.typing(conv, { on: true });
+    sim.typing(conv, { on: true });
+    sim.chatState(conv, 'PAUSE');
     sim.richContent(conv, {
       type: 'vertical',
       elements: [
@@ -69,7 +69,7 @@ describe('messagingSource over loopback', () => {
     sim.receipt(conv, 'ACCESS', [2]);
     sim.join(conv, 'MANAGER', '123.88');
     sim.leave(conv, 'MANAGER', '123.88');
-    sim.consumerMessage(conv, 'bye');
+    sim.consumerSays(conv, 'bye');
     sim.closeConversation(conv);
     await waitFor(() => c!.events.some((e) => e.type === 'state' && e.state === 'closed'), 'closed');
     const view = c.events.map((e) => {
@@ -121,16 +121,16 @@ describe('messagingSource over loopback', () => {
   });
 
   it('drops duplicated notifications and ignores conversations outside the subscription', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
+    const conv = sim.openConversation();
     const other = sim.openConversation({ id: 'foreign', agentId: '123.99' });
     const metrics = counterMetrics();
     c = collect(source({ metrics }));
     await waitFor(() => c!.events.some((e) => e.type === 'state'), 'open');
     await waitFor(() => sim.requests('.ams.ms.QueryMessages').length === 1, 'query');
     await new Promise((r) => setTimeout(r, 30));
-    sim.faults.duplicateNotifications = true;
-    for (let i = 0; i < 5; i++) sim.consumerMessage(conv, `m${i}`);
-    sim.consumerMessage(other, 'not mine');
+    sim.configure({ duplicateNotifications: true });
+    for (let i = 0; i < 5; i++) sim.consumerSays(conv, `m${i}`);
+    sim.consumerSays(other, 'not mine');
     await waitFor(() => c!.events.filter((e) => e.type === 'message').length === 5, 'messages');
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(
@@ -143,7 +143,7 @@ describe('messagingSource over loopback', () => {
 
   it('never logs the bearer', async () => {
     const logger = recordingLogger();
-    sim.openConversation({ agentId: sim.agentId });
+    sim.openConversation();
     c = collect(source({ logger }));
     await waitFor(() => c!.events.length > 0, 'events');
     sim.closeConnections(1011);

@@ -119,9 +119,7 @@ export function sourceFor(
 ): Observable<ConversationEvent> {
   const { draining, ...rest } = extra;
   const options: Record<string, unknown> = {
-    accountId: sim.accountId,
-    domain: sim.domain,
-    bearer: sim.token,
+    ...sim.clientOptions(),
     agentId: sim.agentId,
     ...fast,
     ...rest,

@@ -35,8 +35,7 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
   const sub = conversationEvents({
     backend: backend$,
     legacy: legacyChat({
-      agentSessionUrl: legacy.agentSessionUrl,
-      bearer: 'sim-bearer',
+      ...legacy.clientOptions(),
       acceptIncoming: true,
       pollIntervalMs: 15,
       requestTimeoutMs: 200,
@@ -61,15 +60,15 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
     for (let step = 0; step < o.steps && error === undefined; step++) {
       const roll = r.next();
       if (roll < 0.06 || openChats.length === 0) {
-        const key = legacy.openChat({ ringing: true });
+        const key = legacy.openConversation({ waiting: true });
         chats.push(key);
         openChats.push(key);
       } else if (roll < 0.12 || openConvs.length === 0) {
-        const conv = messagingSim.openConversation({ agentId: messagingSim.agentId });
+        const conv = messagingSim.openConversation();
         convs.push(conv);
         openConvs.push(conv);
       } else if (roll < 0.35) {
-        legacy.visitorSays(r.pick(openChats), `v${step}`);
+        legacy.consumerSays(r.pick(openChats), `v${step}`);
       } else if (roll < 0.6) {
         messagingTraffic(messagingSim, r, r.pick(openConvs), step);
       } else if (roll < 0.7) {
@@ -105,7 +104,7 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
         `every conversation followed; never seen: ${[...chats, ...convs].filter((id) => !emitted.some((e) => e.conversationId === id)).join(', ')}`,
       10_000,
     );
-    for (const k of openChats) legacy.endChat(k);
+    for (const k of openChats) legacy.closeConversation(k);
     for (const c of openConvs) messagingSim.closeConversation(c);
     await waitAllClosed(
       emitted,

@@ -12,7 +12,7 @@ import type { Rng } from './prng.js';
 import { judge, type Verdict } from './truth.js';
 import { legacyExpected, sleep, tally, waitAllClosed } from './common.js';
 
-/** The legacy faults a run draws from (each one `injectFault`, or a token rotation). */
+/** The legacy faults a run draws from (each one queued with `faults.queue`, or a token rotation). */
 export const legacyFaults = [
   '500',
   '502',
@@ -56,7 +56,7 @@ export function injectLegacyFault(
   r: Rng,
   keys: string[],
 ): void {
-  const f = (fault: LegacyChatFault) => sim.injectFault(fault, r.int(1, 2));
+  const f = (fault: LegacyChatFault) => sim.faults.queue(fault, { times: r.int(1, 2) });
   switch (name) {
     case '500':
     case '502':
@@ -65,13 +65,17 @@ export function injectLegacyFault(
     case '429+Retry-After':
       return f({ status: 429, retryAfter: '0.02' });
     case '401 (same token)':
-      return sim.injectFault({ status: 401, body: 'oauth_problem=token_expired', contentType: 'text/plain' });
+      return sim.faults.queue({
+        status: 401,
+        body: 'oauth_problem=token_expired',
+        contentType: 'text/plain',
+      });
     case '401 (token expired)':
       return; // handled by the caller (it owns the token)
     case 'connection reset':
       return f({ reset: true });
     case 'request timeout':
-      return sim.injectFault({ hang: true }, 1);
+      return sim.faults.queue({ hang: true }, { times: 1 });
     case 'slow response':
       return f({ delayMs: r.int(20, REQUEST_TIMEOUT_MS / 2) });
     case 'malformed JSON':
@@ -129,17 +133,17 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
     for (let step = 0; step < o.steps && error === undefined; step++) {
       const roll = r.next();
       if (open.length === 0 || (roll < 0.12 && all.length < o.chats)) {
-        const key = sim.openChat();
+        const key = sim.openConversation();
         open.push(key);
         all.push(key);
         chats$.next([...all]);
       } else if (roll < 0.55) {
         const key = r.pick(open);
-        if (r.chance(0.6)) sim.visitorSays(key, `v${step}`);
+        if (r.chance(0.6)) sim.consumerSays(key, `v${step}`);
         else sim.agentSays(key, `a${step}`);
       } else if (roll < 0.6 && open.length > 1) {
         const key = open.splice(r.int(0, open.length - 1), 1)[0] as string;
-        sim.endChat(key);
+        sim.closeConversation(key);
       } else if (roll < 0.85) {
         const name = r.pick(legacyFaults);
         // Two 401s in a row are "a fresh token refused", which rightly ends the stream: inject the
@@ -155,7 +159,7 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
       }
       await sleep(r.int(0, 12));
     }
-    for (const key of open) sim.endChat(key);
+    for (const key of open) sim.closeConversation(key);
     await waitAllClosed(
       emitted,
       all,

@@ -1,4 +1,8 @@
-import { MessagingSimulator, messagingSource } from '../../../adapters/messaging/index.js';
+import {
+  MessagingSimulator,
+  messagingSource,
+  type MessagingSimulatorSwitches,
+} from '../../../adapters/messaging/index.js';
 import { memoryCheckpointStore } from '../../../src/checkpoint/memory.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
@@ -50,7 +54,7 @@ export class TokenBox {
     const old = this.current;
     this.current = this.sim.issueToken();
     this.answeredAtRevoke = this.sim.subscriptionsAnswered;
-    this.sim.revokeToken(old, code);
+    this.sim.revokeToken(old, { closeCode: code });
   }
   /** Closes every socket with 4407: to the source a refusal too, though the token stays valid. */
   refuse(): void {
@@ -82,7 +86,7 @@ export async function applyMessagingFault(
   r: Rng,
   conversations: readonly string[],
 ): Promise<void> {
-  const f = sim.faults;
+  const set = (switches: Partial<MessagingSimulatorSwitches>): void => sim.configure(switches);
   const hold = async (ms: number, on: () => void, off: () => void) => {
     on();
     await sleep(ms);
@@ -100,32 +104,28 @@ export async function applyMessagingFault(
     case 'silent half-open socket':
       return hold(
         r.int(200, 400),
-        () => (f.silent = true),
+        () => set({ silent: true }),
         () => {
           // A half-open socket never comes back: end it, as the network eventually would. (Turning
           // the switch off on a live socket would model a server that silently drops frames.)
-          f.silent = false;
+          set({ silent: false });
           sim.dropConnections();
         },
       );
     case 'slow server (frame delay)':
       return hold(
         r.int(30, 120),
-        () => (f.delayMs = r.int(5, 40)),
-        () => (f.delayMs = 0),
+        () => set({ delayMs: r.int(5, 40) }),
+        () => set({ delayMs: 0 }),
       );
     case 'duplicated notifications':
-      f.duplicateNotifications = true;
-      return;
+      return set({ duplicateNotifications: true });
     case 'reordered notifications':
-      f.reorderNotifications = true;
-      return;
+      return set({ reorderNotifications: true });
     case 'dropped notifications (gap)':
-      f.dropNotifications = r.int(1, 3);
-      return;
+      return sim.faults.queue({ notification: 'drop' }, { times: r.int(1, 3) });
     case 'stale conversation changes':
-      f.staleConversationChanges = true;
-      return;
+      return set({ staleConversationChanges: true });
     case 'handshake 401':
       // The token expires while the client is connected; the server says so only at the next handshake.
       return tokens.revoke(1000);
@@ -134,10 +134,10 @@ export async function applyMessagingFault(
       return hold(
         r.int(40, 200),
         () => {
-          f.handshake = name === 'handshake 502' ? 502 : 'stall';
+          set({ handshake: name === 'handshake 502' ? 502 : 'stall' });
           sim.dropConnections();
         },
-        () => (f.handshake = 'ok'),
+        () => set({ handshake: 'ok' }),
       );
     case 'malformed JSON frame':
       return sim.sendRawToAll('{"kind":"notification","type":".ams.ms.OnlineEventDistribution","body":{');
@@ -160,20 +160,24 @@ export async function applyMessagingFault(
 
 /** Turns the sticky switches off again; a half-open socket never recovers, so it is dropped. */
 export function healMessaging(sim: MessagingSimulator): void {
-  if (sim.faults.silent) sim.dropConnections();
+  if (sim.switches.silent) sim.dropConnections();
   sim.clearFaults();
 }
 
 /** One scripted step of conversation traffic on the Messaging simulator. */
 export function messagingTraffic(sim: MessagingSimulator, r: Rng, conv: string, step: number): void {
   const roll = r.next();
-  if (roll < 0.45) sim.consumerMessage(conv, `c${step}`);
-  else if (roll < 0.75) sim.agentMessage(conv, `a${step}`);
+  if (roll < 0.45) sim.consumerSays(conv, `c${step}`);
+  else if (roll < 0.75) sim.agentSays(conv, `a${step}`);
   else if (roll < 0.85) {
     const last = sim.history(conv).at(-1)?.['sequence'];
     if (typeof last === 'number') sim.receipt(conv, r.pick(['ACCEPT', 'READ'] as const), [last]);
-    else sim.consumerMessage(conv, `c${step}`);
-  } else sim.typing(conv, r.pick(['consumer', 'agent'] as const), r.pick(['COMPOSING', 'ACTIVE']));
+    else sim.consumerSays(conv, `c${step}`);
+  } else
+    sim.typing(conv, {
+      who: r.pick(['consumer', 'agent'] as const),
+      on: r.pick(['COMPOSING', 'ACTIVE']) === 'COMPOSING',
+    });
 }
 
 export interface MessagingRunOptions {
@@ -209,7 +213,7 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
     for (let step = 0; step < o.steps && error === undefined; step++) {
       const roll = r.next();
       if (open.length === 0 || (roll < 0.1 && all.length < o.conversations)) {
-        const conv = sim.openConversation({ agentId: sim.agentId });
+        const conv = sim.openConversation();
         open.push(conv);
         all.push(conv);
       } else if (roll < 0.6) {
@@ -230,14 +234,14 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
         // The socket is down (handshakes fail) while a conversation opens, talks and closes: the
         // source must still find it on reconnect and deliver every event and its closed state.
         tally(faults, 'conversation opened and closed during an outage');
-        sim.faults.handshake = 502;
+        sim.configure({ handshake: 502 });
         sim.dropConnections();
-        const conv = sim.openConversation({ agentId: sim.agentId });
+        const conv = sim.openConversation();
         all.push(conv);
         for (let i = r.int(1, 4); i > 0; i--) messagingTraffic(sim, r, conv, step);
         sim.closeConversation(conv);
         await sleep(r.int(10, 60));
-        sim.faults.handshake = 'ok';
+        sim.configure({ handshake: 'ok' });
       }
       await sleep(r.int(0, 12));
     }

@@ -2,11 +2,10 @@
 // parent runs, waits for events, unsubscribes, and must then exit on its own.
 import { legacyChatSource } from '../../../../adapters/legacy-chat/index.js';
 
-const [url, key] = process.argv.slice(2);
+const [client, key] = process.argv.slice(2);
 let seen = 0;
 const sub = legacyChatSource({
-  agentSessionUrl: url ?? '',
-  bearer: 'sim-bearer',
+  ...(JSON.parse(client ?? '{}') as { agentSessionUrl: string; bearer: string }),
   chats: [key ?? ''],
   pollIntervalMs: 20,
   backoff: { initialMs: 5 },

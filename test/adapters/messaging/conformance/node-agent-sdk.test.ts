@@ -48,8 +48,8 @@ describe('conformance: node-agent-sdk@1.2.0 against MessagingSimulator', () => {
     );
 
   it('connects, subscribes, receives a scripted conversation and its history, publishes', async () => {
-    const conv = sim.openConversation({ agentId: sim.agentId });
-    sim.consumerMessage(conv, 'hello from the consumer');
+    const conv = sim.openConversation();
+    sim.consumerSays(conv, 'hello from the consumer');
     const a = await connect();
     const changes: Array<{
       type: string;
@@ -80,7 +80,7 @@ describe('conformance: node-agent-sdk@1.2.0 against MessagingSimulator', () => {
       'history',
     );
 
-    sim.agentMessage(conv, 'live from another agent', '123.99');
+    sim.agentSays(conv, 'live from another agent', { agentId: '123.99' });
     await waitFor(
       () => events.some((n) => n.changes.some((e) => e.event.message === 'live from another agent')),
       'live event',
@@ -121,13 +121,13 @@ describe('conformance: node-agent-sdk@1.2.0 against MessagingSimulator', () => {
   });
 
   it('sees a 4401 close and reconnects to the simulator', async () => {
-    sim.openConversation({ agentId: sim.agentId });
+    sim.openConversation();
     const a = await connect();
     const closed: number[] = [];
     let reconnected = false;
     a.on('closed', ((code: number) => closed.push(code)) as never);
     a.on('connected', (() => (reconnected = true)) as never);
-    sim.closeConnections(4401, 'token expired');
+    sim.closeConnections(4401, { reason: 'token expired' });
     await waitFor(() => closed.includes(4401), 'closed 4401');
     a.reconnect(false);
     await waitFor(() => reconnected && sim.connectionCount === 1, 'reconnected');

@@ -1,0 +1,205 @@
+// The legacy simulator's HTTP side: auth, one-shot faults, and the agent-session routes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChatScript, SimChat } from './simulator-chats.js';
+import { errorBody, multiChat, splitList } from './simulator-multichat.js';
+import { renderChat, renderEvents, renderInfo } from './simulator-render.js';
+import type { LegacyChatFault, LegacyChatSimulatorSwitches } from './simulator-switches.js';
+
+/** One request the simulator received, for assertions. */
+export interface LegacyChatRequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  route: string;
+  /** `GET <path>?<query> HTTP/1.1` length in bytes. */
+  requestLineBytes: number;
+  /** The chat keys of a multi-chat request, decoded. */
+  keys: string[];
+  status: number;
+}
+
+/** What the routes need from the simulator. */
+export interface LegacyRouteContext {
+  readonly agentSessionUrl: string;
+  readonly basePath: string;
+  readonly chats: ChatScript;
+  readonly switches: Readonly<LegacyChatSimulatorSwitches>;
+  bearer(): string;
+  takeFault(route: string): LegacyChatFault | undefined;
+  record(r: LegacyChatRequestRecord): void;
+  /** Runs `fn` after `ms`, unless the simulator closes first. */
+  later(fn: () => void, ms: number): void;
+  /** What the agent writes through the API. */
+  agentSays(key: string, text: string, textType: 'plain' | 'html' | 'rich-content'): number;
+  agentTyping(key: string, typing: boolean): void;
+  endChat(key: string): number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/** Answers one request (its body already read). */
+export function answer(
+  ctx: LegacyRouteContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+): void {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = (
+    (req.headers['x-http-method-override'] as string | undefined) ??
+    req.method ??
+    'GET'
+  ).toUpperCase();
+  const path = url.pathname.replace(/\.json$/, '');
+  const rest = path.startsWith(ctx.basePath) ? path.slice(ctx.basePath.length) : undefined;
+  const route = routeName(method, rest);
+  const keys = route === 'multichat' ? splitList(url.searchParams.get('chatSessionKeys')) : [];
+  const record: LegacyChatRequestRecord = {
+    method,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    route,
+    requestLineBytes: Buffer.byteLength(`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1`),
+    keys,
+    status: 0,
+  };
+  const send = (status: number, payload: string, headers: Record<string, string> = {}) => {
+    record.status = status;
+    ctx.record(record);
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-length': String(Buffer.byteLength(payload)), ...headers });
+    res.end(payload);
+  };
+  const json = (status: number, value: unknown) =>
+    send(status, JSON.stringify(value), { 'content-type': 'application/json' });
+
+  if (req.headers['authorization'] !== `Bearer ${ctx.bearer()}`) {
+    const s = ctx.switches.expiredAgentSession;
+    if (s === 'oauth-text') {
+      return send(
+        401,
+        'oauth_problem=token_rejected&oauth_problem_advice=the oauth_token is unacceptable to the Service Provider',
+        { 'content-type': 'text/plain' },
+      );
+    }
+    return json(s === '404' ? 404 : 401, errorBody(s === '404' ? 'Agent session not found' : 'Unauthorized'));
+  }
+  const fault = ctx.takeFault(route);
+  const reply = () => {
+    if (fault?.reset === true) {
+      record.status = -1;
+      ctx.record(record);
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.hang === true) return;
+    if (fault?.status !== undefined) {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+      if (fault.contentType !== undefined) headers['content-type'] = fault.contentType;
+      return send(fault.status, fault.body ?? '', headers);
+    }
+    if (fault?.malformed === true)
+      return send(200, '{"chats":{"chat":[{"info":', { 'content-type': 'application/json' });
+    const result = dispatch(ctx, route, rest ?? '', method, url, body, fault);
+    let payload = JSON.stringify(result.body);
+    if (fault?.oversizeBytes !== undefined && payload.length < fault.oversizeBytes) {
+      payload = `${payload}${' '.repeat(fault.oversizeBytes - payload.length)}`;
+    }
+    send(result.status, payload, { 'content-type': 'application/json' });
+  };
+  if (fault?.delayMs !== undefined) ctx.later(reply, fault.delayMs);
+  else reply();
+}
+
+function dispatch(
+  ctx: LegacyRouteContext,
+  route: string,
+  rest: string,
+  method: string,
+  url: URL,
+  body: string,
+  fault: LegacyChatFault | undefined,
+): Answer {
+  const r = ctx.switches;
+  const chatUrl = (key: string) => `${ctx.agentSessionUrl}/chat/${encodeURIComponent(key)}`;
+  switch (route) {
+    case 'multichat':
+      return multiChat(ctx.chats, url, r, chatUrl, fault);
+    case 'incomingRequests': {
+      const n = ctx.chats.ringingCount();
+      const block: Record<string, unknown> = { ringingCount: String(n) };
+      if (n > 0) block['link'] = { '@href': `${ctx.agentSessionUrl}/incomingRequests`, '@rel': 'next' };
+      return { status: 200, body: { incomingRequests: block } };
+    }
+    case 'accept': {
+      const chat = ctx.chats.nextRinging();
+      if (chat === undefined) return { status: 404, body: errorBody('No chat is ringing') };
+      ctx.chats.accept(chat.key);
+      return {
+        status: 201,
+        body: { chatLocation: { link: { '@href': chatUrl(chat.key), '@rel': 'location' } } },
+      };
+    }
+  }
+  const m = /^\/chat\/([^/]+)(\/events|\/info(?:\/agentTyping)?)?$/.exec(rest);
+  const chat = m === null ? undefined : ctx.chats.chats.get(decodeURIComponent(m[1] ?? ''));
+  if (m === null || chat === undefined) return { status: 404, body: errorBody('Chat session not found') };
+  const sub = m[2] ?? '';
+  const from = Number(url.searchParams.get('from') ?? 0);
+  const since = (c: SimChat) => c.events.filter((e) => e.id >= from);
+  if (method === 'GET' && sub === '')
+    return { status: 200, body: { chat: renderChat(chat, since(chat), chatUrl(chat.key), r) } };
+  if (method === 'GET' && sub === '/events') {
+    return { status: 200, body: { events: renderEvents(chat, since(chat), chatUrl(chat.key), r) ?? {} } };
+  }
+  if (method === 'GET' && sub === '/info')
+    return { status: 200, body: { info: renderInfo(chat, chatUrl(chat.key), r) } };
+  if (method === 'POST' && sub === '/info/agentTyping') {
+    const v = parseJson(body)?.['agentTyping'];
+    if (v !== 'typing' && v !== 'not-typing') return { status: 400, body: errorBody('Bad agentTyping') };
+    ctx.agentTyping(chat.key, v === 'typing');
+    return { status: 200, body: {} };
+  }
+  if (method === 'POST' && sub === '/events') {
+    const ev = parseJson(body)?.['event'] as Record<string, unknown> | undefined;
+    const type = ev?.['@type'] ?? ev?.['type'];
+    let id: number;
+    if (type === 'line' && typeof ev?.['text'] === 'string') {
+      const textType =
+        ev['textType'] === 'html' || ev['textType'] === 'rich-content' ? ev['textType'] : 'plain';
+      id = ctx.agentSays(chat.key, ev['text'], textType);
+    } else if (type === 'state' && ev?.['state'] === 'ended') {
+      id = ctx.endChat(chat.key);
+    } else {
+      return { status: 400, body: errorBody('Bad event') };
+    }
+    return {
+      status: 201,
+      body: {
+        chatEventLocation: { link: { '@href': `${chatUrl(chat.key)}/events/${id}`, '@rel': 'location' } },
+      },
+    };
+  }
+  return { status: 404, body: errorBody('Not found') };
+}
+
+function routeName(method: string, rest: string | undefined): string {
+  if (rest === undefined) return 'other';
+  if (rest === '/chat' && method === 'GET') return 'multichat';
+  if (rest === '/incomingRequests') return method === 'POST' ? 'accept' : 'incomingRequests';
+  if (rest.startsWith('/chat/')) return 'chat';
+  return 'other';
+}
+
+function parseJson(body: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(body);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+// Load for the Messaging simulator: many live messages, pre-built, sent a batch per event-loop turn.
+import type { SimConversation, SimModel } from './simulator-model.js';
+import type { SimSockets } from './simulator-sockets.js';
+
+/** Options of `MessagingSimulator.burst`. */
+export interface MessagingBurstOptions {
+  conversationIds: string[];
+  perConversation: number;
+  /** Frames per event-loop turn. Default 500. */
+  batchSize?: number;
+  /** Runs after each batch with the number of frames sent so far (e.g. to drop the socket mid-burst). */
+  onBatch?: (sent: number) => void;
+  /** Runs just before the first batch is sent. */
+  onStart?: () => void;
+  /**
+   * Low-level hook for benchmarks: encodes each batch of notification texts, up front, into the
+   * raw bytes written as they are to every open socket (so they must be complete WebSocket
+   * frames). Fault switches and the frame log do not apply to them.
+   */
+  encodeBatch?: (texts: readonly string[]) => Uint8Array;
+}
+
+type StoredRecord = SimConversation['records'][number];
+
+export async function burst(model: SimModel, sockets: SimSockets, o: MessagingBurstOptions): Promise<void> {
+  const convs = o.conversationIds.map((id) => model.get(id));
+  const items: Array<{ conv: SimConversation; record: StoredRecord; text: string }> = [];
+  for (let i = 0; i < o.perConversation; i++) {
+    for (const conv of convs) {
+      const from = { id: conv.participants.CONSUMER[0] ?? 'cons-1', role: 'CONSUMER' as const };
+      const event = { type: 'ContentEvent', contentType: 'text/plain', message: `m${i}` };
+      const r = model.record(conv, from, event, true) as StoredRecord;
+      // Built now, stored when sent: history never runs ahead of the socket.
+      conv.records.pop();
+      items.push({
+        conv,
+        record: r,
+        text: JSON.stringify({ kind: 'notification', type: '.ams.ms.OnlineEventDistribution', body: r }),
+      });
+    }
+  }
+  const batch = o.batchSize ?? 500;
+  const encoded: Uint8Array[] = [];
+  if (o.encodeBatch !== undefined)
+    for (let i = 0; i < items.length; i += batch)
+      encoded.push(o.encodeBatch(items.slice(i, i + batch).map((it) => it.text)));
+  o.onStart?.();
+  for (let i = 0; i < items.length; i += batch) {
+    const bytes = encoded[i / batch];
+    for (const it of items.slice(i, i + batch)) {
+      it.conv.records.push(it.record);
+      if (bytes === undefined) for (const c of sockets.clients) sockets.sendRaw(c, it.text);
+    }
+    if (bytes !== undefined)
+      for (const c of sockets.clients) if (c.ws.readyState === c.ws.OPEN) c.socket.write(bytes);
+    o.onBatch?.(Math.min(items.length, i + batch));
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}

@@ -1,0 +1,111 @@
+// The requests a Messaging client sends over the socket, answered from the simulator's model.
+import type { SimModel, SimOriginator, SimRole } from './simulator-model.js';
+import type { SimClient, SimSockets } from './simulator-sockets.js';
+import type { SimSubscriptions } from './simulator-subscriptions.js';
+import type { MessagingSimulatorSwitches } from './simulator-switches.js';
+
+/** What the request handler needs from the simulator. */
+export interface RequestContext {
+  readonly model: SimModel;
+  readonly sockets: SimSockets;
+  readonly subscriptions: SimSubscriptions;
+  readonly switches: () => Readonly<MessagingSimulatorSwitches>;
+  /** The simulator's agent (old-style id): who publishes and updates. */
+  readonly agentId: string;
+}
+
+type Reply = (code: number, type: string, body: unknown) => void;
+
+/** Answers one request frame (not JSON or not a request: ignored). */
+export function handleRequest(ctx: RequestContext, client: SimClient, text: string): void {
+  let m: { kind?: unknown; id?: unknown; type?: unknown; body?: unknown };
+  try {
+    m = JSON.parse(text) as typeof m;
+  } catch {
+    return;
+  }
+  if (m.kind !== 'req' || typeof m.id !== 'string' || typeof m.type !== 'string') return;
+  const body = (typeof m.body === 'object' && m.body !== null ? m.body : {}) as Record<string, unknown>;
+  const reply: Reply = (code, type, b) =>
+    ctx.sockets.send(client, { kind: 'resp', reqId: m.id, code, type, body: b });
+  const type = m.type.startsWith('.ams.') ? m.type.slice(5) : m.type.replace(/^\./, '');
+  switch (type) {
+    case 'GetClock':
+      return reply(200, '.GetClock$Response', { currentTime: ctx.model.now() });
+    case 'aam.SubscribeExConversations':
+    case 'cqm.SubscribeExConversations':
+      return ctx.subscriptions.subscribe(client, body, (id) =>
+        reply(200, '.ams.GenericSubscribe$Response', { subscriptionId: id }),
+      );
+    case 'aam.UnsubscribeExConversations':
+    case 'cqm.UnsubscribeExConversations':
+      delete client.subscription;
+      return reply(200, '.ams.GenericSubscribe$Response', {});
+    case 'ms.QueryMessages':
+    case 'ms.SubscribeMessagingEvents': {
+      const conv = ctx.model.conversations.get(String(body['dialogId']));
+      if (conv === undefined) return reply(404, '.ams.ms.QueryMessages$Response', 'unknown dialog');
+      const inclusive = ctx.switches().queryMessagesBound === 'inclusive';
+      const after = Number(
+        inclusive ? (body['fromSeq'] ?? 0) : (body['newerThanSequence'] ?? body['fromSeq'] ?? 0),
+      );
+      return reply(200, '.ams.ms.QueryMessages$Response', ctx.model.history(conv, after, inclusive));
+    }
+    case 'ms.PublishEvent':
+      return publish(ctx, body, reply);
+    case 'routing.SetAgentState':
+      return reply(202, '.ReqBody$StringResp', 'Agent state updated successfully');
+    case 'routing.UpdateRingState':
+      return reply(202, '.ReqBody$StringResp', 'Ring state updated successfully');
+    case 'routing.SubscribeRoutingTasks': {
+      const id = ctx.subscriptions.nextId('rt');
+      reply(200, '.ams.GenericSubscribe$Response', { subscriptionId: id });
+      return ctx.sockets.send(client, {
+        kind: 'notification',
+        type: '.ams.routing.RoutingTaskNotification',
+        body: { subscriptionId: id, changes: [] },
+      });
+    }
+    case 'cm.UpdateConversationField':
+      return updateField(ctx, body, reply);
+    default:
+      return reply(400, '.ReqBody$StringResp', `unknown request type ${m.type}`);
+  }
+}
+
+function publish(ctx: RequestContext, body: Record<string, unknown>, reply: Reply): void {
+  const conv = ctx.model.conversations.get(String(body['dialogId']));
+  const event = body['event'] as Record<string, unknown> | undefined;
+  if (conv === undefined || event === undefined || typeof event['type'] !== 'string')
+    return reply(400, '.ams.ms.PublishEvent$Response', 'bad request');
+  const from: SimOriginator = {
+    id: ctx.agentId,
+    role: conv.participants.MANAGER.includes(ctx.agentId) ? 'MANAGER' : 'ASSIGNED_AGENT',
+  };
+  const sequenced = event['type'] !== 'ChatStateEvent';
+  const r = ctx.model.record(conv, from, event, sequenced);
+  reply(200, '.ams.ms.PublishEvent$Response', { sequence: sequenced ? r['sequence'] : 0 });
+  ctx.sockets.liveEvent(r);
+}
+
+function updateField(ctx: RequestContext, body: Record<string, unknown>, reply: Reply): void {
+  const conv = ctx.model.conversations.get(String(body['conversationId']));
+  const fields = body['conversationField'];
+  if (conv === undefined || !Array.isArray(fields)) return reply(400, '.ReqBody$StringResp', 'bad request');
+  for (const f of fields as Array<Record<string, unknown>>) {
+    if (f['field'] === 'ConversationStateField' && f['conversationState'] === 'CLOSE') {
+      conv.state = 'CLOSE';
+      conv.endTs = ctx.model.now();
+    } else if (f['field'] === 'ParticipantsChange') {
+      const role = f['role'] as SimRole;
+      const userId = typeof f['userId'] === 'string' ? f['userId'] : ctx.agentId;
+      if (!(role in conv.participants)) return reply(400, '.ReqBody$StringResp', 'bad role');
+      if (f['type'] === 'ADD' && !conv.participants[role].includes(userId))
+        conv.participants[role].push(userId);
+      if (f['type'] === 'REMOVE')
+        conv.participants[role] = conv.participants[role].filter((id) => id !== userId);
+    }
+  }
+  reply(200, '.ReqBody$StringResp', 'OK');
+  ctx.subscriptions.publishChange(conv);
+}
