@@ -4,16 +4,7 @@ import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import { flowControl } from '../../src/runtime/flow.js';
 import { StalledConsumer } from '../support/stalled-consumer.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+import { sleep, waitFor } from '../support/wait.js';
 
 describe('conversationEvents with flowControl', () => {
   let legacy: LegacyChatSimulator;

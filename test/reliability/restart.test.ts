@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { MessagingSimulator } from '../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../src/model/event.js';
-import { legacyExpected, messagingExpected, sleep, waitAllClosed, waitUntil } from './support/common.js';
+import { legacyExpected, messagingExpected, waitAllClosed } from './support/common.js';
 import { rng, runSeed, type Rng } from './support/prng.js';
 import { judge, summary } from './support/truth.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -56,7 +57,7 @@ class Follower {
 function waitAllSeen(followers: Follower[], ids: string[]): Promise<void> {
   const unseen = () =>
     ids.filter((id) => !followers.some((f) => f.events.some((e) => e.conversationId === id)));
-  return waitUntil(
+  return waitFor(
     () => unseen().length === 0,
     () =>
       `every conversation seen after the restart; never seen: ${unseen().join(', ')}; ` +
@@ -123,7 +124,7 @@ describe('reliability: process restart with the file checkpoint store', function
     const convs: string[] = [];
     const first = new Follower(config());
     traffic(r, chats, convs, 30);
-    await waitUntil(() => first.events.length > 20, 'first process streaming');
+    await waitFor(() => first.events.length > 20, 'first process streaming');
     traffic(r, chats, convs, 20);
     await sleep(r.int(0, 100));
     assert.equal(await first.stop('SIGTERM'), 0);
@@ -132,7 +133,7 @@ describe('reliability: process restart with the file checkpoint store', function
     traffic(r, chats, convs, 20);
     await waitAllSeen([first, second], [...chats, ...convs]);
     closeAll(chats, convs);
-    await waitUntil(
+    await waitFor(
       () => allClosed([...first.events, ...second.events], [...chats, ...convs]),
       'all closed',
       20_000,
@@ -165,13 +166,13 @@ describe('reliability: process restart with the file checkpoint store', function
       const convs: string[] = [];
       const first = new Follower(config(crash.handlerDelayMs));
       traffic(r, chats, convs, 30);
-      await waitUntil(() => first.events.length > 20, 'first process streaming');
+      await waitFor(() => first.events.length > 20, 'first process streaming');
       traffic(r, chats, convs, 20);
       // The one window no client can close: a legacy chat the server handed over (accept answered)
       // but not yet in the checkpoint is gone after a crash, as the API cannot list accepted chats.
       // So the crash comes once every chat is accepted and polled (and so saved), and no new chat
       // rings before it: an accept answered in the last milliseconds would fall into the window.
-      await waitUntil(
+      await waitFor(
         () => chats.every((k) => !legacy.chat(k).ringing && first.events.some((e) => e.conversationId === k)),
         'every chat accepted and polled before the crash',
       );
@@ -180,7 +181,7 @@ describe('reliability: process restart with the file checkpoint store', function
         // Crash while the handler is behind: a burst it has started on but not finished.
         const n = first.events.length;
         traffic(r, chats, convs, 40, false);
-        await waitUntil(() => first.events.length >= n + 5, 'the handler working through a burst');
+        await waitFor(() => first.events.length >= n + 5, 'the handler working through a burst');
       }
       await first.stop('SIGKILL');
       traffic(r, chats, convs, 20);

@@ -7,10 +7,11 @@ import { MessagingSimulator, messagingSource } from '../../adapters/messaging/in
 import { isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Logger } from '../../src/runtime/logger.js';
-import { sleep, waitUntil } from './support/common.js';
+
 import { legacyRun } from './support/legacy-run.js';
 import { messagingRun } from './support/messaging-run.js';
 import { rng, runSeed } from './support/prng.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -90,7 +91,7 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
       }),
     ].map((s) => s.subscribe({ error: (e: unknown) => errors.push(e) }));
     try {
-      await waitUntil(() => errors.length === 2, 'both streams failed');
+      await waitFor(() => errors.length === 2, 'both streams failed');
     } finally {
       subs.forEach((s) => s.unsubscribe());
       await legacy.close();
@@ -143,7 +144,7 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise<void>((r) => child.on('exit', () => r()));
-      await waitUntil(
+      await waitFor(
         () => out.includes('"backend":"messaging"') && out.includes('"backend":"legacy-chat"'),
         'both streaming',
         30_000,
@@ -156,7 +157,7 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
       messaging.dropConnections();
       legacy.consumerSays(key, 'after the faults');
       messaging.consumerSays(conv, 'after the faults');
-      await waitUntil(
+      await waitFor(
         () => (out.match(/after the faults/g) ?? []).length >= 2,
         'events after the faults',
         20_000,
@@ -207,7 +208,7 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
       pollIntervalMs: 10,
     }).subscribe((e) => events.push(e));
     try {
-      await waitUntil(
+      await waitFor(
         () =>
           keys.every((k) =>
             events.some((e) => e.conversationId === k && e.type === 'message' && e.text === `hi ${k}`),

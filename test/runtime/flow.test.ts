@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { Subject } from 'rxjs';
-import type { CheckpointStore } from '../../src/checkpoint/store.js';
 import { isChatshiftError } from '../../src/errors.js';
 import { flowControl } from '../../src/runtime/flow.js';
+import { recordingStore, type RecordingStore } from '../support/stores.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** A checkpoint store that records the conversations of each save it writes. */
-function recordingStore(): { written: string[]; store: CheckpointStore } {
-  const written: string[] = [];
-  return {
-    written,
-    store: {
-      load: () => Promise.resolve({}),
-      save: (_backend, changes) => {
-        written.push(Object.keys(changes).join());
-        return Promise.resolve();
-      },
-    },
-  };
-}
+/** The conversations of each save written to `inner`, in order. */
+const written = (inner: RecordingStore): string[] => inner.saves.map((s) => Object.keys(s.changes).join());
 
 describe('flowControl', () => {
   it('pauses at the high-water mark and resumes at the low-water mark, handling in order', async () => {
@@ -119,10 +107,10 @@ describe('flowControl', () => {
 
   it('checkpoints(): a save is written only once every event received before it was handled', async () => {
     const flow = flowControl({ highWaterMark: 10 });
-    const { written, store: inner } = recordingStore();
+    const inner = recordingStore();
     const store = flow.checkpoints(inner);
     await store.save('messaging', { caughtUp: { seq: 0 } });
-    assert.deepEqual(written, ['caughtUp'], 'nothing pending: written at once');
+    assert.deepEqual(written(inner), ['caughtUp'], 'nothing pending: written at once');
     const input = new Subject<number>();
     const gates: Array<() => void> = [];
     input.pipe(flow.process(() => new Promise<void>((r) => gates.push(r)))).subscribe();
@@ -136,19 +124,19 @@ describe('flowControl', () => {
     gates.shift()?.();
     await tick();
     await tick();
-    assert.deepEqual(written, ['caughtUp'], 'event 2 not handled yet');
+    assert.deepEqual(written(inner), ['caughtUp'], 'event 2 not handled yet');
     assert.equal(firstDone, false);
     gates.shift()?.();
     await first;
-    assert.deepEqual(written, ['caughtUp', 'a'], 'events 1 and 2 handled: the first save is written');
+    assert.deepEqual(written(inner), ['caughtUp', 'a'], 'events 1 and 2 handled: the first save is written');
     gates.shift()?.();
     await second;
-    assert.deepEqual(written, ['caughtUp', 'a', 'b']);
+    assert.deepEqual(written(inner), ['caughtUp', 'a', 'b']);
   });
 
   it('checkpoints(): a save covering events never handled is dropped when the consumer goes', async () => {
     const flow = flowControl({ highWaterMark: 10 });
-    const { written, store: inner } = recordingStore();
+    const inner = recordingStore();
     const store = flow.checkpoints(inner);
     const input = new Subject<number>();
     const sub = input.pipe(flow.process(() => new Promise<void>(() => undefined))).subscribe();
@@ -156,7 +144,7 @@ describe('flowControl', () => {
     const saved = store.save('legacy-chat', { a: { seq: 1 } });
     sub.unsubscribe();
     await saved;
-    assert.deepEqual(written, []);
+    assert.deepEqual(written(inner), []);
   });
 
   it('rejects bad water marks with ERR_INVALID_OPTIONS', () => {

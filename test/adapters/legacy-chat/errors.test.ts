@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { isChatshiftError } from '../../../src/errors.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import { LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
-import { collect, fast, mapStore, recordingLogger, seqsOf, sleep, waitFor } from './helpers.js';
+import { collect, fast, seqsOf } from './helpers.js';
+import { recordingLogger } from '../../support/logger.js';
+import { recordingStore } from '../../support/stores.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 const codeOf = (e: unknown): string | undefined => (isChatshiftError(e) ? e.code : undefined);
 
@@ -25,7 +28,7 @@ describe('legacyChatSource error paths', () => {
     const run = collect(
       legacyChatSource({
         ...base(),
-        logger: logs.logger,
+        logger: logs,
         bearer: () => tokens[Math.min(calls++, 1)] as string,
       }),
     );
@@ -72,12 +75,10 @@ describe('legacyChatSource error paths', () => {
     const metrics = counterMetrics();
     sim.faults.queue({ status: 429, retryAfter: '0' });
     sim.faults.queue({ status: 429 });
-    const run = collect(
-      legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', logger: logs.logger, metrics }),
-    );
+    const run = collect(legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', logger: logs, metrics }));
     await waitFor(() => seqsOf(run.events, key).length === 4, 'events after 429s');
     run.sub.unsubscribe();
-    const delays = logs.lines.filter((l) => l.fields?.['status'] === 429).map((l) => l.fields?.['delayMs']);
+    const delays = logs.records.filter((l) => l.fields?.['status'] === 429).map((l) => l.fields?.['delayMs']);
     assert.equal(delays.length, 2);
     assert.ok((delays[0] as number) < 1000);
     assert.ok((delays[1] as number) >= 1000);
@@ -96,7 +97,7 @@ describe('legacyChatSource error paths', () => {
       legacyChatSource({
         ...base(),
         bearer: 'SECRET-bearer-1',
-        logger: logs.logger,
+        logger: logs,
         metrics,
         requestTimeoutMs: 150,
         maxResponseBytes: 4000,
@@ -105,7 +106,7 @@ describe('legacyChatSource error paths', () => {
     );
     await waitFor(() => seqsOf(run.events, key).length === 4, 'events after faults');
     run.sub.unsubscribe();
-    const retries = logs.lines.filter((l) => l.message.includes('retrying')).map((l) => l.fields ?? {});
+    const retries = logs.records.filter((l) => l.message.includes('retrying')).map((l) => l.fields ?? {});
     assert.deepEqual(
       retries.map((f) => f['code']),
       ['ERR_HTTP_STATUS', 'ERR_HTTP_STATUS', 'ERR_CONNECTION', 'ERR_TIMEOUT', 'ERR_PAYLOAD_TOO_LARGE'],
@@ -142,12 +143,10 @@ describe('legacyChatSource error paths', () => {
     const logs = recordingLogger();
     const metrics = counterMetrics();
     sim.faults.queue({ malformed: true }, { times: 2 });
-    const run = collect(
-      legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', logger: logs.logger, metrics }),
-    );
+    const run = collect(legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', logger: logs, metrics }));
     await waitFor(() => seqsOf(run.events, key).length === 4, 'events after malformed bodies');
     run.sub.unsubscribe();
-    assert.equal(logs.lines.filter((l) => l.fields?.['code'] === 'ERR_MALFORMED_JSON').length, 2);
+    assert.equal(logs.records.filter((l) => l.fields?.['code'] === 'ERR_MALFORMED_JSON').length, 2);
     assert.equal(metrics.snapshot()['items.invalid'], 2);
     assert.deepEqual(seqsOf(run.events, key), [0, 1, 2, 3]);
   });
@@ -156,7 +155,7 @@ describe('legacyChatSource error paths', () => {
     const other = sim.openConversation();
     const logs = recordingLogger();
     const run = collect(
-      legacyChatSource({ ...base(), chats: [key, other], bearer: 'SECRET-bearer-1', logger: logs.logger }),
+      legacyChatSource({ ...base(), chats: [key, other], bearer: 'SECRET-bearer-1', logger: logs }),
     );
     await waitFor(() => seqsOf(run.events, other).length === 4, 'opening');
     sim.faults.queue({ schemaInvalid: key }, { times: 2 });
@@ -165,7 +164,7 @@ describe('legacyChatSource error paths', () => {
     await waitFor(() => seqsOf(run.events, other).length === 5, 'other chat goes on');
     await waitFor(() => seqsOf(run.events, key).length === 5, 'bad chat delivered after the fault');
     run.sub.unsubscribe();
-    const bad = logs.lines.filter((l) => l.fields?.['code'] === 'ERR_SCHEMA_INVALID');
+    const bad = logs.records.filter((l) => l.fields?.['code'] === 'ERR_SCHEMA_INVALID');
     assert.equal(bad.length, 2);
     assert.equal(bad[0]?.fields?.['chatSessionKey'], key);
     assert.deepEqual(bad[0]?.fields?.['paths'], ['chats/chat/0/events/event/0/time']);
@@ -173,9 +172,9 @@ describe('legacyChatSource error paths', () => {
   });
 
   it('ends with ERR_CHECKPOINT_IO when a checkpoint save fails', async () => {
-    const store = mapStore();
+    const store = recordingStore();
     store.failSaves();
-    const run = collect(legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', checkpoint: store.store }));
+    const run = collect(legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1', checkpoint: store }));
     await waitFor(() => run.error !== undefined, 'error');
     assert.equal(codeOf(run.error), 'ERR_CHECKPOINT_IO');
     assert.deepEqual(seqsOf(run.events, key), [0, 1, 2, 3]);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
 import { flowControl } from '../../../src/runtime/flow.js';
 import { StalledConsumer } from '../../support/stalled-consumer.js';
-import { fast, seqsOf, sleep, waitFor } from './helpers.js';
+import { fast, seqsOf } from './helpers.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 const CHATS = 10;
 const HIGH_WATER = 100;

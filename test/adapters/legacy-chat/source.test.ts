@@ -3,7 +3,10 @@ import { BehaviorSubject } from 'rxjs';
 import { ConversationEventCodec } from '../../../src/model/event.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import { legacyChat, LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
-import { collect, fast, mapStore, recordingLogger, seqsOf, sleep, waitFor } from './helpers.js';
+import { collect, fast, seqsOf } from './helpers.js';
+import { recordingLogger } from '../../support/logger.js';
+import { recordingStore } from '../../support/stores.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 describe('legacyChatSource against the simulator', () => {
   let sim: LegacyChatSimulator;
@@ -199,12 +202,13 @@ describe('legacyChatSource against the simulator', () => {
 
   it('resumes from a checkpoint without re-emitting, and saves once per cycle after delivery', async () => {
     const key = sim.openConversation();
-    const { store, data, saves } = mapStore();
+    const store = recordingStore();
+    const held = () => store.checkpoint('legacy-chat', key);
     const first = collect(legacyChatSource({ ...base(), checkpoint: store, chats: [key] }));
-    await waitFor(() => data.get(key)?.seq === 3, 'checkpoint at 3');
+    await waitFor(() => held()?.seq === 3, 'checkpoint at 3');
     first.sub.unsubscribe();
-    assert.ok(saves.every((s) => Object.keys(s).length > 0));
-    assert.deepEqual(data.get(key)?.meta, {
+    assert.ok(store.saves.every((s) => Object.keys(s.changes).length > 0));
+    assert.deepEqual(held()?.meta, {
       state: 'open',
       visitorTyping: false,
       agentTyping: false,
@@ -215,7 +219,7 @@ describe('legacyChatSource against the simulator', () => {
     sim.closeConversation(key);
     // Restarted with no `chats`: the open chat comes back from the checkpoint alone.
     const second = collect(legacyChatSource({ ...base(), checkpoint: store }));
-    await waitFor(() => data.get(key)?.closed === true, 'closed in checkpoint');
+    await waitFor(() => held()?.closed === true, 'closed in checkpoint');
     second.sub.unsubscribe();
     assert.deepEqual(
       second.events.map((e) => `${e.type}:${e.seq ?? '-'}`),
@@ -236,7 +240,7 @@ describe('legacyChatSource against the simulator', () => {
     const chats = new BehaviorSubject<string[]>([a]);
     const logs = recordingLogger();
     const run = collect(
-      legacyChat({ ...base(), chats, acceptIncoming: true, logger: logs.logger }).events({ draining }),
+      legacyChat({ ...base(), chats, acceptIncoming: true, logger: logs }).events({ draining }),
     );
     await waitFor(() => seqsOf(run.events, a).length >= 4, 'a');
     draining.next(true);
@@ -259,7 +263,11 @@ describe('legacyChatSource against the simulator', () => {
     const draining = new BehaviorSubject(true);
     const chats = new BehaviorSubject<string[]>([]);
     const run = collect(
-      legacyChat({ ...base(), chats, checkpoint: mapStore({ [a]: { seq: 3 } }).store }).events({ draining }),
+      legacyChat({
+        ...base(),
+        chats,
+        checkpoint: recordingStore({ 'legacy-chat': { [a]: { seq: 3 } } }),
+      }).events({ draining }),
     );
     const b = sim.openConversation();
     chats.next([b]);

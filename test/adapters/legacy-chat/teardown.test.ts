@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
-import { collect, fast, seqsOf, sleep, waitFor } from './helpers.js';
+import { collect, fast, seqsOf } from './helpers.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 describe('legacyChatSource teardown', () => {
   let sim: LegacyChatSimulator;

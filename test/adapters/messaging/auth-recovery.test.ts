@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
-import { collect, simulatorPerTest, sourceFor, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, type Collected } from './support.js';
+import { waitFor } from '../../support/wait.js';
 
 // Found by the seeded fault runs (test/reliability): a refusal of a *reused* token right after a
 // fresh one had been accepted was counted as the second refusal and ended the stream.

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { collect, sourceFor, waitFor, type Collected } from './support.js';
+import { collect, sourceFor, type Collected } from './support.js';
+import { waitFor } from '../../support/wait.js';
 
 describe('messagingSource under a 10,000-message burst', () => {
   let sim: MessagingSimulator;

@@ -3,7 +3,9 @@ import { BehaviorSubject } from 'rxjs';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { messagingSource } from '../../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
-import { collect, simulatorPerTest, sourceFor, mapStore, sleep, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, type Collected } from './support.js';
+import { recordingStore } from '../../support/stores.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 describe('messagingSource checkpoints, draining and options', () => {
   let sim: MessagingSimulator;
@@ -12,7 +14,7 @@ describe('messagingSource checkpoints, draining and options', () => {
   const source = (extra: Parameters<typeof sourceFor>[1] = {}) => sourceFor(sim, extra);
 
   it('a restart with the checkpoint resumes each conversation without re-emitting anything', async () => {
-    const store = mapStore();
+    const store = recordingStore();
     const a = sim.openConversation();
     const b = sim.openConversation();
     sim.consumerSays(a, 'a1');
@@ -22,7 +24,10 @@ describe('messagingSource checkpoints, draining and options', () => {
     sim.typing(a, { on: true });
     await waitFor(() => c!.events.some((e) => e.type === 'typing'), 'typing');
     c.sub.unsubscribe();
-    await waitFor(() => store.data.get(a)?.seq === 1 && store.data.get(b)?.seq === 1, 'saved');
+    await waitFor(
+      () => store.checkpoint('messaging', a)?.seq === 1 && store.checkpoint('messaging', b)?.seq === 1,
+      'saved',
+    );
     sim.consumerSays(a, 'a2');
     sim.closeConversation(b);
     c = collect(source({ checkpoint: store }));
@@ -33,7 +38,7 @@ describe('messagingSource checkpoints, draining and options', () => {
       [`${a} message 2`, `${b} state `].sort(),
     );
     c.sub.unsubscribe();
-    await waitFor(() => store.data.get(b)?.closed === true, 'closed saved');
+    await waitFor(() => store.checkpoint('messaging', b)?.closed === true, 'closed saved');
     // A third run sees b's CLOSE again (convState includes CLOSE) and stays quiet about it.
     c = collect(source({ checkpoint: store, convState: ['OPEN', 'CLOSE'] }));
     await waitFor(() => sim.requests('.ams.aam.SubscribeExConversations').length === 3, 'third subscribe');
@@ -42,8 +47,8 @@ describe('messagingSource checkpoints, draining and options', () => {
   });
 
   it('ends the stream with ERR_CHECKPOINT_IO when a save fails', async () => {
-    const store = mapStore();
-    store.failSaves = true;
+    const store = recordingStore();
+    store.failSaves();
     sim.openConversation();
     c = collect(source({ checkpoint: store }));
     await waitFor(() => c!.error !== undefined, 'error');

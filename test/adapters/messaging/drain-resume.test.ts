@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
-import { collect, simulatorPerTest, sourceFor, sleep, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, type Collected } from './support.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 // Found by the seeded cutover fault runs (test/reliability): a conversation that opened while the
 // source was draining was never followed after the drain was cancelled, so its events were lost.

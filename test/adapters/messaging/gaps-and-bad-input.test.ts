@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import {
-  collect,
-  simulatorPerTest,
-  sourceFor,
-  recordingLogger,
-  seqsByConversation,
-  waitFor,
-  type Collected,
-} from './support.js';
+import { collect, simulatorPerTest, sourceFor, seqsByConversation, type Collected } from './support.js';
+import { recordingLogger } from '../../support/logger.js';
+import { waitFor } from '../../support/wait.js';
 
 const messages = (c: Collected) => c.events.filter((e) => e.type === 'message');
 
@@ -111,7 +105,7 @@ describe('messagingSource gaps, ordering and bad input', () => {
     sim.sendRawToAll('null');
     sim.consumerSays(conv, 'still works');
     await waitFor(() => messages(c!).length === 2, 'valid message after junk');
-    const warns = logger.lines.filter((l) => l.startsWith('warn'));
+    const warns = logger.lines().filter((l) => l.startsWith('warn'));
     assert.ok(warns.some((l) => l.includes('ERR_MALFORMED_JSON')));
     assert.ok(
       warns.some((l) => l.includes('sequence')),
@@ -139,13 +133,13 @@ describe('messagingSource gaps, ordering and bad input', () => {
     sim.consumerSays(conv, 'still works');
     await waitFor(() => messages(c!).length === 2, 'valid message after junk');
     assert.equal(metrics.snapshot()['items.invalid'], 2);
-    const lines = logger.lines.join('\n');
+    const lines = logger.lines().join('\n');
     for (const reqId of ['cs-1', 'nobody'])
       assert.ok(
-        logger.lines.some((l) => l.includes('response to no pending request') && l.includes(`"${reqId}"`)),
+        logger.lines().some((l) => l.includes('response to no pending request') && l.includes(`"${reqId}"`)),
         lines,
       );
-    assert.equal(logger.lines.filter((l) => l.includes('ERR_SCHEMA_INVALID')).length, 2, lines);
+    assert.equal(logger.lines().filter((l) => l.includes('ERR_SCHEMA_INVALID')).length, 2, lines);
     assert.equal(c!.error, undefined);
   });
 
@@ -154,7 +148,7 @@ describe('messagingSource gaps, ordering and bad input', () => {
     await start({ logger, maxFrameBytes: 2048 });
     sim.sendRawToAll(JSON.stringify({ kind: 'notification', type: 'x', body: 'y'.repeat(5000) }));
     await waitFor(() => sim.connectionsOpened === 2 && sim.connectionCount === 1, 'reconnected');
-    assert.ok(logger.lines.some((l) => l.includes('ERR_PAYLOAD_TOO_LARGE')));
+    assert.ok(logger.lines().some((l) => l.includes('ERR_PAYLOAD_TOO_LARGE')));
     sim.consumerSays(conv, 'after');
     await waitFor(() => messages(c!).length === 2, 'continues');
   });

@@ -3,7 +3,9 @@ import type { Subscription } from 'rxjs';
 import { messagingSource } from '../../../adapters/messaging/index.js';
 import type { ChatshiftError } from '../../../src/errors.js';
 import { refusingUpgradeServer, type RefusingUpgradeServer } from '../../support/refusing-upgrade-server.js';
-import { fast, recordingLogger, waitFor } from './support.js';
+import { fast } from './support.js';
+import { recordingLogger } from '../../support/logger.js';
+import { waitFor } from '../../support/wait.js';
 
 // The handshake status comes from ws's 'unexpected-response' (the response itself), and the failed
 // upgrade's request and response are cleaned up: the server below never closes a connection.
@@ -32,7 +34,7 @@ describe('messagingSource handshake answered with an HTTP status', () => {
     await waitFor(() => r.error !== undefined, 'the stream to fail');
     await waitFor(() => server!.openConnections === 0, 'the refused connections to be closed');
     // Each refused socket closed at once, not when the handshake watchdog fired.
-    assert.ok(!logger.lines.some((l) => l.includes('handshake timed out')), logger.lines.join('\n'));
+    assert.ok(!logger.lines().some((l) => l.includes('handshake timed out')), logger.lines().join('\n'));
     return { error: r.error!, bearerCalls, upgrades: server.upgrades, logger };
   };
 
@@ -43,8 +45,8 @@ describe('messagingSource handshake answered with an HTTP status', () => {
       assert.equal(error.details?.['status'], status);
       assert.equal(bearerCalls, 2);
       assert.equal(upgrades, 2);
-      assert.ok(logger.lines.some((l) => l.includes(`"status":${status}`)));
-      assert.ok(!logger.lines.some((l) => l.includes('TOKEN-')), 'the bearer was logged');
+      assert.ok(logger.lines().some((l) => l.includes(`"status":${status}`)));
+      assert.ok(!logger.lines().some((l) => l.includes('TOKEN-')), 'the bearer was logged');
     });
   }
 
@@ -54,7 +56,7 @@ describe('messagingSource handshake answered with an HTTP status', () => {
       assert.equal(error.code, 'ERR_RETRIES_EXHAUSTED');
       assert.equal(bearerCalls, 1);
       assert.equal(upgrades, 4); // the first attempt and three retries
-      const closes = logger.lines.filter((l) => l.includes('socket closed; reconnecting'));
+      const closes = logger.lines().filter((l) => l.includes('socket closed; reconnecting'));
       assert.equal(closes.length, 4);
       assert.ok(
         closes.every((l) => l.includes(`"status":${status}`)),

@@ -11,7 +11,7 @@ import type { ResponseFrame } from '../../../adapters/messaging/wire.js';
 import { ChatshiftError, isChatshiftError } from '../../../src/errors.js';
 import { invalidInputReporter } from '../../../src/runtime/invalid-input.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { recordingLogger } from './support.js';
+import { recordingLogger } from '../../support/logger.js';
 
 // `request()` answers with a Promise, so its deadlines run on a TestScheduler's virtual clock and
 // each settlement is recorded with the virtual time it happened at: the clock is advanced one
@@ -253,7 +253,7 @@ function routerUnderTest() {
   const metrics = counterMetrics();
   const router = new FrameRouter(correlator, sink, logger, invalidInputReporter(logger, metrics));
   const invalid = () => metrics.snapshot()['items.invalid'] ?? 0;
-  const warns = () => logger.lines.filter((l) => l.startsWith('warn'));
+  const warns = () => logger.lines().filter((l) => l.startsWith('warn'));
   return { router, correlator, sent, calls, logger, invalid, warns, scheduler };
 }
 
@@ -288,8 +288,8 @@ describe('messaging FrameRouter', () => {
     assert.deepEqual(t.calls, []);
     assert.equal(t.invalid(), 0);
     assert.ok(
-      t.logger.lines.some((l) => l.startsWith('debug') && l.includes('cs-999')),
-      t.logger.lines.join('\n'),
+      t.logger.lines().some((l) => l.startsWith('debug') && l.includes('cs-999')),
+      t.logger.lines().join('\n'),
     );
     t.correlator.failAll(new ChatshiftError('ERR_CONNECTION', 'end of test'));
   });

@@ -2,15 +2,9 @@ import assert from 'node:assert/strict';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import {
-  collect,
-  simulatorPerTest,
-  sourceFor,
-  recordingLogger,
-  seqsByConversation,
-  waitFor,
-  type Collected,
-} from './support.js';
+import { collect, simulatorPerTest, sourceFor, seqsByConversation, type Collected } from './support.js';
+import { recordingLogger } from '../../support/logger.js';
+import { waitFor } from '../../support/wait.js';
 
 const messages = (c: Collected) => c.events.filter((e) => e.type === 'message');
 
@@ -146,7 +140,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
     await waitFor(() => c!.events.length > 0, 'connected');
     sim.configure({ silent: true });
     sim.consumerSays(conv, 'sent into the void');
-    await waitFor(() => logger.lines.some((l) => l.includes('keep-alive unanswered')), 'watchdog');
+    await waitFor(() => logger.lines().some((l) => l.includes('keep-alive unanswered')), 'watchdog');
     sim.configure({ silent: false });
     await waitFor(() => messages(c!).length === 1, 'message after replacement');
     assert.ok(sim.connectionsOpened >= 2);
@@ -158,7 +152,7 @@ describe('messagingSource reconnect, keep-alive and resume', () => {
     sim.configure({ handshake: 'stall' });
     const logger = recordingLogger();
     c = collect(source({ logger }));
-    await waitFor(() => logger.lines.some((l) => l.includes('handshake timed out')), 'handshake timeout');
+    await waitFor(() => logger.lines().some((l) => l.includes('handshake timed out')), 'handshake timeout');
     sim.configure({ handshake: 'ok' });
     await waitFor(() => c!.events.length > 0, 'connected after retry');
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { mapTyping } from '../../../adapters/messaging/mapping.js';
-import { collect, simulatorPerTest, sourceFor, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, type Collected } from './support.js';
+import { waitFor } from '../../support/wait.js';
 
 // Both found by the seeded fault runs (test/reliability).
 describe('messagingSource: findings of the fault runs', () => {

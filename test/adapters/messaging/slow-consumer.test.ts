@@ -3,7 +3,8 @@ import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { flowControl } from '../../../src/runtime/flow.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import { StalledConsumer } from '../../support/stalled-consumer.js';
-import { seqsByConversation, simulatorPerTest, sleep, sourceFor, waitFor } from './support.js';
+import { seqsByConversation, simulatorPerTest, sourceFor } from './support.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 const CONVERSATIONS = 20;
 const PER_CONVERSATION = 250;

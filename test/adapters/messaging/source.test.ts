@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import type { MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { ConversationEventCodec } from '../../../src/model/event.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { collect, simulatorPerTest, sourceFor, recordingLogger, waitFor, type Collected } from './support.js';
+import { collect, simulatorPerTest, sourceFor, type Collected } from './support.js';
+import { recordingLogger } from '../../support/logger.js';
+import { waitFor } from '../../support/wait.js';
 
 describe('messagingSource over loopback', () => {
   let sim: MessagingSimulator;
@@ -149,8 +151,8 @@ describe('messagingSource over loopback', () => {
     sim.closeConnections(1011);
     await waitFor(() => sim.connectionsOpened >= 2, 'reconnect');
     sim.sendRawToAll('not json TOKEN-1');
-    await waitFor(() => logger.lines.some((l) => l.includes('non-JSON')), 'log');
-    assert.ok(logger.lines.length > 0);
-    assert.ok(!logger.lines.some((l) => l.includes(sim.token)), logger.lines.join('\n'));
+    await waitFor(() => logger.lines().some((l) => l.includes('non-JSON')), 'log');
+    assert.ok(logger.lines().length > 0);
+    assert.ok(!logger.lines().some((l) => l.includes(sim.token)), logger.lines().join('\n'));
   });
 });

@@ -5,8 +5,6 @@ import {
   type MessagingSourceOptions,
 } from '../../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
-import type { Logger } from '../../../src/runtime/logger.js';
-import type { CheckpointStore, ConversationCheckpoint } from '../../../src/checkpoint/store.js';
 
 /** Collects a stream's events, errors and completion for assertions. */
 export interface Collected {
@@ -51,51 +49,6 @@ export function simulatorPerTest(use: (sim: MessagingSimulator) => void): void {
     await sim?.close();
     sim = undefined;
   });
-}
-
-/** Polls `cond` every 5 ms until true; fails with `what` after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A logger that records every line (to check redaction and bad-path reports). */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const rec =
-    (level: string) =>
-    (m: string, f?: Record<string, unknown>): void => {
-      lines.push(`${level} ${m} ${f === undefined ? '' : JSON.stringify(f)}`);
-    };
-  return { lines, debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
-}
-
-/** A trivial Map-based checkpoint store for tests. */
-export function mapStore(): CheckpointStore & {
-  data: Map<string, ConversationCheckpoint>;
-  saves: number;
-  failSaves: boolean;
-} {
-  const s = {
-    data: new Map<string, ConversationCheckpoint>(),
-    saves: 0,
-    failSaves: false,
-    load: async () => Object.fromEntries([...s.data].map(([k, v]) => [k, structuredClone(v)])),
-    save: async (_b: 'messaging', changes: Record<string, ConversationCheckpoint | null>) => {
-      if (s.failSaves) throw new Error('disk full');
-      s.saves++;
-      for (const [k, v] of Object.entries(changes)) {
-        if (v === null) s.data.delete(k);
-        else s.data.set(k, structuredClone(v));
-      }
-    },
-  };
-  return s;
 }
 
 /** Fast timings for loopback tests. */

@@ -1,21 +1,6 @@
 import type { SimEvent } from '../../../adapters/legacy-chat/index.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `cond` until it holds; throws with `what` after `timeoutMs`. */
-export async function waitUntil(
-  cond: () => boolean,
-  what: string | (() => string),
-  timeoutMs = 15_000,
-): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
-    await sleep(5);
-  }
-}
+import { waitFor } from '../../support/wait.js';
 
 export function tally(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
@@ -61,7 +46,7 @@ export async function waitAllClosed(
   const closed = () =>
     new Set(emitted.filter((e) => e.type === 'state' && e.state === 'closed').map((e) => e.conversationId));
   try {
-    await waitUntil(
+    await waitFor(
       () => failed() || ids.every((c) => closed().has(c)),
       'every conversation closed',
       timeoutMs,

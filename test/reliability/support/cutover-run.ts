@@ -5,7 +5,7 @@ import { conversationEvents } from '../../../src/cutover/conversation-events.js'
 import type { BackendChoice } from '../../../src/cutover/backend-flag.js';
 import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
-import { legacyExpected, messagingExpected, sleep, tally, waitAllClosed, waitUntil } from './common.js';
+import { legacyExpected, messagingExpected, tally, waitAllClosed } from './common.js';
 import { injectLegacyFault, legacyAuthGate, legacyFaults, type RunResult } from './legacy-run.js';
 import {
   applyMessagingFault,
@@ -18,6 +18,7 @@ import {
 } from './messaging-run.js';
 import type { Rng } from './prng.js';
 import { judge } from './truth.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 /**
  * One seeded run of `conversationEvents` over both simulators: the backend flag switches at
@@ -96,7 +97,7 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
     backend$.next('both');
     // Conversations that appeared while their backend was off are taken once it is back on: a
     // chat still ringing was never the agent's, so wait for every one to be accepted and seen.
-    await waitUntil(
+    await waitFor(
       () =>
         error !== undefined ||
         [...chats, ...convs].every((id) => emitted.some((e) => e.conversationId === id)),

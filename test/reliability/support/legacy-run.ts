@@ -10,7 +10,8 @@ import type { Logger } from '../../../src/runtime/logger.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import type { Rng } from './prng.js';
 import { judge, type Verdict } from './truth.js';
-import { legacyExpected, sleep, tally, waitAllClosed } from './common.js';
+import { legacyExpected, tally, waitAllClosed } from './common.js';
+import { sleep } from '../../support/wait.js';
 
 /** The legacy faults a run draws from (each one queued with `faults.queue`, or a token rotation). */
 export const legacyFaults = [

@@ -9,8 +9,9 @@ import type { Logger } from '../../../src/runtime/logger.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import type { Rng } from './prng.js';
 import { judge } from './truth.js';
-import { messagingExpected, sleep, tally, waitAllClosed, waitUntil } from './common.js';
+import { messagingExpected, tally, waitAllClosed } from './common.js';
 import type { RunResult } from './legacy-run.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 /** The Messaging faults a run draws from. */
 export const messagingFaults = [
@@ -246,7 +247,7 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
       await sleep(r.int(0, 12));
     }
     healMessaging(sim);
-    await waitUntil(
+    await waitFor(
       () => error !== undefined || all.every((c) => emitted.some((e) => e.conversationId === c)),
       () =>
         `every conversation seen; never seen: ${all.filter((c) => !emitted.some((e) => e.conversationId === c)).join(', ')}`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { MessagingSimulator } from '../../../../adapters/messaging/index.js';
-import { waitFor } from '../support.js';
+import { waitFor } from '../../../support/wait.js';
 import { sdkLoopback, type SdkAgent, type SdkLoopback } from './sdk-loopback.js';
 
 // The real node-agent-sdk@1.2.0 as an independent client: where it and the simulator disagree,
