@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { VirtualTimeScheduler } from 'rxjs';
 import type { CheckpointStore, ConversationCheckpoint } from '../../src/checkpoint/store.js';
-import { CheckpointWriter } from '../../src/checkpoint/writer.js';
+import { CheckpointWriter, type CheckpointWriterOptions } from '../../src/checkpoint/writer.js';
 import { isChatshiftError, type ChatshiftError } from '../../src/errors.js';
 
 type Changes = Record<string, ConversationCheckpoint | null>;
@@ -29,16 +29,24 @@ function gatedStore(): CheckpointStore & { saves: Changes[]; settle(error?: Erro
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** A writer over `store` that fails the test on any reported error, unless options say otherwise. */
+const writerOver = (
+  store: CheckpointStore | undefined,
+  options: Partial<CheckpointWriterOptions> = {},
+): CheckpointWriter =>
+  new CheckpointWriter({
+    backend: 'legacy-chat',
+    store,
+    scheduler: new VirtualTimeScheduler(),
+    onError: (e) => assert.fail(e),
+    logger: { warn() {}, error() {} },
+    ...options,
+  });
+
 describe('CheckpointWriter', () => {
   it('saves only marked conversations, once each, with the latest entry', async () => {
     const store = gatedStore();
-    const w = new CheckpointWriter({
-      backend: 'legacy-chat',
-      store,
-      scheduler: new VirtualTimeScheduler(),
-      onError: (e) => assert.fail(e),
-      logger: { warn() {}, error() {} },
-    });
+    const w = writerOver(store);
     w.mark('a', { seq: 1 });
     w.mark('a', { seq: 2 });
     w.mark('b', null);
@@ -55,13 +63,9 @@ describe('CheckpointWriter', () => {
   it('reads entries marked without one at save time, so marking stays cheap', async () => {
     const store = gatedStore();
     let seq = 1;
-    const w = new CheckpointWriter({
+    const w = writerOver(store, {
       backend: 'messaging',
-      store,
-      scheduler: new VirtualTimeScheduler(),
       entryOf: (id) => (id === 'gone' ? undefined : { seq }),
-      onError: (e) => assert.fail(e),
-      logger: { warn() {}, error() {} },
     });
     w.mark('a');
     w.mark('gone');
@@ -74,13 +78,7 @@ describe('CheckpointWriter', () => {
 
   it('never overlaps saves: a flush during a save waits for it, then writes what changed since', async () => {
     const store = gatedStore();
-    const w = new CheckpointWriter({
-      backend: 'legacy-chat',
-      store,
-      scheduler: new VirtualTimeScheduler(),
-      onError: (e) => assert.fail(e),
-      logger: { warn() {}, error() {} },
-    });
+    const w = writerOver(store);
     w.mark('a', { seq: 1 });
     const first = w.flush();
     w.mark('a', { seq: 2 });
@@ -99,14 +97,7 @@ describe('CheckpointWriter', () => {
   it('with throttleMs saves the first change at once, then at most every throttleMs', async () => {
     const store = gatedStore();
     const scheduler = new VirtualTimeScheduler();
-    const w = new CheckpointWriter({
-      backend: 'messaging',
-      store,
-      scheduler,
-      throttleMs: 250,
-      onError: (e) => assert.fail(e),
-      logger: { warn() {}, error() {} },
-    });
+    const w = writerOver(store, { backend: 'messaging', scheduler, throttleMs: 250 });
     w.mark('a', { seq: 1 });
     scheduler.flush(); // the leading edge: due at once
     assert.equal(store.saves.length, 1);
@@ -128,10 +119,7 @@ describe('CheckpointWriter', () => {
     const store = gatedStore();
     const errors: ChatshiftError[] = [];
     const logged: string[] = [];
-    const w = new CheckpointWriter({
-      backend: 'legacy-chat',
-      store,
-      scheduler: new VirtualTimeScheduler(),
+    const w = writerOver(store, {
       onError: (e) => errors.push(e),
       logger: { warn() {}, error: (m) => logged.push(m) },
     });
@@ -153,13 +141,7 @@ describe('CheckpointWriter', () => {
 
   it('close() waits for the save in flight and writes the last changes; a late mark is still saved', async () => {
     const store = gatedStore();
-    const w = new CheckpointWriter({
-      backend: 'legacy-chat',
-      store,
-      scheduler: new VirtualTimeScheduler(),
-      onError: (e) => assert.fail(e),
-      logger: { warn() {}, error() {} },
-    });
+    const w = writerOver(store);
     w.mark('a', { seq: 1 });
     void w.flush();
     w.mark('b', { seq: 4 });
@@ -182,14 +164,7 @@ describe('CheckpointWriter', () => {
   });
 
   it('without a store drops marks and every flush succeeds', async () => {
-    const w = new CheckpointWriter({
-      backend: 'messaging',
-      store: undefined,
-      scheduler: new VirtualTimeScheduler(),
-      throttleMs: 250,
-      onError: (e) => assert.fail(e),
-      logger: { warn() {}, error() {} },
-    });
+    const w = writerOver(undefined, { backend: 'messaging', throttleMs: 250 });
     w.mark('a', { seq: 1 });
     assert.equal(w.pending, 0);
     assert.equal(await w.flush(), true);
