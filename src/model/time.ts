@@ -36,15 +36,21 @@ function normaliseOffset(o: string): string {
 
 const DAY_MS = 86_400_000;
 const YEAR_10000_MS = 253_402_300_800_000;
+/** 0000-01-01T00:00:00.000Z: with YEAR_10000_MS, the bounds of what `IsoTimeCodec` accepts. */
+const YEAR_0_MS = -62_167_219_200_000;
 // The date part of the last day formatted: live events arrive in time order, so most share it.
 let lastDay = Number.NaN;
 let lastDayPrefix = '';
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
-/** Epoch milliseconds (as the Messaging platform sends) to canonical UTC ISO; `undefined` if out of range. */
+/**
+ * Epoch milliseconds (as the Messaging platform sends) to canonical UTC ISO; `undefined` if out of
+ * range: outside years 0000-9999 (which `IsoTimeCodec` rejects, e.g. `+275760-…`), so no event
+ * carries a time its own codec refuses (#15).
+ */
 export function epochMsToIso(ms: number): IsoTime | undefined {
-  if (!Number.isFinite(ms)) return undefined;
+  if (!Number.isFinite(ms) || ms < YEAR_0_MS || ms >= YEAR_10000_MS) return undefined;
   // Per-event hot path (bench: ~7x cheaper than Date#toISOString): whole ms in 1970..9999 reuse
   // the day's `YYYY-MM-DDT` and add the time of day arithmetically. Same output as below.
   if (Number.isInteger(ms) && ms >= 0 && ms < YEAR_10000_MS) {

@@ -20,7 +20,7 @@ export const cursorKey = (e: Pick<ConversationEvent, 'backend' | 'conversationId
 /**
  * Drops every sequenced event whose `seq` is not above the highest already emitted for its
  * conversation. Unsequenced events (typing) pass through. Memory is one number per conversation,
- * never per event: a `state: closed` event moves the conversation's cursor to a bounded
+ * never per event: a `state: closed` event (with or without a `seq`) moves the conversation's cursor to a bounded
  * closed-conversation memory.
  */
 export function dedupe(options: DedupeOptions = {}): OperatorFunction<ConversationEvent, ConversationEvent> {
@@ -31,21 +31,28 @@ export function dedupe(options: DedupeOptions = {}): OperatorFunction<Conversati
       const closed = new Map<string, number>();
       return source.subscribe({
         next(event) {
+          const key = cursorKey(event);
+          const isClose = event.type === 'state' && event.state === 'closed';
           if (event.seq !== undefined) {
-            const key = cursorKey(event);
             const last = open.get(key) ?? closed.get(key);
             if (last !== undefined && event.seq <= last) {
               options.onDuplicate?.(event);
               return;
             }
-            if (event.type === 'state' && event.state === 'closed') {
-              open.delete(key);
-              closed.delete(key);
-              closed.set(key, event.seq);
-              if (closed.size > closedMemory) closed.delete(closed.keys().next().value as string);
-            } else {
+            if (!isClose) {
               closed.delete(key);
               open.set(key, event.seq);
+            }
+          }
+          // Any close frees the open cursor — also one without a seq (messaging, legacy's derived
+          // close): its last seq moves to the bounded closed memory (#15).
+          if (isClose) {
+            const last = event.seq ?? open.get(key) ?? closed.get(key);
+            open.delete(key);
+            closed.delete(key);
+            if (last !== undefined) {
+              closed.set(key, last);
+              if (closed.size > closedMemory) closed.delete(closed.keys().next().value as string);
             }
           }
           subscriber.next(event);

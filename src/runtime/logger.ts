@@ -31,14 +31,30 @@ export function redactingLogger(inner: Logger, secrets: () => Iterable<string>):
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-/** Replaces every occurrence of each secret (and its URL-encoded form) with `[REDACTED]`. */
+/**
+ * Secrets shorter than this are redacted only as whole tokens (not next to a letter or digit):
+ * a one-character bearer would otherwise turn every log line into `[REDACTED]` soup (#15).
+ */
+export const SHORT_SECRET_LENGTH = 8;
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Replaces every occurrence of each secret (and its URL-encoded form) with `[REDACTED]`; a secret
+ * shorter than {@link SHORT_SECRET_LENGTH} only where it stands as a whole token.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
     if (s.length === 0) continue;
-    out = out.split(s).join('[REDACTED]');
-    const enc = encodeURIComponent(s);
-    if (enc !== s) out = out.split(enc).join('[REDACTED]');
+    for (const form of new Set([s, encodeURIComponent(s)])) {
+      if (form.length >= SHORT_SECRET_LENGTH) out = out.split(form).join('[REDACTED]');
+      else
+        out = out.replace(
+          new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(form)}(?![A-Za-z0-9])`, 'g'),
+          '[REDACTED]',
+        );
+    }
   }
   return out;
 }

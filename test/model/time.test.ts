@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { epochMsToIso, toIsoUtc } from '../../src/model/time.js';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { epochMsToIso, IsoTimeCodec, toIsoUtc } from '../../src/model/time.js';
+
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants an event may carry. */
+const MIN_MS = -62_167_219_200_000;
+const MAX_MS = 253_402_300_799_999;
 
 describe('toIsoUtc', () => {
   it('converts LivePerson offset times to UTC with milliseconds', () => {
@@ -38,12 +43,12 @@ describe('epochMsToIso', () => {
   it('agrees with Date#toISOString for any instant, also for runs within one day (the fast path)', () => {
     const viaDate = (ms: number): string => new Date(ms).toISOString();
     fc.assert(
-      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => epochMsToIso(ms) === viaDate(ms)),
+      fc.property(fc.integer({ min: MIN_MS, max: MAX_MS }), (ms) => epochMsToIso(ms) === viaDate(ms)),
       { numRuns: 5000 },
     );
     fc.assert(
       fc.property(
-        fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }),
+        fc.double({ min: MIN_MS, max: MAX_MS, noNaN: true }),
         (ms) => epochMsToIso(ms) === viaDate(ms),
       ),
     );
@@ -51,10 +56,27 @@ describe('epochMsToIso', () => {
       fc.property(
         fc.integer({ min: 0, max: 253402300799999 }),
         fc.array(fc.nat({ max: 86_399_999 })),
-        (start, offs) => offs.every((o) => epochMsToIso(start + o) === viaDate(start + o)),
+        (start, offs) =>
+          offs.every((o) => start + o > MAX_MS || epochMsToIso(start + o) === viaDate(start + o)),
       ),
     );
-    for (const ms of [0, 86_399_999, 86_400_000, 951_868_799_999, 253_402_300_799_999, 253_402_300_800_000])
+    for (const ms of [0, 86_399_999, 86_400_000, 951_868_799_999, 253_402_300_799_999, MIN_MS])
       assert.equal(epochMsToIso(ms), viaDate(ms));
+  });
+
+  it('refuses instants outside years 0000-9999, so no emitted time fails IsoTimeCodec (#15)', () => {
+    assert.equal(epochMsToIso(253_402_300_800_000), undefined, 'year 10000');
+    assert.equal(epochMsToIso(8.64e15), undefined, 'year 275760');
+    assert.equal(epochMsToIso(MIN_MS - 1), undefined, 'year -1');
+    assert.equal(toIsoUtc('9999-12-31T23:59:59.999+00:00'), '9999-12-31T23:59:59.999Z');
+    assert.equal(toIsoUtc('9999-12-31T23:59:59.999-01:00'), undefined, 'offset pushes it to year 10000');
+    assert.equal(toIsoUtc('0000-01-01T00:30:00.000+01:00'), undefined, 'offset pushes it before year 0');
+    fc.assert(
+      fc.property(fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }), (ms) => {
+        const iso = epochMsToIso(ms);
+        return iso === undefined || isRight(IsoTimeCodec.decode(iso));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -82,4 +82,23 @@ describe('dedupe', () => {
     });
     assert.equal(forgotten.length, 4, 'the oldest closed cursor is evicted beyond closedMemory');
   });
+
+  it('frees a conversation on any closed event, also one without a seq (#15)', async () => {
+    const unsequencedClose = (conv: string): ConversationEvent => {
+      const { seq: _seq, ...rest } = closed(conv, 0) as ConversationEvent & { seq?: number };
+      return { ...rest, id: `messaging:${conv}:closed` } as ConversationEvent;
+    };
+    // With room for one closed conversation, 'a' must be forgotten once 'b' closes: its open
+    // cursor may not outlive its close (about 290 B per closed conversation, for ever).
+    const out = await run(
+      [msg('a', 1), unsequencedClose('a'), msg('b', 1), unsequencedClose('b'), msg('a', 1)],
+      { closedMemory: 1 },
+    );
+    assert.deepEqual(
+      out.map((e) => e.id),
+      ['messaging:a:1', 'messaging:a:closed', 'messaging:b:1', 'messaging:b:closed', 'messaging:a:1'],
+    );
+    const kept = await run([msg('a', 1), unsequencedClose('a'), msg('a', 1)], { closedMemory: 1 });
+    assert.equal(kept.length, 2, 'within closedMemory a late re-delivery is still dropped');
+  });
 });

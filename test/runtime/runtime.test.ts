@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { backoffDelay, resolveBackoff } from '../../src/runtime/backoff.js';
-import { resolveBearer } from '../../src/runtime/bearer.js';
+import { BEARER_TIMEOUT_MS, resolveBearer } from '../../src/runtime/bearer.js';
 import { redact, redactingLogger } from '../../src/runtime/logger.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
 import { isChatshiftError } from '../../src/errors.js';
@@ -41,6 +41,18 @@ describe('redaction', () => {
     assert.doesNotMatch(JSON.stringify(lines), /TOKEN-1/);
     assert.match(JSON.stringify(lines), /REDACTED/);
   });
+
+  it('a very short secret is redacted only as a whole token, not inside every word (#15)', () => {
+    const lines: unknown[] = [];
+    const log = redactingLogger({ warn: (m, f) => lines.push(m, f), error: () => undefined }, () => ['e']);
+    log.warn('messaging: reconnecting', { code: 'ERR_CONNECTION', url: 'wss://h/brand/e?v=2.1' });
+    assert.deepEqual(lines, [
+      'messaging: reconnecting',
+      { code: 'ERR_CONNECTION', url: 'wss://h/brand/[REDACTED]?v=2.1' },
+    ]);
+    assert.equal(redact('Bearer e, then e2e and e', ['e']), 'Bearer [REDACTED], then e2e and [REDACTED]');
+    assert.equal(redact('tokenSECRET-1234 x', ['SECRET-1234']), 'token[REDACTED] x', 'long: anywhere');
+  });
 });
 
 describe('transport security', () => {
@@ -79,5 +91,37 @@ describe('resolveBearer', () => {
     ]) {
       await assert.rejects(resolveBearer(bad), (e: unknown) => isChatshiftError(e, 'ERR_BEARER_PROVIDER'));
     }
+  });
+
+  it('refuses a token no header can carry (CR/LF, NUL, non-Latin-1), after asking once more (#15)', async () => {
+    for (const token of ['a\r\nX-Evil: 1', 'a\nb', 'a\u0000b', 'tök€n', 'tab\there']) {
+      let calls = 0;
+      await assert.rejects(
+        resolveBearer(() => {
+          calls++;
+          return token;
+        }),
+        (e: unknown) =>
+          isChatshiftError(e, 'ERR_BEARER_PROVIDER') &&
+          !e.message.includes(token) &&
+          /character/.test(e.message),
+        JSON.stringify(token),
+      );
+      assert.equal(calls, 2, 'asked once more before failing');
+      await assert.rejects(resolveBearer(token), (e: unknown) => isChatshiftError(e, 'ERR_BEARER_PROVIDER'));
+    }
+    let calls = 0;
+    assert.equal(await resolveBearer(() => (++calls === 1 ? 'bad\n' : 'good')), 'good');
+    assert.equal(await resolveBearer('Latin-1 ok: é'), 'Latin-1 ok: é');
+  });
+
+  it('gives a bearer() that never answers a total deadline (#15)', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      resolveBearer(() => new Promise<string>(() => undefined), { timeoutMs: 50 }),
+      (e: unknown) => isChatshiftError(e, 'ERR_BEARER_PROVIDER') && /50 ms/.test(e.message),
+    );
+    assert.ok(Date.now() - started < 1000);
+    assert.ok(BEARER_TIMEOUT_MS > 0 && BEARER_TIMEOUT_MS <= 60_000, 'a default deadline exists');
   });
 });
