@@ -31,6 +31,8 @@ export const errorCodes = [
   'ERR_CHECKPOINT_CORRUPT',
   /** A checkpoint store could not read or write. */
   'ERR_CHECKPOINT_IO',
+  /** A checkpoint file stayed locked by another live process (its lock file is named). */
+  'ERR_CHECKPOINT_LOCKED',
   /** The backend flag named a backend that has no options, or an unknown value. */
   'ERR_BACKEND_UNAVAILABLE',
   /** A CLI usage error: unknown command or flag, missing argument. */

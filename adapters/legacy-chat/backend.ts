@@ -1,7 +1,7 @@
 import { isObservable, Observable, Subscription } from 'rxjs';
-import { ChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Backend, BackendContext } from '../../src/runtime/backend.js';
+import { checkpointLoadError } from '../../src/checkpoint/writer.js';
 import { redactingLogger, silentLogger } from '../../src/runtime/logger.js';
 import { noopMetrics } from '../../src/runtime/metrics.js';
 import { validateOptions, type LegacyChatOptions, type Validated } from './options.js';
@@ -92,12 +92,23 @@ function events(
       },
       (cause: unknown) => {
         if (!cancelled) {
-          subscriber.error(
-            new ChatshiftError('ERR_CHECKPOINT_IO', 'legacy-chat: checkpoint load failed', { cause }),
-          );
+          subscriber.error(checkpointLoadError('legacy-chat', cause));
         }
       },
     );
+    // A graceful stop: no new poll or accept, the last checkpoint written, then complete. Deferred
+    // to a microtask so a response already taken (a stop asked from inside next()) is delivered
+    // and marked in full first.
+    if (context.stop !== undefined) {
+      const graceful = (): void =>
+        queueMicrotask(() => {
+          if (cancelled) return;
+          cancelled = true;
+          subs.unsubscribe();
+          void active.stop().then(() => subscriber.complete());
+        });
+      subs.add(context.stop.subscribe({ next: graceful, complete: graceful, error: graceful }));
+    }
     return () => {
       cancelled = true;
       subs.unsubscribe();

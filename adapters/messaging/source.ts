@@ -8,7 +8,7 @@ import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { noopMetrics } from '../../src/runtime/metrics.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
 import { Connection, type Session } from './connection.js';
-import { CheckpointWriter } from '../../src/checkpoint/writer.js';
+import { CheckpointWriter, checkpointLoadError } from '../../src/checkpoint/writer.js';
 import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
 import { validateOptions, type MessagingOptions, type ResolvedMessagingOptions } from './options.js';
 import { requestTypes } from './wire.js';
@@ -271,17 +271,27 @@ function events(
         ),
     });
 
+    // A graceful stop: no new socket read or request, the last checkpoint written, then complete.
+    // Deferred to a microtask so a frame already taken (a stop asked from inside next()) is
+    // delivered and marked in full first.
+    const graceful = (): void =>
+      queueMicrotask(() => {
+        if (finished) return;
+        finished = true;
+        drainSub?.unsubscribe();
+        flowSub?.unsubscribe();
+        connection?.stop();
+        void writer.close().then(() => subscriber.complete());
+      });
+    const stopSub = context.stop?.subscribe({ next: graceful, complete: graceful, error: graceful });
+
     void (async () => {
       if (store !== undefined) {
         try {
           // A restart is an outage too: look back from the newest change the checkpoint knows.
           lostAt = tracker.restore(await store.load('messaging'));
         } catch (cause) {
-          fail(
-            isChatshiftError(cause)
-              ? cause
-              : new ChatshiftError('ERR_CHECKPOINT_IO', 'loading the messaging checkpoint failed', { cause }),
-          );
+          fail(checkpointLoadError('messaging', cause));
           return;
         }
       }
@@ -290,6 +300,7 @@ function events(
     })();
 
     return () => {
+      stopSub?.unsubscribe();
       drainSub?.unsubscribe();
       flowSub?.unsubscribe();
       connection?.stop();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as t from 'io-ts';
 import { ChatshiftError } from '../errors.js';
@@ -26,48 +26,189 @@ export interface FileCheckpointStoreOptions {
    * renamed-but-empty file. Default true; turn off only for tests and demos.
    */
   fsync?: boolean;
+  /**
+   * How many closed conversations each backend keeps (the most recently saved): enough for a
+   * restarted source not to follow them again; older ones are dropped at the next save, so the
+   * file stays O(open conversations + maxClosed). Default 10000.
+   */
+  maxClosed?: number;
+  /** How long a save (or the first load) waits for another process's lock, in ms. Default 10000. */
+  lockTimeoutMs?: number;
 }
+
+/** A lock older than this is taken over even if its process seems alive (a reused pid). */
+const STALE_LOCK_MS = 60_000;
 
 /**
  * Checkpoints in one JSON file, written atomically: each save writes a temporary file beside it,
  * fsyncs it, and renames it over the old one, so a process killed mid-write leaves either the old
  * or the new file, never half of one. A file that exists but cannot be parsed is reported as
  * `ERR_CHECKPOINT_CORRUPT` rather than silently reset (that would replay or lose events).
- * Saves are serialised; the file is read once and then kept in memory.
+ *
+ * Several instances — in one process or several — may share the file: each save takes the lock
+ * file `<path>.lock` (holding the process id), reads the file afresh, applies only its own changes
+ * and writes it back, so no instance erases another's entries. A lock held by a live process for
+ * longer than `lockTimeoutMs` fails the save with `ERR_CHECKPOINT_LOCKED` naming the lock file; a
+ * lock left by a dead process is taken over. Saves of one instance are serialised, and `load()`
+ * waits for the saves queued before it. Closed conversations are compacted (see `maxClosed`).
  */
 export function fileCheckpointStore(path: string, options: FileCheckpointStoreOptions = {}): CheckpointStore {
   if (typeof path !== 'string' || path.length === 0) {
     throw new ChatshiftError('ERR_INVALID_OPTIONS', 'fileCheckpointStore: path must be a non-empty string');
   }
   const doFsync = options.fsync ?? true;
-  let doc: Promise<FileShape> | undefined;
+  const maxClosed = options.maxClosed ?? 10_000;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  for (const [name, v] of [
+    ['maxClosed', maxClosed],
+    ['lockTimeoutMs', lockTimeoutMs],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new ChatshiftError('ERR_INVALID_OPTIONS', `fileCheckpointStore: ${name} must be an integer >= 0`);
+  }
   let queue: Promise<unknown> = Promise.resolve();
-
-  const current = (): Promise<FileShape> => (doc ??= readDoc(path));
+  let cleaned = false;
+  // The document as this instance last wrote or read it, and the file identity it came from: reused
+  // while nobody else has replaced the file (a save then costs no read and no parse).
+  let cache: { doc: FileShape; id: string } | undefined;
+  const fileId = async (): Promise<string | undefined> => {
+    try {
+      const st = await stat(path, { bigint: true });
+      return `${st.ino}:${st.size}:${st.mtimeNs}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const fresh = async (): Promise<FileShape> => {
+    const id = await fileId();
+    if (cache !== undefined && id === cache.id) return cache.doc;
+    const doc = await readDoc(path);
+    cache = id === undefined ? undefined : { doc, id };
+    return doc;
+  };
+  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = queue.then(job);
+    queue = run.catch(() => {});
+    return run;
+  };
+  /** Reads the file afresh under the lock (the first time also removing a dead writer's temp files). */
+  const locked = <T>(job: () => Promise<T>): Promise<T> =>
+    withLock(path, lockTimeoutMs, async () => {
+      if (!cleaned) {
+        await removeStaleTemps(path);
+        cleaned = true;
+      }
+      return job();
+    });
 
   return {
-    async load(backend) {
-      const d = await current();
-      return structuredClone(d.backends[backend] ?? {});
+    load(backend) {
+      return enqueue(async () => {
+        const d = cleaned ? await fresh() : await locked(fresh);
+        return structuredClone(d.backends[backend] ?? {});
+      });
     },
     save(backend, changes) {
-      const run = queue.then(async () => {
-        const d = await current();
-        const m = (d.backends[backend] ??= {});
-        for (const [k, v] of Object.entries(changes)) {
-          if (v === null) delete m[k];
-          else m[k] = structuredClone(v);
-        }
-        await writeAtomic(path, `${JSON.stringify(d)}\n`, doFsync);
-      });
-      queue = run.catch(() => {});
-      return run;
+      return enqueue(() =>
+        locked(async () => {
+          // Changed in place: the cache is dropped until the write succeeds.
+          const d = await fresh();
+          cache = undefined;
+          const m = (d.backends[backend] ??= {});
+          for (const [k, v] of Object.entries(changes)) {
+            // Re-inserted, so that key order is save order: compaction keeps the newest closed.
+            delete m[k];
+            if (v !== null) m[k] = structuredClone(v);
+          }
+          compact(m, maxClosed);
+          await writeAtomic(path, `${JSON.stringify(d)}\n`, doFsync);
+          const id = await fileId();
+          if (id !== undefined) cache = { doc: d, id };
+        }),
+      );
     },
   };
 }
 
+/** Drops the oldest closed conversations beyond `maxClosed` (key order is save order). */
+function compact(m: CheckpointMap, maxClosed: number): void {
+  let closed = 0;
+  for (const v of Object.values(m)) if (v.closed === true) closed++;
+  if (closed <= maxClosed) return;
+  for (const [k, v] of Object.entries(m)) {
+    if (closed <= maxClosed) break;
+    if (v.closed === true) {
+      delete m[k];
+      closed--;
+    }
+  }
+}
+
+async function withLock<T>(path: string, timeoutMs: number, job: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(lock, 'wx', 0o600);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST')
+        throw new ChatshiftError('ERR_CHECKPOINT_IO', `cannot create the lock file ${lock}`, { cause });
+      const holder = await lockHolder(lock);
+      if (holder.stale) {
+        await unlink(lock).catch(() => {});
+        continue;
+      }
+      if (Date.now() >= deadline)
+        throw new ChatshiftError(
+          'ERR_CHECKPOINT_LOCKED',
+          `checkpoint file ${path} is locked by process ${holder.pid ?? '?'} (lock file ${lock}); ` +
+            'is another chatshift using the same file?',
+          { details: { lock, ...(holder.pid === undefined ? {} : { pid: holder.pid }) } },
+        );
+      await new Promise((r) => setTimeout(r, wait));
+      continue;
+    }
+    try {
+      await fh.writeFile(`${process.pid}\n`, 'utf8');
+    } finally {
+      await fh.close();
+    }
+    try {
+      return await job();
+    } finally {
+      await unlink(lock).catch(() => {});
+    }
+  }
+}
+
+/** Who holds a lock, and whether it is stale: its process is gone, or it is very old. */
+async function lockHolder(lock: string): Promise<{ pid?: number; stale: boolean }> {
+  let text: string;
+  let age: number;
+  try {
+    [text, age] = await Promise.all([
+      readFile(lock, 'utf8'),
+      stat(lock).then((st) => Date.now() - st.mtimeMs),
+    ]);
+  } catch {
+    return { stale: false }; // released meanwhile: try again
+  }
+  const pid = Number(text.trim());
+  // Being written by its holder right now: not stale.
+  if (!Number.isSafeInteger(pid) || pid <= 0) return { stale: age > STALE_LOCK_MS };
+  if (age > STALE_LOCK_MS) return { pid, stale: true };
+  if (pid === process.pid) return { pid, stale: false };
+  try {
+    process.kill(pid, 0);
+    return { pid, stale: false };
+  } catch (e) {
+    return { pid, stale: (e as NodeJS.ErrnoException).code === 'ESRCH' };
+  }
+}
+
 async function readDoc(path: string): Promise<FileShape> {
-  await removeStaleTemps(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

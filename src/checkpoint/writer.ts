@@ -4,6 +4,16 @@ import type { BackendId } from '../model/event.js';
 import type { Logger } from '../runtime/logger.js';
 import type { CheckpointStore, ConversationCheckpoint } from './store.js';
 
+/**
+ * The error a source fails with when its checkpoint cannot be loaded — the same on every backend:
+ * a coded store error (`ERR_CHECKPOINT_CORRUPT`, `ERR_CHECKPOINT_LOCKED`, …) keeps its code,
+ * anything else is `ERR_CHECKPOINT_IO`.
+ */
+export function checkpointLoadError(backend: BackendId, cause: unknown): ChatshiftError {
+  if (cause instanceof ChatshiftError && cause.code.startsWith('ERR_CHECKPOINT_')) return cause;
+  return new ChatshiftError('ERR_CHECKPOINT_IO', `${backend}: checkpoint load failed`, { cause });
+}
+
 /** Options of {@link CheckpointWriter}. */
 export interface CheckpointWriterOptions {
   backend: BackendId;

@@ -34,6 +34,9 @@ Options:
 Stops on Ctrl-C (SIGINT) or SIGTERM and prints a summary.
 `;
 
+/** How long a graceful stop may take to save the checkpoint before the CLI stops anyway, in ms. */
+const STOP_DEADLINE_MS = 5000;
+
 /** `chatshift tail`: returns the exit code. */
 export async function runTail(argv: readonly string[], io: CliIo, signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({
@@ -117,6 +120,21 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
     });
   }
 
+  // A graceful stop (SIGINT/SIGTERM, or the reader of stdout going away, as `head` does): the
+  // stream completes once the checkpoint is saved; bounded, so a stuck save cannot hold the exit.
+  const halt = new AbortController();
+  options.stop = halt.signal;
+  const onStop = (): void => halt.abort();
+  if (signal.aborted) onStop();
+  else signal.addEventListener('abort', onStop, { once: true });
+  let outputGone = false;
+  const onOutputError = (e: NodeJS.ErrnoException): void => {
+    if (outputGone) return;
+    outputGone = true;
+    if (e.code !== 'EPIPE') io.stderr.write(`chatshift: cannot write the output (${e.code ?? e.message})\n`);
+    halt.abort();
+  };
+  io.stdout.on('error', onOutputError);
   const view = createView(io, { json: values.json });
   const tally = new Tally();
   const started = Date.now();
@@ -124,6 +142,7 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
     const sub = conversationEvents(options).subscribe({
       next(e) {
         tally.add(e);
+        if (outputGone) return;
         view.event(e);
         view.progress({
           perBackend: tally.perBackend,
@@ -139,11 +158,25 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
       },
       complete: () => resolve(0),
     });
-    signal.addEventListener('abort', () => {
-      sub.unsubscribe();
-      resolve(0);
-    });
+    halt.signal.addEventListener(
+      'abort',
+      () => {
+        setTimeout(() => {
+          logger.warn(`the graceful stop took over ${STOP_DEADLINE_MS} ms; stopping now`);
+          sub.unsubscribe();
+          resolve(0);
+        }, STOP_DEADLINE_MS).unref();
+      },
+      { once: true },
+    );
   });
+  signal.removeEventListener('abort', onStop);
+  if (outputGone) {
+    io.stderr.write(
+      `summary: ${JSON.stringify({ events: tally.perBackend, output: 'closed by its reader' })}\n`,
+    );
+    return code;
+  }
   view.end();
   const m = metrics.snapshot();
   io.stderr.write(

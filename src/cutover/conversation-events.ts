@@ -1,4 +1,5 @@
-import { defer, type Observable, type SchedulerLike } from 'rxjs';
+import { defer, from, isObservable, Observable, switchMap, type SchedulerLike } from 'rxjs';
+import { checkpointLoadError } from '../checkpoint/writer.js';
 import { memoryCheckpointStore } from '../checkpoint/memory.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
@@ -48,6 +49,14 @@ export interface ConversationEventsOptions {
   flagIntervalMs?: number;
   /** Scheduler for the flag interval. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * A graceful stop: once this signal aborts (or this Observable emits or completes), no new
+   * input is taken, each running backend writes its last checkpoint changes, and the stream
+   * **completes** once they are written — `await lastValueFrom(events$)` then means "saved", and a
+   * restart from that checkpoint delivers nothing again. Unsubscribing instead saves only
+   * best-effort. Use it for handoffs and SIGTERM.
+   */
+  stop?: AbortSignal | Observable<unknown>;
   /** Called with every cutover decision (also logged at `info`, or `warn` for an ignored flag value). */
   onDecision?: (decision: CutoverDecision) => void;
 }
@@ -91,30 +100,72 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
   if (o['onDecision'] !== undefined && typeof o['onDecision'] !== 'function')
     check.fail('onDecision', 'a function');
   const logger = services.logger ?? silentLogger;
+  const stop = o['stop'];
+  if (stop !== undefined && !(stop instanceof AbortSignal) && !isObservable(stop))
+    check.fail('stop', 'an AbortSignal or an Observable');
+  const stop$ =
+    stop === undefined ? undefined : isObservable(stop) ? stop : abortedSignal$(stop as AbortSignal);
 
   return defer(() => {
     const shared = { ...services, checkpoint: services.checkpoint ?? memoryCheckpointStore(), logger };
     const factories: Partial<Record<BackendId, SourceFactory>> = {};
     for (const b of [legacy, messaging]) {
-      if (b !== undefined) factories[b.id] = ({ draining }) => b.events({ ...shared, draining });
+      if (b !== undefined) factories[b.id] = ({ draining, stop }) => b.events({ ...shared, draining, stop });
     }
     const flag$ = backendFlag$(options.backend, {
       everyMs: flagIntervalMs,
       logger,
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     });
-    return switchBackends(flag$, factories, {
-      logger,
-      ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
-    }).pipe(
-      // A safety net over the sources' own cursors (O(conversations) memory). It should never
-      // fire: a hit means a source re-emitted an event, so it is logged and counted apart.
-      dedupe({
-        onDuplicate: (e) => {
-          options.metrics?.increment('cutover.duplicates');
-          logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
-        },
+    // Drain-on-start: a backend whose checkpoint (in the shared store) still holds open
+    // conversations is started draining even if the flag does not want it (#11).
+    const openAtStart = Promise.all(
+      [legacy, messaging].map(async (b) => {
+        if (b === undefined) return [] as const;
+        let map;
+        try {
+          map = await shared.checkpoint.load(b.id);
+        } catch (cause) {
+          throw checkpointLoadError(b.id, cause);
+        }
+        const open = Object.values(map).filter((c) => c.closed !== true).length;
+        return [[b.id, open] as const];
       }),
-    );
+    ).then((pairs) => Object.fromEntries(pairs.flat()) as Partial<Record<BackendId, number>>);
+    return from(openAtStart)
+      .pipe(
+        switchMap((open) => {
+          return switchBackends(flag$, factories, {
+            logger,
+            openAtStart: open,
+            ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+            ...(stop$ === undefined ? {} : { stop: stop$ }),
+            onDrainOnStart: () => options.metrics?.increment('cutover.drainOnStart'),
+          });
+        }),
+      )
+      .pipe(
+        // A safety net over the sources' own cursors (O(conversations) memory). It should never
+        // fire: a hit means a source re-emitted an event, so it is logged and counted apart.
+        dedupe({
+          onDuplicate: (e) => {
+            options.metrics?.increment('cutover.duplicates');
+            logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
+          },
+        }),
+      );
+  });
+}
+
+/** One value once `signal` aborts (at once if it already has). */
+function abortedSignal$(signal: AbortSignal): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const fire = (): void => {
+      subscriber.next();
+      subscriber.complete();
+    };
+    if (signal.aborted) return fire();
+    signal.addEventListener('abort', fire, { once: true });
+    return () => signal.removeEventListener('abort', fire);
   });
 }

@@ -1,16 +1,22 @@
-import { BehaviorSubject, Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, of, Subject, type Subscription } from 'rxjs';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import type { Logger } from '../runtime/logger.js';
 import { isBackendChoice, type BackendChoice } from './backend-flag.js';
 
-/** Starts one backend's source; `draining` tells it to take no new conversations and finish. */
-export type SourceFactory = (control: { draining: Observable<boolean> }) => Observable<ConversationEvent>;
+/**
+ * Starts one backend's source; `draining` tells it to take no new conversations and finish, `stop`
+ * to stop gracefully (save its checkpoint and complete).
+ */
+export type SourceFactory = (control: {
+  draining: Observable<boolean>;
+  stop: Observable<unknown>;
+}) => Observable<ConversationEvent>;
 
 /** One logged cutover decision. */
 export interface CutoverDecision {
   backend: BackendId;
-  action: 'start' | 'drain' | 'resume' | 'stopped' | 'ignored';
+  action: 'start' | 'drain' | 'resume' | 'stop' | 'stopped' | 'ignored';
   flag: string;
   reason: string;
 }
@@ -36,12 +42,28 @@ const wants = (flag: BackendChoice, b: BackendId) => flag === 'both' || flag ===
 export function switchBackends(
   flag$: Observable<unknown>,
   factories: Partial<Record<BackendId, SourceFactory>>,
-  options: { logger: Logger; onDecision?: (d: CutoverDecision) => void },
+  options: {
+    logger: Logger;
+    onDecision?: (d: CutoverDecision) => void;
+    stop?: Observable<unknown>;
+    /**
+     * Drain-on-start: backends whose checkpoint still holds open conversations (how many). One the
+     * first flag value does not want is started draining anyway, so those conversations' tails are
+     * delivered (a restart in the middle of a drain).
+     */
+    openAtStart?: Partial<Record<BackendId, number>>;
+    /** Called for each backend started draining that way (for a metric). */
+    onDrainOnStart?: (backend: BackendId) => void;
+  },
 ): Observable<ConversationEvent> {
   return new Observable<ConversationEvent>((subscriber) => {
     const phases = new Map<BackendId, Phase>();
     let flagDone = false;
     let current: BackendChoice | undefined;
+    // A graceful stop: no flag value is followed after it, every running backend is told to save
+    // and complete, and the stream completes once they all have.
+    const stopping = new Subject<void>();
+    let stopped = false;
 
     const decide = (d: CutoverDecision) => {
       options.onDecision?.(d);
@@ -54,16 +76,19 @@ export function switchBackends(
       if (flagDone && phases.size === 0) subscriber.complete();
     };
 
-    const start = (b: BackendId, factory: SourceFactory, flag: BackendChoice, why: string) => {
+    const start = (b: BackendId, factory: SourceFactory, flag: BackendChoice, why: string, drain = false) => {
       const phase: Phase = {
-        kind: 'running',
-        draining: new BehaviorSubject(false),
+        kind: drain ? 'draining' : 'running',
+        draining: new BehaviorSubject(drain),
         sub: undefined,
         resumed: false,
       };
       phases.set(b, phase);
-      decide({ backend: b, action: 'start', flag, reason: why });
-      phase.sub = factory({ draining: phase.draining.asObservable() }).subscribe({
+      decide({ backend: b, action: drain ? 'drain' : 'start', flag, reason: why });
+      phase.sub = factory({
+        draining: phase.draining.asObservable(),
+        stop: stopped ? of(undefined) : stopping.asObservable(),
+      }).subscribe({
         next: (e) => subscriber.next(e),
         error: (e: unknown) => subscriber.error(e),
         complete: () => {
@@ -73,13 +98,14 @@ export function switchBackends(
             backend: b,
             action: 'stopped',
             flag: current ?? '',
-            reason:
-              phase.kind === 'draining'
+            reason: stopped
+              ? 'stopped gracefully: its checkpoint is saved'
+              : phase.kind === 'draining'
                 ? 'drained: its last open conversation closed'
                 : 'its source completed',
           });
           // A rollback can race the source's own decision that draining is over: start it again.
-          if (phase.resumed && current !== undefined && wants(current, b)) {
+          if (!stopped && phase.resumed && current !== undefined && wants(current, b)) {
             start(b, factory, current, `flag is '${current}' (rolled back as it finished draining)`);
           }
           maybeComplete();
@@ -118,8 +144,19 @@ export function switchBackends(
         const on = wants(raw, b);
         const why =
           previous === undefined ? `flag is '${raw}'` : `flag changed from '${previous}' to '${raw}'`;
+        const open = previous === undefined ? (options.openAtStart?.[b] ?? 0) : 0;
         if (on && phase === undefined && factory !== undefined) start(b, factory, raw, why);
-        else if (on && phase?.kind === 'draining') {
+        else if (!on && phase === undefined && factory !== undefined && open > 0) {
+          start(
+            b,
+            factory,
+            raw,
+            `${why}, but its checkpoint holds ${open} open conversation${open === 1 ? '' : 's'} ` +
+              '(a restart while it drained): draining them, no new conversations',
+            true,
+          );
+          options.onDrainOnStart?.(b);
+        } else if (on && phase?.kind === 'draining') {
           phase.kind = 'running';
           phase.resumed = true;
           decide({ backend: b, action: 'resume', flag: raw, reason: `${why} (rollback while draining)` });
@@ -146,7 +183,26 @@ export function switchBackends(
       },
     });
 
+    const stop = (): void => {
+      if (stopped || subscriber.closed) return;
+      stopped = true;
+      flagSub.unsubscribe();
+      flagDone = true;
+      for (const b of phases.keys())
+        decide({
+          backend: b,
+          action: 'stop',
+          flag: current ?? '',
+          reason: 'graceful stop: saving its checkpoint',
+        });
+      stopping.next();
+      stopping.complete();
+      maybeComplete();
+    };
+    const stopSub = options.stop?.subscribe({ next: stop, complete: stop, error: stop });
+
     return () => {
+      stopSub?.unsubscribe();
       flagSub.unsubscribe();
       for (const p of phases.values()) p.sub?.unsubscribe();
       phases.clear();

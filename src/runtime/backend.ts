@@ -17,6 +17,13 @@ export interface BackendContext {
    * Turning `false` before that resumes normal behaviour. Default: never draining.
    */
   readonly draining?: Observable<boolean>;
+  /**
+   * A graceful stop: its first value (or completion) tells the backend to take no new input
+   * (no request, no socket read, no accept), write its last checkpoint changes and then
+   * **complete** — so a composer's stream completes only once everything delivered is saved, and
+   * a restart from that checkpoint delivers nothing again. Default: never.
+   */
+  readonly stop?: Observable<unknown>;
   /** Where cursors live, unless the backend's options name a store. */
   readonly checkpoint?: CheckpointStore;
   /** Logger, unless the backend's options name one. */

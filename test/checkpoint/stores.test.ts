@@ -7,6 +7,9 @@ import { fileCheckpointStore } from '../../src/checkpoint/file.js';
 import { memoryCheckpointStore } from '../../src/checkpoint/memory.js';
 import type { CheckpointStore } from '../../src/checkpoint/store.js';
 import { isChatshiftError } from '../../src/errors.js';
+import { lastValueFrom } from 'rxjs';
+import { legacyChat } from '../../adapters/legacy-chat/index.js';
+import { messaging } from '../../adapters/messaging/index.js';
 
 function behavesAsAStore(make: () => CheckpointStore) {
   it('starts empty, merges changes per backend, deletes on null, and returns copies', async () => {
@@ -93,6 +96,82 @@ describe('fileCheckpointStore', () => {
         readdirSync(dir).filter((n) => n.endsWith('.tmp')),
         [],
         'stale temporary files are removed on load',
+      );
+    }
+  });
+
+  it("two instances on one file (two pipelines or processes) keep each other's entries (#15)", async () => {
+    const path = join(dir, 'cp.json');
+    const a = fileCheckpointStore(path, { fsync: false });
+    const b = fileCheckpointStore(path, { fsync: false });
+    await a.load('messaging');
+    await b.load('messaging');
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [
+        a.save('messaging', { [`a${i}`]: { seq: i } }),
+        b.save('messaging', { [`b${i}`]: { seq: i } }),
+      ]).flat(),
+    );
+    const loaded = await fileCheckpointStore(path).load('messaging');
+    assert.equal(Object.keys(loaded).length, 40, JSON.stringify(Object.keys(loaded)));
+    assert.equal(Object.keys(await a.load('messaging')).length, 40, "an instance sees the other one's saves");
+  });
+
+  it('another process holding the lock for good is a coded error naming the lock, not a silent overwrite (#15)', async () => {
+    const path = join(dir, 'cp.json');
+    // A live process (this one's parent) holds it: not stale.
+    writeFileSync(`${path}.lock`, `${process.ppid}\n`);
+    const s = fileCheckpointStore(path, { fsync: false, lockTimeoutMs: 200 });
+    await assert.rejects(
+      s.save('messaging', { a: { seq: 1 } }),
+      (e: unknown) =>
+        isChatshiftError(e, 'ERR_CHECKPOINT_LOCKED') &&
+        e.message.includes(`${path}.lock`) &&
+        e.message.includes(`${process.ppid}`),
+    );
+    // A lock left by a process that died is stale: taken over.
+    writeFileSync(`${path}.lock`, '2147483646\n');
+    await s.save('messaging', { a: { seq: 1 } });
+    assert.deepEqual(await fileCheckpointStore(path).load('messaging'), { a: { seq: 1 } });
+  });
+
+  it('load() waits for the saves queued before it (an immediate resubscribe) (#15)', async () => {
+    const s = fileCheckpointStore(join(dir, 'cp.json'), { fsync: false });
+    await s.load('messaging');
+    void s.save('messaging', { a: { seq: 7 } });
+    assert.deepEqual(await s.load('messaging'), { a: { seq: 7 } });
+  });
+
+  it('compacts closed conversations: at most maxClosed kept, the newest, open ones all kept (#15)', async () => {
+    const path = join(dir, 'cp.json');
+    const s = fileCheckpointStore(path, { fsync: false, maxClosed: 3 });
+    await s.save('messaging', { open1: { seq: 1 } });
+    for (let i = 0; i < 10; i++) await s.save('messaging', { [`closed${i}`]: { seq: i, closed: true } });
+    await s.save('messaging', { open2: { seq: 2 } });
+    const loaded = await fileCheckpointStore(path).load('messaging');
+    assert.deepEqual(Object.keys(loaded).sort(), ['closed7', 'closed8', 'closed9', 'open1', 'open2']);
+  });
+});
+
+describe('checkpoint load errors are one code on both backends (#15)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'chatshift-cp-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a corrupt file fails legacy-chat and messaging alike with ERR_CHECKPOINT_CORRUPT', async () => {
+    const path = join(dir, 'cp.json');
+    writeFileSync(path, '{"version":1,"backends":{"messaging":{"a":{"seq":');
+    const checkpoint = fileCheckpointStore(path, { fsync: false });
+    // Nothing is contacted: the checkpoint is loaded before any I/O (the ports are closed).
+    const backends = [
+      legacyChat({ agentSessionUrl: 'http://127.0.0.1:9/agentSession', bearer: 'bearer-1', checkpoint }),
+      messaging({ accountId: '1', domain: '127.0.0.1:9', bearer: 'bearer-1', checkpoint }),
+    ];
+    for (const b of backends) {
+      await assert.rejects(
+        lastValueFrom(b.events()),
+        (e: unknown) => isChatshiftError(e, 'ERR_CHECKPOINT_CORRUPT'),
+        b.id,
       );
     }
   });

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
@@ -164,6 +169,154 @@ describe('chatshift CLI', function () {
       assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret));
     } finally {
       await sim.close();
+    }
+  });
+
+  it('an option the CLI passes on from its own arguments is a usage error: exit 2 (#15)', async () => {
+    const r = await cli(
+      [
+        'tail',
+        '--backend',
+        'messaging',
+        '--bearer-env',
+        'X',
+        '--messaging-domain',
+        '127.0.0.1:99999',
+        '--account',
+        '1',
+      ],
+      { X: 'secret-token-for-usage' },
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^chatshift: .*domain.*\nRun 'chatshift tail --help' for usage\.\n$/);
+    assert.ok(!r.stderr.includes('secret-token-for-usage'));
+  });
+
+  it('piped into a reader that goes away (head): no crash, and the checkpoint is written (#15)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatshift-cli-'));
+    const sim = await LegacyChatSimulator.start();
+    try {
+      const key = sim.openChat();
+      for (let i = 0; i < 50; i++) sim.visitorSays(key, `line ${i}`);
+      const checkpoint = join(dir, 'cp.json');
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(root, 'src/cli/main.ts'),
+          'tail',
+          '--backend',
+          'legacy-chat',
+          '--bearer-env',
+          'B',
+          '--legacy-session',
+          sim.agentSessionUrl,
+          '--chats',
+          key,
+          '--poll-interval-ms',
+          '20',
+          '--json',
+          '--checkpoint',
+          checkpoint,
+        ],
+        {
+          cwd: root,
+          env: { PATH: process.env['PATH'] ?? '', B: 'sim-bearer' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // Like `head -1`: read one line, then close the pipe; the events still to come hit EPIPE.
+      await new Promise<void>((res) => child.stdout.once('data', () => res()));
+      child.stdout.destroy();
+      const keepTalking = setInterval(() => sim.visitorSays(key, 'more'), 20);
+      const code = await new Promise<number | null>((res) => {
+        const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('close', (c) => {
+          clearTimeout(guard);
+          res(c);
+        });
+      });
+      clearInterval(keepTalking);
+      assert.doesNotMatch(stderr, /EPIPE.*\n\s+at |Unhandled|node:events/, stderr);
+      assert.equal(code, 0, stderr);
+      assert.ok(existsSync(checkpoint), 'the checkpoint was written');
+      const saved = JSON.parse(readFileSync(checkpoint, 'utf8')) as {
+        backends: Record<string, Record<string, { seq: number }>>;
+      };
+      assert.ok((saved.backends['legacy-chat']?.[key]?.seq ?? -1) >= 0, JSON.stringify(saved));
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGINT against a server that ignores the close frame exits promptly, not after 30 s (#15)', async () => {
+    // A real WebSocket server on loopback that completes the handshake, then never answers anything
+    // (not even the close frame).
+    const server = createServer();
+    const sockets = new Set<Socket>();
+    let upgraded = (): void => undefined;
+    const firstUpgrade = new Promise<void>((res) => (upgraded = res));
+    server.on('upgrade', (req, socket: Socket) => {
+      sockets.add(socket);
+      const accept = createHash('sha1')
+        .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+      socket.on('data', () => undefined);
+      socket.on('error', () => undefined);
+      upgraded();
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(root, 'src/cli/main.ts'),
+          'tail',
+          '--backend',
+          'messaging',
+          '--bearer-env',
+          'B',
+          '--messaging-domain',
+          `127.0.0.1:${port}`,
+          '--account',
+          '1',
+        ],
+        {
+          cwd: root,
+          env: { PATH: process.env['PATH'] ?? '', B: 'some-bearer-value' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await firstUpgrade;
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((res) => {
+        const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
+        child.on('close', (c) => {
+          clearTimeout(guard);
+          res(c);
+        });
+      });
+      const took = Date.now() - started;
+      assert.ok(took < 5000, `exited ${took} ms after SIGINT`);
+      assert.equal(code, 0, stderr);
+      assert.ok(!stderr.includes('some-bearer-value'));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((res) => server.close(() => res()));
     }
   });
 });

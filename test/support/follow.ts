@@ -1,6 +1,7 @@
 // A consumer process for restart tests: follows the simulators named in argv through
 // conversationEvents() with a file checkpoint store and prints each event as one NDJSON line.
-// SIGTERM stops it gracefully (unsubscribe, let the final checkpoint save finish, exit 0).
+// SIGTERM stops it gracefully (the `stop` option: the stream completes once the final checkpoint
+// is saved, then exit 0).
 // With `handlerDelayMs` the consumer is asynchronous: each event is printed only after that delay,
 // through flowControl, whose checkpoints() keeps the file store from running ahead of it.
 import { tap, type Observable } from 'rxjs';
@@ -20,8 +21,10 @@ const config = JSON.parse(process.argv[2] ?? '{}') as {
 };
 const store = fileCheckpointStore(config.checkpoint, { fsync: false });
 const flow = config.handlerDelayMs === undefined ? undefined : flowControl({ highWaterMark: 50 });
+const stop = new AbortController();
 const options: ConversationEventsOptions = {
   backend: config.backend,
+  stop: stop.signal,
   checkpoint: flow === undefined ? store : flow.checkpoints(store),
   ...(flow === undefined ? {} : { flow }),
   logger: {
@@ -50,14 +53,12 @@ const handled: Observable<unknown> =
           print(e);
         }),
       );
-const sub = handled.subscribe({
+handled.subscribe({
   error: (e: unknown) => {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     process.exit(1);
   },
+  complete: () => process.exit(0),
 });
 process.stderr.write('ready\n');
-process.on('SIGTERM', () => {
-  sub.unsubscribe();
-  setTimeout(() => process.exit(0), 300);
-});
+process.on('SIGTERM', () => stop.abort());

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { firstValueFrom, lastValueFrom, filter, Subject, takeUntil, tap, toArray } from 'rxjs';
+import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
+import { memoryCheckpointStore } from '../../src/checkpoint/memory.js';
+import type { BackendChoice } from '../../src/cutover/backend-flag.js';
+import { conversationEvents } from '../../src/cutover/conversation-events.js';
+import type { CutoverDecision } from '../../src/cutover/switch.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import { counterMetrics } from '../../src/runtime/metrics.js';
+
+// Issue #11: a restart while the flag says `messaging` but legacy was still draining open chats.
+describe('conversationEvents: drain-on-start (#11)', function () {
+  this.timeout(60_000);
+  let legacySim: LegacyChatSimulator;
+  let messagingSim: MessagingSimulator;
+  before(async () => {
+    legacySim = await LegacyChatSimulator.start();
+    messagingSim = await MessagingSimulator.start({ frameLog: false });
+  });
+  after(async () => {
+    await legacySim.close();
+    await messagingSim.close();
+  });
+
+  it('starts a backend whose checkpoint holds open conversations draining, although the flag does not want it', async () => {
+    const checkpoint = memoryCheckpointStore();
+    const legacy = legacyChat({
+      agentSessionUrl: legacySim.agentSessionUrl,
+      bearer: 'sim-bearer',
+      acceptIncoming: true,
+      pollIntervalMs: 20,
+      backoff: { initialMs: 10, maxMs: 50 },
+    });
+    const msg = messaging({
+      accountId: messagingSim.accountId,
+      domain: messagingSim.domain,
+      bearer: messagingSim.token,
+      backoff: { initialMs: 10, maxMs: 50 },
+    });
+    const run = (
+      flag: BackendChoice,
+      stop: Subject<void>,
+      decisions: CutoverDecision[],
+      metrics = counterMetrics(),
+    ) =>
+      conversationEvents({
+        backend: flag,
+        legacy,
+        messaging: msg,
+        checkpoint,
+        metrics,
+        stop,
+        onDecision: (d) => decisions.push(d),
+      });
+
+    // Run 1 on legacy: a chat is accepted and followed, then the process stops gracefully while
+    // the chat is still open (as it would in the middle of a drain).
+    const key = legacySim.openChat({ ringing: true });
+    legacySim.visitorSays(key, 'before the restart');
+    const stop1 = new Subject<void>();
+    const first = lastValueFrom(
+      run('legacy-chat', stop1, []).pipe(
+        tap((e) => {
+          if (e.type === 'message' && e.text === 'before the restart') stop1.next();
+        }),
+        toArray(),
+      ),
+    );
+    assert.ok((await first).some((e) => e.type === 'message' && e.text === 'before the restart'));
+
+    // Run 2 starts with the flag on messaging only: legacy must still deliver the chat's tail.
+    legacySim.visitorSays(key, 'after the restart');
+    const decisions: CutoverDecision[] = [];
+    const metrics = counterMetrics();
+    const stop2 = new Subject<void>();
+    const seen: ConversationEvent[] = [];
+    const events$ = run('messaging', stop2, decisions, metrics).pipe(
+      tap((e) => seen.push(e)),
+      takeUntil(new Promise((r) => setTimeout(r, 15_000))),
+    );
+    const closed = firstValueFrom(
+      events$.pipe(filter((e) => e.conversationId === key && e.type === 'state' && e.state === 'closed')),
+      { defaultValue: undefined },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    legacySim.endChat(key);
+    assert.ok(await closed, `the chat's close was never delivered; decisions: ${JSON.stringify(decisions)}`);
+    stop2.next();
+    assert.ok(
+      seen.some((e) => e.type === 'message' && e.text === 'after the restart'),
+      'the tail was lost',
+    );
+    const legacyDecisions = decisions.filter((d) => d.backend === 'legacy-chat').map((d) => d.action);
+    assert.equal(legacyDecisions[0], 'drain', JSON.stringify(decisions));
+    assert.match(decisions[0]?.reason ?? '', /checkpoint holds 1 open conversation/);
+    assert.equal(metrics.snapshot()['cutover.drainOnStart'], 1);
+  });
+});

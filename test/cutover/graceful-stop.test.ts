@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lastValueFrom, Subject, tap, toArray } from 'rxjs';
+import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
+import { fileCheckpointStore } from '../../src/checkpoint/file.js';
+import { conversationEvents } from '../../src/cutover/conversation-events.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+
+// Issue #11: a graceful stop must flush the last checkpoint, so a restart re-delivers nothing.
+describe('conversationEvents: graceful stop (#11)', function () {
+  this.timeout(60_000);
+  let legacySim: LegacyChatSimulator;
+  let messagingSim: MessagingSimulator;
+  let dir: string;
+  before(async () => {
+    legacySim = await LegacyChatSimulator.start();
+    messagingSim = await MessagingSimulator.start({ frameLog: false });
+    dir = mkdtempSync(join(tmpdir(), 'chatshift-stop-'));
+  });
+  after(async () => {
+    await legacySim.close();
+    await messagingSim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One pipeline with its own file store instance (as a restarted process has). */
+  const pipeline = (path: string, stop: AbortSignal | Subject<void>) =>
+    conversationEvents({
+      backend: 'both',
+      checkpoint: fileCheckpointStore(path, { fsync: false }),
+      legacy: legacyChat({
+        agentSessionUrl: legacySim.agentSessionUrl,
+        bearer: 'sim-bearer',
+        acceptIncoming: true,
+        pollIntervalMs: 20,
+        backoff: { initialMs: 10, maxMs: 50 },
+      }),
+      messaging: messaging({
+        accountId: messagingSim.accountId,
+        domain: messagingSim.domain,
+        bearer: messagingSim.token,
+        backoff: { initialMs: 10, maxMs: 50 },
+      }),
+      stop,
+    });
+
+  /** Runs a pipeline until `done(events)`, then stops it gracefully; resolves once the stream completed. */
+  const runUntil = async (
+    path: string,
+    done: (events: ConversationEvent[]) => boolean,
+    kind: 'signal' | 'observable',
+  ): Promise<ConversationEvent[]> => {
+    const controller = new AbortController();
+    const stop$ = new Subject<void>();
+    const seen: ConversationEvent[] = [];
+    const all = lastValueFrom(
+      pipeline(path, kind === 'signal' ? controller.signal : stop$).pipe(
+        tap((e) => {
+          seen.push(e);
+          // Stop right after the event that completes the run: nothing later can be saved by luck.
+          if (done(seen)) {
+            if (kind === 'signal') controller.abort();
+            else stop$.next();
+          }
+        }),
+        toArray(),
+      ),
+    );
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('the stream did not complete after the stop')), 20_000),
+    );
+    return Promise.race([all, timeout]);
+  };
+
+  for (const kind of ['signal', 'observable'] as const) {
+    it(`completes once the checkpoint is saved (stop as ${kind === 'signal' ? 'an AbortSignal' : 'an Observable'}); a restart re-delivers 0`, async () => {
+      const path = join(dir, `${kind}.json`);
+      const keys = Array.from({ length: 5 }, () => legacySim.openChat({ ringing: true }));
+      const convs = Array.from({ length: 5 }, (_, i) =>
+        messagingSim.openConversation({ consumerId: `c${i}`, agentId: messagingSim.agentId }),
+      );
+      const say = (round: string): void => {
+        for (let i = 0; i < 3; i++) {
+          for (const k of keys) legacySim.visitorSays(k, `${round}-${i} ${k}`);
+          for (const c of convs) messagingSim.consumerMessage(c, `${round}-${i} ${c}`);
+        }
+      };
+      const saw = (round: string) => (events: ConversationEvent[]) =>
+        [...keys, ...convs].every((c) =>
+          events.some((e) => e.conversationId === c && e.type === 'message' && e.text === `${round}-2 ${c}`),
+        );
+      say('one');
+      const first = await runUntil(path, saw('one'), kind);
+      assert.ok(saw('one')(first));
+      say('two');
+      const second = await runUntil(path, saw('two'), kind);
+      const before = new Set(first.map((e) => e.id));
+      const again = second.filter((e) => before.has(e.id));
+      assert.deepEqual(
+        again.map((e) => e.id),
+        [],
+        'events delivered again after a graceful stop and a restart',
+      );
+      assert.ok(saw('two')(second));
+    });
+  }
+});
