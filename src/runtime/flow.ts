@@ -5,6 +5,7 @@ import {
   from,
   map,
   Observable,
+  of,
   type OperatorFunction,
 } from 'rxjs';
 import type { CheckpointStore } from '../checkpoint/store.js';
@@ -95,35 +96,61 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
       return (source) =>
         new Observable<T>((subscriber) => {
           // Counted on arrival, before concatMap's own queue: that queue is what must stay bounded.
+          // `mine`: this subscription's share of `pending`; `unhandled`: its share of
+          // `received - handled`, given back at teardown so a reused FlowControl (a retry() after
+          // the handler threw, a resubscribe with events pending) does not wait forever (#15).
           let mine = 0;
+          let unhandled = 0;
           let closed = false;
           const sub = source
             .pipe(
               map((value) => {
                 mine++;
+                unhandled++;
                 received++;
                 pending++;
                 update();
                 return value;
               }),
-              concatMap((value) =>
-                from(
-                  (async () => {
-                    try {
-                      await handler(value);
-                      handled++;
-                    } finally {
-                      if (!closed) {
-                        mine--;
-                        pending--;
-                        update();
-                        settle(false);
-                      }
-                    }
-                    return value;
-                  })(),
-                ),
-              ),
+              concatMap((value) => {
+                const done = (ok: boolean): void => {
+                  if (closed) return;
+                  if (ok) {
+                    handled++;
+                    unhandled--;
+                  }
+                  mine--;
+                  pending--;
+                  update();
+                  settle(false);
+                };
+                // A handler that returns no promise is settled at once, in the source's own
+                // next(): nothing queues, so a consumer that stops itself (take(n), an unsubscribe
+                // inside next()) leaves no handled event behind an unwritten save (#15).
+                let result: unknown;
+                try {
+                  result = handler(value);
+                } catch (e) {
+                  // A failure is reported after the source's next() returned, as for a rejection.
+                  result = Promise.reject(e);
+                }
+                if (!isPromiseLike(result)) {
+                  done(true);
+                  return of(value);
+                }
+                return from(
+                  Promise.resolve(result).then(
+                    () => {
+                      done(true);
+                      return value;
+                    },
+                    (e: unknown) => {
+                      done(false);
+                      throw e;
+                    },
+                  ),
+                );
+              }),
             )
             .subscribe(subscriber);
           return () => {
@@ -132,6 +159,8 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
             // Events this subscription never handled (or failed to) no longer hold the sources
             // back, and the checkpoints that cover them are not written.
             settle(true);
+            received -= unhandled;
+            unhandled = 0;
             pending -= mine;
             mine = 0;
             update();
@@ -169,3 +198,8 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
     },
   };
 }
+
+const isPromiseLike = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { then?: unknown }).then === 'function';

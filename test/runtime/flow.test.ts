@@ -147,6 +147,56 @@ describe('flowControl', () => {
     assert.deepEqual(written(inner), []);
   });
 
+  /** Whether `p` settles within a few turns of the event loop. */
+  const settles = async (p: Promise<unknown>): Promise<boolean> => {
+    let done = false;
+    void p.then(() => (done = true));
+    for (let i = 0; i < 5; i++) await tick();
+    return done;
+  };
+
+  it('reused after a handler threw (a retry()): later saves are written (#15)', async () => {
+    const flow = flowControl({ highWaterMark: 10 });
+    const { written, store: inner } = recordingStore();
+    const store = flow.checkpoints(inner);
+    const first = new Subject<number>();
+    first
+      .pipe(
+        flow.process((n: number) => {
+          if (n === 2) throw new Error('handler failed');
+        }),
+      )
+      .subscribe({ error: () => undefined });
+    first.next(1);
+    first.next(2);
+    first.next(3);
+    await tick();
+    const again = new Subject<number>();
+    again.pipe(flow.process(() => undefined)).subscribe();
+    again.next(4);
+    await tick();
+    assert.equal(await settles(store.save('legacy-chat', { a: { seq: 4 } })), true, 'the save waits forever');
+    assert.deepEqual(written, ['a']);
+    assert.equal(flow.pending, 0);
+  });
+
+  it('reused after an unsubscribe with events pending: later saves are written (#15)', async () => {
+    const flow = flowControl({ highWaterMark: 10 });
+    const { written, store: inner } = recordingStore();
+    const store = flow.checkpoints(inner);
+    const first = new Subject<number>();
+    const sub = first.pipe(flow.process(() => new Promise<void>(() => undefined))).subscribe();
+    first.next(1);
+    first.next(2);
+    sub.unsubscribe();
+    const again = new Subject<number>();
+    again.pipe(flow.process(() => undefined)).subscribe();
+    again.next(3);
+    await tick();
+    assert.equal(await settles(store.save('messaging', { b: { seq: 3 } })), true, 'the save waits forever');
+    assert.deepEqual(written, ['b']);
+  });
+
   it('rejects bad water marks with ERR_INVALID_OPTIONS', () => {
     for (const o of [{ highWaterMark: 0 }, { highWaterMark: 1.5 }, { highWaterMark: 4, lowWaterMark: 4 }]) {
       assert.throws(

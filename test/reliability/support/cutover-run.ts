@@ -3,7 +3,6 @@ import { legacyChat, LegacyChatSimulator } from '../../../adapters/legacy-chat/i
 import { messaging, MessagingSimulator } from '../../../adapters/messaging/index.js';
 import { conversationEvents } from '../../../src/cutover/conversation-events.js';
 import type { BackendChoice } from '../../../src/cutover/backend-flag.js';
-import type { ConversationEvent } from '../../../src/model/event.js';
 import type { Logger } from '../../../src/runtime/logger.js';
 import { legacyExpected, messagingExpected, tally, waitAllClosed } from './common.js';
 import { injectLegacyFault, legacyAuthGate, legacyFaults, type RunResult } from './legacy-run.js';
@@ -19,6 +18,9 @@ import {
 import type { Rng } from './prng.js';
 import { judge } from './truth.js';
 import { sleep, waitFor } from '../../support/wait.js';
+import { drawnBehaviours, drawsFlow, MisbehavingConsumer } from './consumer.js';
+import { memoryCheckpointStore } from '../../../src/checkpoint/memory.js';
+import { flowControl } from '../../../src/runtime/flow.js';
 
 /**
  * One seeded run of `conversationEvents` over both simulators: the backend flag switches at
@@ -31,34 +33,43 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
   const tokens = new TokenBox(messagingSim);
   const backend$ = new BehaviorSubject<BackendChoice>(r.pick(['legacy-chat', 'messaging', 'both'] as const));
   const faults: Record<string, number> = {};
-  const emitted: ConversationEvent[] = [];
-  let error: unknown;
-  const sub = conversationEvents({
-    backend: backend$,
-    legacy: legacyChat({
-      ...legacy.clientOptions(),
-      acceptIncoming: true,
-      pollIntervalMs: 15,
-      requestTimeoutMs: 200,
-      maxResponseBytes: 256 * 1024,
-      backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
+  // The consumer misbehaves at times (#15): it needs a store that outlives its subscriptions, and
+  // half of the runs handle events through a FlowControl that a retry() reuses.
+  const flow = drawsFlow(r) ? flowControl({ highWaterMark: 200 }) : undefined;
+  const store = memoryCheckpointStore();
+  const consumer = new MisbehavingConsumer(
+    conversationEvents({
+      backend: backend$,
+      checkpoint: flow === undefined ? store : flow.checkpoints(store),
+      ...(flow === undefined ? {} : { flow }),
+      legacy: legacyChat({
+        ...legacy.clientOptions(),
+        acceptIncoming: true,
+        pollIntervalMs: 15,
+        requestTimeoutMs: 200,
+        maxResponseBytes: 256 * 1024,
+        backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
+      }),
+      messaging: messaging({
+        accountId: messagingSim.accountId,
+        domain: messagingSim.domain,
+        bearer: tokens.bearer,
+        agentId: messagingSim.agentId,
+        ...fastMessaging,
+      }),
+      ...(o.logger === undefined ? {} : { logger: o.logger }),
     }),
-    messaging: messaging({
-      accountId: messagingSim.accountId,
-      domain: messagingSim.domain,
-      bearer: tokens.bearer,
-      agentId: messagingSim.agentId,
-      ...fastMessaging,
-    }),
-    ...(o.logger === undefined ? {} : { logger: o.logger }),
-  }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
+    flow,
+  );
+  const emitted = consumer.emitted;
+  consumer.start();
   const chats: string[] = [];
   const openChats: string[] = [];
   const convs: string[] = [];
   const openConvs: string[] = [];
   const auth = legacyAuthGate(legacy);
   try {
-    for (let step = 0; step < o.steps && error === undefined; step++) {
+    for (let step = 0; step < o.steps && consumer.error === undefined; step++) {
       const roll = r.next();
       if (roll < 0.06 || openChats.length === 0) {
         const key = legacy.openConversation({ waiting: true });
@@ -90,6 +101,9 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
         await applyMessagingFault(messagingSim, tokens, name, r, openConvs);
       } else if (roll < 0.93) {
         healMessaging(messagingSim);
+      } else if (roll < 0.96) {
+        const b = r.pick(drawnBehaviours());
+        if (consumer.misbehave(b)) tally(faults, `consumer: ${b}`);
       }
       await sleep(r.int(0, 12));
     }
@@ -99,7 +113,7 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
     // chat still ringing was never the agent's, so wait for every one to be accepted and seen.
     await waitFor(
       () =>
-        error !== undefined ||
+        consumer.error !== undefined ||
         [...chats, ...convs].every((id) => emitted.some((e) => e.conversationId === id)),
       () =>
         `every conversation followed; never seen: ${[...chats, ...convs].filter((id) => !emitted.some((e) => e.conversationId === id)).join(', ')}`,
@@ -110,14 +124,14 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
     await waitAllClosed(
       emitted,
       [...chats, ...convs],
-      () => error !== undefined,
+      () => consumer.error !== undefined,
       (id) =>
         chats.includes(id)
           ? legacyExpected(legacy.chat(id).events)
           : messagingExpected(messagingSim.history(id)),
     );
   } finally {
-    sub.unsubscribe();
+    consumer.stop();
     await legacy.close();
     await messagingSim.close();
   }
@@ -125,5 +139,5 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
     ...chats.map((k) => [`legacy-chat:${k}`, legacyExpected(legacy.chat(k).events)] as [string, number[]]),
     ...convs.map((c) => [`messaging:${c}`, messagingExpected(messagingSim.history(c))] as [string, number[]]),
   ]);
-  return { verdict: judge(emitted, expected), faults, metrics: {}, error };
+  return { verdict: judge(emitted, expected), faults, metrics: {}, error: consumer.error };
 }
