@@ -196,8 +196,8 @@ describe('chatshift CLI', function () {
     const dir = mkdtempSync(join(tmpdir(), 'chatshift-cli-'));
     const sim = await LegacyChatSimulator.start();
     try {
-      const key = sim.openChat();
-      for (let i = 0; i < 50; i++) sim.visitorSays(key, `line ${i}`);
+      const key = sim.openConversation();
+      for (let i = 0; i < 50; i++) sim.consumerSays(key, `line ${i}`);
       const checkpoint = join(dir, 'cp.json');
       const child = spawn(
         process.execPath,
@@ -231,7 +231,7 @@ describe('chatshift CLI', function () {
       // Like `head -1`: read one line, then close the pipe; the events still to come hit EPIPE.
       await new Promise<void>((res) => child.stdout.once('data', () => res()));
       child.stdout.destroy();
-      const keepTalking = setInterval(() => sim.visitorSays(key, 'more'), 20);
+      const keepTalking = setInterval(() => sim.consumerSays(key, 'more'), 20);
       const code = await new Promise<number | null>((res) => {
         const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.on('close', (c) => {

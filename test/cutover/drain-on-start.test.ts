@@ -56,8 +56,8 @@ describe('conversationEvents: drain-on-start (#11)', function () {
 
     // Run 1 on legacy: a chat is accepted and followed, then the process stops gracefully while
     // the chat is still open (as it would in the middle of a drain).
-    const key = legacySim.openChat({ ringing: true });
-    legacySim.visitorSays(key, 'before the restart');
+    const key = legacySim.openConversation({ waiting: true });
+    legacySim.consumerSays(key, 'before the restart');
     const stop1 = new Subject<void>();
     const first = lastValueFrom(
       run('legacy-chat', stop1, []).pipe(
@@ -70,7 +70,7 @@ describe('conversationEvents: drain-on-start (#11)', function () {
     assert.ok((await first).some((e) => e.type === 'message' && e.text === 'before the restart'));
 
     // Run 2 starts with the flag on messaging only: legacy must still deliver the chat's tail.
-    legacySim.visitorSays(key, 'after the restart');
+    legacySim.consumerSays(key, 'after the restart');
     const decisions: CutoverDecision[] = [];
     const metrics = counterMetrics();
     const stop2 = new Subject<void>();
@@ -84,7 +84,7 @@ describe('conversationEvents: drain-on-start (#11)', function () {
       { defaultValue: undefined },
     );
     await new Promise((r) => setTimeout(r, 300));
-    legacySim.endChat(key);
+    legacySim.closeConversation(key);
     assert.ok(await closed, `the chat's close was never delivered; decisions: ${JSON.stringify(decisions)}`);
     stop2.next();
     assert.ok(

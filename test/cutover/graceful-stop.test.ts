@@ -78,14 +78,14 @@ describe('conversationEvents: graceful stop (#11)', function () {
   for (const kind of ['signal', 'observable'] as const) {
     it(`completes once the checkpoint is saved (stop as ${kind === 'signal' ? 'an AbortSignal' : 'an Observable'}); a restart re-delivers 0`, async () => {
       const path = join(dir, `${kind}.json`);
-      const keys = Array.from({ length: 5 }, () => legacySim.openChat({ ringing: true }));
+      const keys = Array.from({ length: 5 }, () => legacySim.openConversation({ waiting: true }));
       const convs = Array.from({ length: 5 }, (_, i) =>
         messagingSim.openConversation({ consumerId: `c${i}`, agentId: messagingSim.agentId }),
       );
       const say = (round: string): void => {
         for (let i = 0; i < 3; i++) {
-          for (const k of keys) legacySim.visitorSays(k, `${round}-${i} ${k}`);
-          for (const c of convs) messagingSim.consumerMessage(c, `${round}-${i} ${c}`);
+          for (const k of keys) legacySim.consumerSays(k, `${round}-${i} ${k}`);
+          for (const c of convs) messagingSim.consumerSays(c, `${round}-${i} ${c}`);
         }
       };
       const saw = (round: string) => (events: ConversationEvent[]) =>
