@@ -45,7 +45,8 @@ export interface FlowControl {
    * {@link process} before it was handled: the checkpoint never runs ahead of the handler, and
    * after a crash the events it had not finished come again (same ids) instead of being skipped.
    * A save waits (and so does a legacy poll cycle) until then; if the consumer unsubscribes first
-   * with events unhandled, that save is dropped. Put `process` right after the source (no
+   * with events unhandled, that save writes only the conversations whose events were all handled
+   * (events are matched to conversations by `backend` and `conversationId`). Put `process` right after the source (no
    * asynchronous operator between), so events reach it before the source saves.
    */
   checkpoints(store: CheckpointStore): CheckpointStore;
@@ -74,13 +75,18 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
   // Totals for checkpoints(): events that reached process(), and those whose handler succeeded.
   let received = 0;
   let handled = 0;
-  const waiters: Array<{ target: number; done(write: boolean): void }> = [];
-  const settle = (abandon: boolean): void => {
+  /**
+   * Saves waiting for the handler. `done(covered)`: `undefined` writes the save whole; a function
+   * (at a teardown) writes only the conversations it says are covered — all their events handled.
+   */
+  type Covered = (backend: string, conversationId: string) => boolean;
+  const waiters: Array<{ target: number; done(covered: Covered | undefined): void }> = [];
+  const settle = (abandon: Covered | undefined): void => {
     while (waiters.length > 0) {
       const w = waiters[0] as (typeof waiters)[number];
-      if (!abandon && w.target > handled) return;
+      if (abandon === undefined && w.target > handled) return;
       waiters.shift();
-      w.done(!abandon);
+      w.done(abandon);
     }
   };
 
@@ -102,11 +108,25 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
           let mine = 0;
           let unhandled = 0;
           let closed = false;
+          // Per conversation (for events that are conversation events), what is not handled yet:
+          // at teardown, a dropped save still writes the conversations it fully covers (#15).
+          const open = new Map<string, number>();
+          let opaque = 0;
+          const count = (value: T, by: 1 | -1): void => {
+            const key = conversationKeyOf(value);
+            if (key === undefined) opaque += by;
+            else {
+              const n = (open.get(key) ?? 0) + by;
+              if (n === 0) open.delete(key);
+              else open.set(key, n);
+            }
+          };
           const sub = source
             .pipe(
               map((value) => {
                 mine++;
                 unhandled++;
+                count(value, 1);
                 received++;
                 pending++;
                 update();
@@ -118,11 +138,12 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
                   if (ok) {
                     handled++;
                     unhandled--;
+                    count(value, -1);
                   }
                   mine--;
                   pending--;
                   update();
-                  settle(false);
+                  settle(undefined);
                 };
                 // A handler that returns no promise is settled at once, in the source's own
                 // next(): nothing queues, so a consumer that stops itself (take(n), an unsubscribe
@@ -157,8 +178,9 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
             closed = true;
             sub.unsubscribe();
             // Events this subscription never handled (or failed to) no longer hold the sources
-            // back, and the checkpoints that cover them are not written.
-            settle(true);
+            // back, and the checkpoints that cover them are not written — only the conversations
+            // whose events were all handled are.
+            settle((backend, id) => opaque === 0 && !open.has(`${backend}\u0000${id}`));
             received -= unhandled;
             unhandled = 0;
             pending -= mine;
@@ -190,7 +212,14 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
           return new Promise<void>((resolve, reject) => {
             waiters.push({
               target,
-              done: (write) => (write ? store.save(backend, changes).then(resolve, reject) : resolve()),
+              done: (covered) => {
+                const write =
+                  covered === undefined
+                    ? changes
+                    : Object.fromEntries(Object.entries(changes).filter(([id]) => covered(backend, id)));
+                if (Object.keys(write).length === 0) resolve();
+                else store.save(backend, write).then(resolve, reject);
+              },
             });
           });
         },
@@ -203,3 +232,12 @@ const isPromiseLike = (v: unknown): v is PromiseLike<unknown> =>
   (typeof v === 'object' || typeof v === 'function') &&
   v !== null &&
   typeof (v as { then?: unknown }).then === 'function';
+
+/** `backend` + `conversationId` of a value that looks like a conversation event, else undefined. */
+function conversationKeyOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { backend, conversationId } = value as { backend?: unknown; conversationId?: unknown };
+  return typeof backend === 'string' && typeof conversationId === 'string'
+    ? `${backend}\u0000${conversationId}`
+    : undefined;
+}

@@ -197,6 +197,29 @@ describe('flowControl', () => {
     assert.deepEqual(written(inner), ['b']);
   });
 
+  it('checkpoints(): at teardown, a dropped save still writes the conversations whose events were all handled (#15)', async () => {
+    const flow = flowControl({ highWaterMark: 10 });
+    const inner = recordingStore();
+    const store = flow.checkpoints(inner);
+    const ev = (conversationId: string, seq: number) => ({ backend: 'messaging', conversationId, seq });
+    const input = new Subject<ReturnType<typeof ev>>();
+    const gates: Array<() => void> = [];
+    const sub = input
+      .pipe(
+        flow.process((e: ReturnType<typeof ev>) =>
+          e.conversationId === 'slow' ? new Promise<void>((r) => gates.push(r)) : undefined,
+        ),
+      )
+      .subscribe();
+    input.next(ev('done', 1));
+    input.next(ev('slow', 1));
+    input.next(ev('queued', 1)); // behind 'slow' in the queue: never handled
+    const saved = store.save('messaging', { done: { seq: 1 }, slow: { seq: 1 }, queued: { seq: 1 } });
+    sub.unsubscribe();
+    await saved;
+    assert.deepEqual(written(inner), ['done'], 'only the fully handled conversation is written');
+  });
+
   it('rejects bad water marks with ERR_INVALID_OPTIONS', () => {
     for (const o of [{ highWaterMark: 0 }, { highWaterMark: 1.5 }, { highWaterMark: 4, lowWaterMark: 4 }]) {
       assert.throws(
