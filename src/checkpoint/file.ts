@@ -36,6 +36,8 @@ export interface FileCheckpointStoreOptions {
   lockTimeoutMs?: number;
 }
 
+/** A lock file still without a pid after this long was left by a process killed as it took it. */
+const EMPTY_LOCK_MS = 1000;
 /** A lock older than this is taken over even if its process seems alive (a reused pid). */
 const STALE_LOCK_MS = 60_000;
 
@@ -196,8 +198,9 @@ async function lockHolder(lock: string): Promise<{ pid?: number; stale: boolean 
     return { stale: false }; // released meanwhile: try again
   }
   const pid = Number(text.trim());
-  // Being written by its holder right now: not stale.
-  if (!Number.isSafeInteger(pid) || pid <= 0) return { stale: age > STALE_LOCK_MS };
+  // No pid yet: its holder writes it right after creating the file, so an empty lock older than a
+  // moment was left by a process killed in between.
+  if (!Number.isSafeInteger(pid) || pid <= 0) return { stale: age > EMPTY_LOCK_MS };
   if (age > STALE_LOCK_MS) return { pid, stale: true };
   if (pid === process.pid) return { pid, stale: false };
   try {

@@ -92,6 +92,7 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
     // Time is compressed: the demo polls every 250 ms where production keeps LivePerson's 2 s.
     const scale = durationMs / 20_000;
 
+    let outputGone = false;
     const finished = new Promise<'done' | 'aborted' | Error>((resolve) => {
       const check = () => {
         const allScripted =
@@ -135,6 +136,11 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
         error: (e: unknown) => resolve(e instanceof Error ? e : new Error(String(e))),
       });
       signal.addEventListener('abort', () => resolve('aborted'));
+      // The reader of stdout went away (`| head`): nothing more can be shown, so stop quietly.
+      io.stdout.on('error', () => {
+        outputGone = true;
+        resolve('aborted');
+      });
 
       // The migration: legacy only, then both platforms, then messaging only.
       later(0.3 * durationMs, () => flag.next('both'));
@@ -166,6 +172,7 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
 
     const result = await finished;
     sub?.unsubscribe();
+    if (outputGone) return 0;
     view.end();
     const summary = summarise();
     if (values.json) io.stderr.write(`${JSON.stringify({ summary })}\n`);

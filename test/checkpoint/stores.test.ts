@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileCheckpointStore } from '../../src/checkpoint/file.js';
@@ -133,6 +133,11 @@ describe('fileCheckpointStore', () => {
     writeFileSync(`${path}.lock`, '2147483646\n');
     await s.save('messaging', { a: { seq: 1 } });
     assert.deepEqual(await fileCheckpointStore(path).load('messaging'), { a: { seq: 1 } });
+    // A lock left empty by a process killed between creating it and writing its pid: taken over.
+    writeFileSync(`${path}.lock`, '');
+    utimesSync(`${path}.lock`, new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+    await s.save('messaging', { b: { seq: 2 } });
+    assert.deepEqual(Object.keys(await fileCheckpointStore(path).load('messaging')), ['a', 'b']);
   });
 
   it('load() waits for the saves queued before it (an immediate resubscribe) (#15)', async () => {

@@ -253,6 +253,40 @@ describe('chatshift CLI', function () {
     }
   });
 
+  it('the demo piped into a reader that goes away (head) ends quietly with exit 0 (#15)', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'src/cli/main.ts'),
+        '--json',
+        '--duration-s',
+        '4',
+        '--conversations',
+        '10',
+        '--seed',
+        '7',
+      ],
+      { cwd: root, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((res) => child.stdout.once('data', () => res()));
+    child.stdout.destroy();
+    const started = Date.now();
+    const code = await new Promise<number | null>((res) => {
+      const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('close', (c) => {
+        clearTimeout(guard);
+        res(c);
+      });
+    });
+    assert.doesNotMatch(stderr, /EPIPE|node:events|\n\s+at /, stderr);
+    assert.equal(code, 0, stderr);
+    assert.ok(Date.now() - started < 3000, 'stopped once its output was gone, not at the end of the demo');
+  });
+
   it('SIGINT against a server that ignores the close frame exits promptly, not after 30 s (#15)', async () => {
     // A real WebSocket server on loopback that completes the handshake, then never answers anything
     // (not even the close frame).
