@@ -1,4 +1,13 @@
-import { defer, from, isObservable, Observable, switchMap, type SchedulerLike } from 'rxjs';
+import {
+  defer,
+  finalize,
+  from,
+  isObservable,
+  Observable,
+  ReplaySubject,
+  switchMap,
+  type SchedulerLike,
+} from 'rxjs';
 import { checkpointLoadError } from '../checkpoint/writer.js';
 import { memoryCheckpointStore } from '../checkpoint/memory.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
@@ -132,28 +141,30 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
         return [[b.id, open] as const];
       }),
     ).then((pairs) => Object.fromEntries(pairs.flat()) as Partial<Record<BackendId, number>>);
-    return from(openAtStart)
-      .pipe(
-        switchMap((open) => {
-          return switchBackends(flag$, factories, {
-            logger,
-            openAtStart: open,
-            ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
-            ...(stop$ === undefined ? {} : { stop: stop$ }),
-            onDrainOnStart: () => options.metrics?.increment('cutover.drainOnStart'),
-          });
+    // The stop is latched at once: one asked while the checkpoints above are read is not missed.
+    const stopLatch = stop$ === undefined ? undefined : new ReplaySubject<void>(1);
+    const latch = (): void => stopLatch?.next();
+    const latchSub = stop$?.subscribe({ next: latch, complete: latch, error: latch });
+    return from(openAtStart).pipe(
+      switchMap((open) =>
+        switchBackends(flag$, factories, {
+          logger,
+          openAtStart: open,
+          ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+          ...(stopLatch === undefined ? {} : { stop: stopLatch }),
+          onDrainOnStart: () => options.metrics?.increment('cutover.drainOnStart'),
         }),
-      )
-      .pipe(
-        // A safety net over the sources' own cursors (O(conversations) memory). It should never
-        // fire: a hit means a source re-emitted an event, so it is logged and counted apart.
-        dedupe({
-          onDuplicate: (e) => {
-            options.metrics?.increment('cutover.duplicates');
-            logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
-          },
-        }),
-      );
+      ),
+      // A safety net over the sources' own cursors (O(conversations) memory). It should never
+      // fire: a hit means a source re-emitted an event, so it is logged and counted apart.
+      dedupe({
+        onDuplicate: (e) => {
+          options.metrics?.increment('cutover.duplicates');
+          logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
+        },
+      }),
+      finalize(() => latchSub?.unsubscribe()),
+    );
   });
 }
 

@@ -107,4 +107,24 @@ describe('conversationEvents: graceful stop (#11)', function () {
       assert.ok(saw('two')(second));
     });
   }
+
+  it('a stop asked at once, before the checkpoint was even read, still completes the stream', async () => {
+    const stop$ = new Subject<void>();
+    const events$ = conversationEvents({
+      backend: 'legacy-chat',
+      // Nothing listens there: without the stop the source would retry for ever.
+      legacy: legacyChat({
+        agentSessionUrl: 'http://127.0.0.1:9/agentSession',
+        bearer: 'b',
+        backoff: { initialMs: 10 },
+      }),
+      stop: stop$,
+    });
+    const done = lastValueFrom(events$.pipe(toArray()));
+    stop$.next();
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('the stream did not complete after the stop')), 3000),
+    );
+    assert.deepEqual(await Promise.race([done, timeout]), []);
+  });
 });
