@@ -37,6 +37,8 @@ export const errorCodes = [
   'ERR_BACKEND_UNAVAILABLE',
   /** A CLI usage error: unknown command or flag, missing argument. */
   'ERR_USAGE',
+  /** Legacy: an accept was sent but its answer was lost; a chat may be taken and not followed (logged). */
+  'ERR_ACCEPT_LOST',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

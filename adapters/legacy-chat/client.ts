@@ -24,6 +24,9 @@ export interface AgentSessionClientConfig {
  */
 export class AgentSessionClient {
   private token: string | undefined;
+  /** The agent session's cookies (production-behaviour.md L3): one client, one agent session, one jar. */
+  private readonly jar = new Map<string, string>();
+  private cookie: string | undefined;
 
   constructor(private readonly cfg: AgentSessionClientConfig) {}
 
@@ -58,20 +61,25 @@ export class AgentSessionClient {
         url,
         bearer: this.token,
         ...(body === undefined ? {} : { body }),
+        ...(this.cookie === undefined ? {} : { cookie: this.cookie }),
         dispatcher: this.cfg.dispatcher,
         signal,
         maxResponseBytes: this.cfg.maxResponseBytes,
         timeoutMs: this.cfg.requestTimeoutMs,
       });
     };
-    let res = await once();
+    const keep = (r: HttpResponse): HttpResponse => {
+      if (r.setCookies.length > 0) this.remember(r.setCookies);
+      return r;
+    };
+    let res = keep(await once());
     if (res.status === 401) {
       this.cfg.logger.warn('legacy-chat: bearer rejected (401), asking for a fresh one', {
         oauth: oauthProblem(res),
       });
       this.cfg.metrics.increment('retries');
       this.token = undefined;
-      res = await once();
+      res = keep(await once());
       if (res.status === 401) {
         throw new ChatshiftError(
           'ERR_AUTH_REJECTED',
@@ -82,16 +90,48 @@ export class AgentSessionClient {
         );
       }
     }
-    if (res.status >= 400) {
-      throw new ChatshiftError('ERR_HTTP_STATUS', `legacy-chat: ${method} answered ${res.status}`, {
-        details: { status: res.status, retryAfter: res.retryAfter },
-      });
+    if (res.status >= 300) {
+      // The API does not redirect: a 3xx (a login page, a proxy) is a status error, not a bad body.
+      const redirect = res.status < 400 ? ' (redirects are not followed)' : '';
+      throw new ChatshiftError(
+        'ERR_HTTP_STATUS',
+        `legacy-chat: ${method} answered ${res.status}${redirect}`,
+        {
+          details: {
+            status: res.status,
+            retryAfter: res.retryAfter,
+            ...(res.location === undefined ? {} : { location: res.location.slice(0, 200) }),
+          },
+        },
+      );
     }
     return res;
   }
 
-  /** JSON.parse (which never pollutes prototypes); a malformed body is reported and skipped. */
+  private remember(cookies: readonly string[]): void {
+    for (const c of cookies) {
+      const eq = c.indexOf('=');
+      if (eq > 0) this.jar.set(c.slice(0, eq), c.slice(eq + 1));
+    }
+    this.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  /**
+   * JSON.parse (which never pollutes prototypes); a malformed body is reported and skipped. A large
+   * body is first checked for nesting deeper than {@link MAX_JSON_DEPTH}: 10 MB of nested arrays
+   * would cost hundreds of MB once parsed. Small bodies skip the scan (the hot path: a poll body
+   * is a few KB).
+   */
   private parse(res: HttpResponse, what: string): unknown {
+    if (res.body.length > DEPTH_SCAN_FROM_CHARS && nestedDeeperThan(res.body, MAX_JSON_DEPTH)) {
+      throw new ChatshiftError(
+        'ERR_PAYLOAD_TOO_LARGE',
+        `legacy-chat: ${what} response nested deeper than ${MAX_JSON_DEPTH}`,
+        {
+          details: { maxDepth: MAX_JSON_DEPTH, bytes: res.body.length },
+        },
+      );
+    }
     try {
       return JSON.parse(res.body) as unknown;
     } catch {
@@ -109,4 +149,27 @@ export class AgentSessionClient {
 function oauthProblem(res: HttpResponse): string | undefined {
   const m = /(?:^|&)oauth_problem=([a-z_]+)/.exec(res.body.slice(0, 500));
   return m?.[1];
+}
+
+/** Deepest JSON nesting accepted; legacy bodies nest about 8 deep. */
+export const MAX_JSON_DEPTH = 64;
+/** Below this size a body cannot cost much whatever its shape, so it is not scanned. */
+const DEPTH_SCAN_FROM_CHARS = 64 * 1024;
+
+/** True when `text` opens more than `max` arrays/objects at once (brackets inside strings ignored). */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }

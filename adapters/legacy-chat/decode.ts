@@ -3,6 +3,7 @@ import { errorPaths, formatValidationErrors } from '../../src/model/decode.js';
 import {
   WireChat,
   WireEventHead,
+  WireInfoKey,
   WireLineEvent,
   WireMultiChat,
   WireStateEvent,
@@ -11,11 +12,15 @@ import {
   type WireStateEvent as State,
 } from './wire.js';
 
-/** One event of a chat after decoding: a line, a state change, or a type we do not map. */
+/**
+ * One event of a chat after decoding: a line, a state change, a type we do not map, or an event
+ * the decoder rejected whose id could still be read (reported; the cursor moves past it).
+ */
 export type DecodedEvent =
   | { kind: 'line'; id: number; event: Line }
   | { kind: 'state'; id: number; event: State }
-  | { kind: 'unknown'; id: number; type: string };
+  | { kind: 'unknown'; id: number; type: string }
+  | { kind: 'invalid'; id: number };
 
 /** One chat of a multi-chat response, matched by `info.chatSessionKey`. */
 export interface DecodedChat {
@@ -45,16 +50,18 @@ const prefixed = (prefix: string, errors: t.Errors) => ({
 });
 
 /**
- * Decodes a parsed multi-chat body. The unit of failure is one chat: a chat with any bad field
- * (its info or any of its events) is reported and left out whole, so its cursor does not move
- * past events nobody saw; the other chats go on.
+ * Decodes a parsed multi-chat body. The unit of failure is the smallest part that can be skipped:
+ * a chat whose info is bad is reported and left out whole (nothing of it can be placed); an event
+ * the decoder rejects is reported and left out alone, and when its id is readable it stays in the
+ * chat as `invalid`, so the cursor moves past it and the chat's other events still arrive
+ * (production-behaviour.md L4: one odd event never stalls its chat).
  */
 export function decodeMultiChat(body: unknown): DecodedMultiChat {
+  const problems: Problem[] = [];
   const top = WireMultiChat.decode(body);
   if (top._tag === 'Left') {
     return { chats: [], problems: [{ code: 'ERR_SCHEMA_INVALID', ...prefixed('', top.left) }] };
   }
-  const problems: Problem[] = [];
   if (top.right.error !== undefined) {
     problems.push({ code: 'ERR_PROTOCOL', paths: ['error'], errors: ['error reported inside a 2xx'] });
   }
@@ -62,53 +69,67 @@ export function decodeMultiChat(body: unknown): DecodedMultiChat {
   const list = chatsBlock === undefined || chatsBlock === '' ? [] : (chatsBlock.chat ?? []);
   const chats: DecodedChat[] = [];
   list.forEach((raw, i) => {
-    const r = decodeChat(raw, `chats/chat/${i}`);
-    if ('problem' in r) problems.push(r.problem);
-    else chats.push(r.chat);
+    const r = decodeChat(raw, `chats/chat/${i}`, problems);
+    if (r !== undefined) chats.push(r);
   });
   return { chats, problems };
 }
 
-function decodeChat(raw: unknown, at: string): { chat: DecodedChat } | { problem: Problem } {
+function decodeChat(raw: unknown, at: string, problems: Problem[]): DecodedChat | undefined {
   const r = WireChat.decode(raw);
-  if (r._tag === 'Left') return { problem: { code: 'ERR_SCHEMA_INVALID', ...prefixed(at, r.left) } };
+  if (r._tag === 'Left') {
+    const problem: Problem = { code: 'ERR_SCHEMA_INVALID', ...prefixed(at, r.left) };
+    // The key alone, when readable, names the chat in the report (and shows it was not absent).
+    const key = WireInfoKey.decode(
+      typeof raw === 'object' && raw !== null ? (raw as { info?: unknown }).info : undefined,
+    );
+    if (key._tag === 'Right') problem.chatSessionKey = key.right.chatSessionKey;
+    problems.push(problem);
+    return undefined;
+  }
   const { info, events, error } = r.right;
   if (info === undefined) {
-    return error !== undefined
-      ? { problem: { code: 'ERR_PROTOCOL', paths: [`${at}/error`], errors: ['chat error inside a 2xx'] } }
-      : {
-          problem: {
-            code: 'ERR_SCHEMA_INVALID',
-            paths: [`${at}/info`],
-            errors: [`missing info at ${at}/info`],
-          },
-        };
+    problems.push(
+      error !== undefined
+        ? { code: 'ERR_PROTOCOL', paths: [`${at}/error`], errors: ['chat error inside a 2xx'] }
+        : { code: 'ERR_SCHEMA_INVALID', paths: [`${at}/info`], errors: [`missing info at ${at}/info`] },
+    );
+    return undefined;
   }
   const decoded: DecodedEvent[] = [];
   const rawEvents = events?.event ?? [];
   for (let j = 0; j < rawEvents.length; j++) {
-    const ev = decodeEvent(rawEvents[j], `${at}/events/event/${j}`);
-    if ('problem' in ev) return { problem: { ...ev.problem, chatSessionKey: info.chatSessionKey } };
-    decoded.push(ev.event);
+    const item = rawEvents[j];
+    const ev = decodeEvent(item);
+    if (ev._tag === 'Right') {
+      decoded.push(ev.right);
+      continue;
+    }
+    problems.push({
+      code: 'ERR_SCHEMA_INVALID',
+      chatSessionKey: info.chatSessionKey,
+      ...prefixed(`${at}/events/event/${j}`, ev.left),
+    });
+    // Its id, when readable, still moves the cursor: the event is skipped, not fetched forever.
+    const head = WireEventHead.decode(item);
+    if (head._tag === 'Right') decoded.push({ kind: 'invalid', id: head.right.id });
   }
-  return { chat: { key: info.chatSessionKey, info, events: decoded } };
+  return { key: info.chatSessionKey, info, events: decoded };
 }
 
-function decodeEvent(raw: unknown, at: string): { event: DecodedEvent } | { problem: Problem } {
+type EventResult = { _tag: 'Right'; right: DecodedEvent } | { _tag: 'Left'; left: t.Errors };
+
+function decodeEvent(raw: unknown): EventResult {
   const head = WireEventHead.decode(raw);
-  if (head._tag === 'Left') return { problem: { code: 'ERR_SCHEMA_INVALID', ...prefixed(at, head.left) } };
+  if (head._tag === 'Left') return head;
   const { id, type } = head.right;
   if (type === 'line') {
     const r = WireLineEvent.decode(raw);
-    return r._tag === 'Left'
-      ? { problem: { code: 'ERR_SCHEMA_INVALID', ...prefixed(at, r.left) } }
-      : { event: { kind: 'line', id, event: r.right } };
+    return r._tag === 'Left' ? r : { _tag: 'Right', right: { kind: 'line', id, event: r.right } };
   }
   if (type === 'state') {
     const r = WireStateEvent.decode(raw);
-    return r._tag === 'Left'
-      ? { problem: { code: 'ERR_SCHEMA_INVALID', ...prefixed(at, r.left) } }
-      : { event: { kind: 'state', id, event: r.right } };
+    return r._tag === 'Left' ? r : { _tag: 'Right', right: { kind: 'state', id, event: r.right } };
   }
-  return { event: { kind: 'unknown', id, type } };
+  return { _tag: 'Right', right: { kind: 'unknown', id, type } };
 }

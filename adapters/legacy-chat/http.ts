@@ -6,6 +6,10 @@ export interface HttpResponse {
   status: number;
   contentType: string;
   retryAfter: string | undefined;
+  /** `location` of a redirect (3xx), for the error that reports it. */
+  location: string | undefined;
+  /** `name=value` of every `set-cookie` (the agent session's cookies, production-behaviour.md L3). */
+  setCookies: string[];
   body: string;
 }
 
@@ -13,6 +17,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
   bearer: string;
+  /** The `cookie` header to send, if any. */
+  cookie?: string;
   body?: string;
   dispatcher: Dispatcher | undefined;
   signal: AbortSignal;
@@ -21,7 +27,9 @@ export interface HttpRequest {
 }
 
 /**
- * Sends one request and reads its body up to a size cap. Transport failures become coded errors
+ * Sends one request and reads its body up to a size cap, within a total deadline of `timeoutMs`
+ * (undici's own timeouts bound idle time only, so a body trickled a few bytes at a time would
+ * otherwise never end). Transport failures become coded errors
  * (`ERR_TIMEOUT`, `ERR_CONNECTION`, `ERR_PAYLOAD_TOO_LARGE`); an abort is rethrown as is. Status
  * codes are not judged here. Error messages name the method and path only: a URL's query could
  * carry anything, and the bearer never appears.
@@ -33,19 +41,43 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     accept: 'application/json',
   };
   if (req.body !== undefined) headers['content-type'] = 'application/json';
+  if (req.cookie !== undefined) headers['cookie'] = req.cookie;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), req.timeoutMs);
+  try {
+    return await exchange(req, headers, where, AbortSignal.any([req.signal, deadline.signal]));
+  } catch (cause) {
+    if (deadline.signal.aborted && !req.signal.aborted && !(cause instanceof ChatshiftError)) {
+      throw new ChatshiftError('ERR_TIMEOUT', `${where}: no complete answer within ${req.timeoutMs} ms`, {
+        cause,
+        details: { code: 'DEADLINE' },
+      });
+    }
+    throw cause;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function exchange(
+  req: HttpRequest,
+  headers: Record<string, string>,
+  where: string,
+  signal: AbortSignal,
+): Promise<HttpResponse> {
   let res: Dispatcher.ResponseData;
   try {
     res = await request(req.url, {
       method: req.method,
       headers,
       body: req.body ?? null,
-      signal: req.signal,
+      signal,
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
       ...(req.dispatcher === undefined ? {} : { dispatcher: req.dispatcher }),
     });
   } catch (cause) {
-    throw transportError(cause, where, req.signal);
+    throw transportError(cause, where, signal);
   }
   const contentType = header(res.headers['content-type']) ?? '';
   const retryAfter = header(res.headers['retry-after']);
@@ -67,9 +99,20 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     }
   } catch (cause) {
     if (cause instanceof ChatshiftError) throw cause;
-    throw transportError(cause, where, req.signal);
+    throw transportError(cause, where, signal);
   }
-  return { status: res.statusCode, contentType, retryAfter, body: Buffer.concat(chunks).toString('utf8') };
+  const raw = res.headers['set-cookie'];
+  const setCookies = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).map(
+    (c) => c.split(';', 1)[0]?.trim() ?? '',
+  );
+  return {
+    status: res.statusCode,
+    contentType,
+    retryAfter,
+    location: header(res.headers['location']),
+    setCookies,
+    body: Buffer.concat(chunks).toString('utf8'),
+  };
 }
 
 /** Drops a body we will not read; undici reports the abort as an error nobody needs to hear. */

@@ -36,7 +36,7 @@ export interface MappedChat {
 }
 
 const STATES = { waiting: 'waiting', chatting: 'open', ended: 'closed' } as const;
-const FORMATS = { plain: 'plain', html: 'html', 'rich-content': 'rich' } as const;
+const FORMATS = { plain: 'plain', html: 'html', 'rich-content': 'rich', json: 'rich' } as const;
 
 /**
  * Maps one decoded chat of a poll to normalized events, given what was known before the poll.
@@ -64,6 +64,7 @@ export function mapChat(chat: DecodedChat, before: ChatMemory, fallbackTime: Iso
       unknown.push({ id: e.id, type: e.type });
       continue;
     }
+    if (e.kind === 'invalid') continue; // reported by the decoder; the cursor moves past it
     latest = e.event.time;
     const mapped = mapWireEvent(key, e, state);
     if (mapped === undefined) continue;
@@ -123,7 +124,7 @@ export function mapChat(chat: DecodedChat, before: ChatMemory, fallbackTime: Iso
 
 function mapWireEvent(
   key: string,
-  e: Exclude<DecodedEvent, { kind: 'unknown' }>,
+  e: Extract<DecodedEvent, { kind: 'line' | 'state' }>,
   state: ChatState | undefined,
 ): ConversationEvent | undefined {
   const base = { ...common(key, eventId(BACKEND, key, e.id), e.event.time), seq: e.id as Seq };
@@ -137,7 +138,7 @@ function mapWireEvent(
 function messageBody(
   line: WireLineEvent,
 ): Pick<MessageEvent, 'type' | 'from' | 'text' | 'format'> &
-  Partial<Pick<MessageEvent, 'content' | 'systemCode'>> {
+  Partial<Pick<MessageEvent, 'content' | 'systemCode' | 'audience'>> {
   const format = FORMATS[line.textType ?? 'plain'];
   const from: Participant =
     line.source === 'visitor'
@@ -149,7 +150,10 @@ function messageBody(
         : { role: 'system' };
   const body: ReturnType<typeof messageBody> = { type: 'message', from, text: line.text ?? '', format };
   if (line.source === 'system' && line.systemMessageId !== undefined) body.systemCode = line.systemMessageId;
+  // Rich lines keep their `text` as the fallback a plain-text consumer shows.
   if (format === 'rich' && line.json !== undefined) body.content = line.json;
+  // An agent-only note (L8) is marked, never mixed silently with what the consumer sees.
+  if (line.subType === 'ONLY_TO_REP') body.audience = 'agents';
   return body;
 }
 

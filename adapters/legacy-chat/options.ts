@@ -32,6 +32,11 @@ export interface LegacyChatOptions {
   maxRequestLineBytes?: number;
   /** Largest response body read, in bytes; a bigger one fails the poll (ERR_PAYLOAD_TOO_LARGE, retried). Default 10 MB. */
   maxResponseBytes?: number;
+  /**
+   * Polls in a row a followed chat may be missing from the answers before it is dropped (logged
+   * and counted as `chats.dropped`): a chat that left the agent session is not coming back. Default 5.
+   */
+  maxAbsentPolls?: number;
   /** A request that has not answered (headers, or body progress) in this many ms fails with ERR_TIMEOUT and is retried. Default 30000. */
   requestTimeoutMs?: number;
   /**
@@ -111,6 +116,7 @@ export function validateOptions(options: LegacyChatOptions): Validated {
     maxResponseBytes: check.positive('maxResponseBytes', o['maxResponseBytes'], 10 * 1024 * 1024, {
       integer: true,
     }),
+    maxAbsentPolls: check.positive('maxAbsentPolls', o['maxAbsentPolls'], 5, { integer: true }),
     requestTimeoutMs: check.positive('requestTimeoutMs', o['requestTimeoutMs'], 30_000, { ms: true }),
     dispatcher,
     scheduler: shared.scheduler ?? asyncScheduler,

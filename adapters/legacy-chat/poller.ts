@@ -21,7 +21,8 @@ import {
 import { decodeMultiChat } from './decode.js';
 import { AgentSessionClient } from './client.js';
 import { acceptRinging } from './incoming.js';
-import { mapChat, type ChatMemory } from './mapping.js';
+import { mapChat, type ChatMemory, type MappedChat } from './mapping.js';
+import { MAX_EVENT_ID } from './wire.js';
 
 /** Everything the poller needs, already validated and defaulted by the source. */
 export interface PollerConfig {
@@ -32,6 +33,7 @@ export interface PollerConfig {
   limits: BatchLimits;
   backoff: ResolvedBackoff;
   maxResponseBytes: number;
+  maxAbsentPolls: number;
   requestTimeoutMs: number;
   dispatcher: Dispatcher | undefined;
   scheduler: SchedulerLike;
@@ -51,6 +53,22 @@ type Origin = 'chats' | 'incoming' | 'checkpoint';
 interface Followed {
   memory: ChatMemory;
   origin: Origin;
+  /** Polls in a row that asked for this chat and got an answer without it. */
+  absent: number;
+  /** `info.chatTimeout` in seconds, once read (L6). */
+  timeoutS?: number;
+}
+
+/**
+ * Statuses of a multi-chat request that can come from one of its keys rather than the session
+ * (production-behaviour.md L1: an unknown or transferred key fails the whole request, status
+ * undocumented; 400 also answers too many keys). The batch is split to find the key.
+ */
+const KEY_REJECTIONS: ReadonlySet<number> = new Set([400, 404, 409, 410, 422]);
+
+/** Per cycle: whether the agent session was seen answering (asked once, before dropping a key). */
+interface CycleState {
+  sessionAnswers?: boolean;
 }
 
 /**
@@ -95,8 +113,24 @@ export class LegacyPoller {
   /** Follows the open chats of a loaded checkpoint and remembers the closed ones. */
   restore(map: Record<string, ConversationCheckpoint>): void {
     for (const [key, entry] of Object.entries(map)) {
-      if (entry.closed === true) this.closed.remember(key, true);
-      else this.followed.set(key, { memory: fromCheckpoint(entry), origin: 'checkpoint' });
+      if (entry.closed === true) {
+        this.closed.remember(key, true);
+        continue;
+      }
+      const memory = fromCheckpoint(entry);
+      if (memory.seq > MAX_EVENT_ID) {
+        // A cursor no event id can pass would hide every later event: start the chat over instead.
+        this.cfg.metrics.increment('checkpoint.rejected');
+        this.cfg.logger.warn(
+          'legacy-chat: checkpoint cursor out of range, following the chat from its start',
+          {
+            chatSessionKey: key,
+            seq: memory.seq,
+          },
+        );
+        memory.seq = -1;
+      }
+      this.followed.set(key, { memory, origin: 'checkpoint', absent: 0 });
     }
   }
 
@@ -143,7 +177,7 @@ export class LegacyPoller {
 
   private follow(key: string, origin: Origin): void {
     if (key === '' || this.followed.has(key) || this.closed.has(key)) return;
-    this.followed.set(key, { memory: { seq: -1 }, origin });
+    this.followed.set(key, { memory: { seq: -1 }, origin, absent: 0 });
   }
 
   private schedule(delay: number): void {
@@ -168,11 +202,11 @@ export class LegacyPoller {
         // Accepted chats are saved before they are polled, so a crash right after an accept keeps them.
         if (!(await this.writer.flush()) || this.stopped) return;
       }
-      const entries = [...this.followed].map(([key, f]) => ({ key, cursor: f.memory.seq }));
-      for (const batch of buildBatches(this.cfg.agentSessionUrl, entries, this.cfg.limits)) {
+      const state: CycleState = {};
+      for (const batch of this.batchesOf([...this.followed.keys()])) {
         await this.flowing(abort.signal);
         if (this.stopped) return;
-        await this.pollBatch(batch, abort.signal);
+        await this.pollIsolating(batch, abort.signal, state);
       }
       this.failures = 0;
     } catch (e) {
@@ -220,8 +254,13 @@ export class LegacyPoller {
       );
       return undefined;
     }
-    let delay = backoffDelay(this.failures - 1, this.cfg.backoff);
-    if (status === 429) delay = Math.max(delay, retryAfterMs(error.details['retryAfter']));
+    // Each chat must be touched within its chatTimeout (L6): back off no longer than half of it.
+    let delay = Math.min(backoffDelay(this.failures - 1, this.cfg.backoff), this.chatTimeoutCapMs());
+    // A server-given wait is honoured but bounded: `Retry-After: 3000000` must not stall for a month
+    // (nor overflow a timer into a hot loop).
+    const serverCap = Math.max(this.cfg.backoff.maxMs, 1000);
+    if (status === 429)
+      delay = Math.max(delay, Math.min(retryAfterMs(error.details['retryAfter']), serverCap));
     this.cfg.metrics.increment('retries');
     this.cfg.logger.warn('legacy-chat: poll failed, retrying', {
       code: error.code,
@@ -231,6 +270,14 @@ export class LegacyPoller {
       message: error.message,
     });
     return delay;
+  }
+
+  private chatTimeoutCapMs(): number {
+    let cap = Number.POSITIVE_INFINITY;
+    for (const f of this.followed.values()) {
+      if (f.timeoutS !== undefined && f.timeoutS > 0) cap = Math.min(cap, (f.timeoutS * 1000) / 2);
+    }
+    return cap;
   }
 
   private fail(error: ChatshiftError): void {
@@ -243,6 +290,63 @@ export class LegacyPoller {
     this.cfg.logger.info?.('legacy-chat: drained, completing');
     this.stop();
     this.sink.complete();
+  }
+
+  private batchesOf(keys: readonly string[]): Batch[] {
+    const entries: { key: string; cursor: number }[] = [];
+    for (const key of keys) {
+      const f = this.followed.get(key);
+      if (f !== undefined) entries.push({ key, cursor: f.memory.seq });
+    }
+    return buildBatches(this.cfg.agentSessionUrl, entries, this.cfg.limits);
+  }
+
+  /**
+   * Polls a batch; when the server refuses it for one of its keys, splits it in halves until the
+   * key is alone, then drops that chat (once the session is seen answering, so a session-wide
+   * 404 is not mistaken for a bad key). Other chats keep flowing. O(log n) extra requests per key.
+   */
+  private async pollIsolating(batch: Batch, signal: AbortSignal, state: CycleState): Promise<void> {
+    let rejection: ChatshiftError;
+    try {
+      return await this.pollBatch(batch, signal);
+    } catch (e) {
+      const status = isChatshiftError(e, 'ERR_HTTP_STATUS') ? e.details['status'] : undefined;
+      if (typeof status !== 'number' || !KEY_REJECTIONS.has(status)) throw e;
+      rejection = e as ChatshiftError;
+    }
+    const [only] = batch.keys;
+    if (batch.keys.length === 1 && only !== undefined) {
+      state.sessionAnswers ??= await this.sessionAnswers(signal);
+      return this.drop(only, 'the server refused it', { status: rejection.details['status'] });
+    }
+    this.cfg.metrics.increment('batches.split');
+    const half = Math.ceil(batch.keys.length / 2);
+    for (const part of [batch.keys.slice(0, half), batch.keys.slice(half)]) {
+      for (const b of this.batchesOf(part)) {
+        await this.flowing(signal);
+        if (this.stopped) return;
+        await this.pollIsolating(b, signal, state);
+      }
+    }
+  }
+
+  /** True once `incomingRequests` answers; throws its error when the session itself is gone. */
+  private async sessionAnswers(signal: AbortSignal): Promise<boolean> {
+    const base = this.cfg.agentSessionUrl.replace(/\/+$/, '');
+    await this.client.send('GET', `${base}/incomingRequests?v=1&NC=true`, undefined, signal);
+    return true;
+  }
+
+  /** Stops following a chat for good: reported, counted, saved as done so a restart does not follow it. */
+  private drop(key: string, why: string, fields: Record<string, unknown>): void {
+    const f = this.followed.get(key);
+    if (f === undefined) return;
+    this.followed.delete(key);
+    this.closed.remember(key, true);
+    this.writer.mark(key, toCheckpoint(f.memory, true));
+    this.cfg.metrics.increment('chats.dropped');
+    this.cfg.logger.warn(`legacy-chat: dropped a chat: ${why}`, { chatSessionKey: key, ...fields });
   }
 
   private async pollBatch(batch: Batch, signal: AbortSignal): Promise<void> {
@@ -261,9 +365,20 @@ export class LegacyPoller {
       });
     }
     const asked = new Set(batch.keys);
+    // A chat is absent only from an answer that was read whole: not from one a problem cut short.
+    let whole = true;
+    const seen = new Set<string>();
+    for (const p of problems) {
+      if (p.chatSessionKey !== undefined) seen.add(p.chatSessionKey);
+      // An `error` element in place of a chat (an unknown key, one variant of L1) names no key.
+      else if (!p.paths.every((path) => /^chats\/chat\/\d+\/error$/.test(path))) whole = false;
+    }
     for (const chat of chats) {
       const f = this.followed.get(chat.key);
       if (f === undefined || !asked.has(chat.key)) continue;
+      seen.add(chat.key);
+      f.absent = 0;
+      if (chat.info.chatTimeout !== undefined) f.timeoutS = chat.info.chatTimeout;
       const mapped = mapChat(chat, f.memory, this.now());
       if (mapped.duplicates > 0) this.cfg.metrics.increment('events.duplicates', mapped.duplicates);
       for (const u of mapped.unknown) {
@@ -279,9 +394,10 @@ export class LegacyPoller {
           missing: mapped.gaps,
         });
       }
-      for (const event of mapped.events) {
-        if (this.stopped) return;
-        this.sink.next(event);
+      for (let i = 0; i < mapped.events.length; i++) {
+        // The consumer stopped inside next() (take(n), first()): keep exactly what it received.
+        if (this.stopped) return this.keepDelivered(chat.key, f, mapped, i);
+        this.sink.next(mapped.events[i] as ConversationEvent);
         this.cfg.metrics.increment('events.emitted');
       }
       const isClosed = mapped.memory.state === 'closed';
@@ -294,6 +410,28 @@ export class LegacyPoller {
         this.closed.remember(chat.key, true);
       }
     }
+    if (!whole || this.stopped) return;
+    for (const key of batch.keys) {
+      const f = this.followed.get(key);
+      if (f === undefined || seen.has(key)) continue;
+      f.absent += 1;
+      if (f.absent >= this.cfg.maxAbsentPolls) {
+        this.drop(key, `absent from ${f.absent} answers in a row`, { absentPolls: f.absent });
+      }
+    }
+  }
+
+  /**
+   * After a stop in the middle of a chat's events: saves the cursor of the last event delivered,
+   * so a resume neither re-delivers those nor skips the rest (the writer saves a mark made after
+   * its close at once).
+   */
+  private keepDelivered(key: string, f: Followed, mapped: MappedChat, delivered: number): void {
+    let seq = f.memory.seq;
+    for (let i = 0; i < delivered; i++) seq = Math.max(seq, mapped.events[i]?.seq ?? seq);
+    if (seq === f.memory.seq) return;
+    f.memory = { ...f.memory, seq };
+    this.writer.mark(key, toCheckpoint(f.memory, false));
   }
 
   private acceptIncoming(signal: AbortSignal): Promise<void> {
@@ -307,6 +445,7 @@ export class LegacyPoller {
         if (followed !== undefined) this.writer.mark(key, toCheckpoint(followed.memory, false));
       },
       logger: this.cfg.logger,
+      metrics: this.cfg.metrics,
       report: this.report,
     });
   }

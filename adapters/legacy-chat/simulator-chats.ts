@@ -8,7 +8,14 @@ export interface SimEvent {
   time: number;
   state?: 'waiting' | 'chatting' | 'ended';
   text?: string;
-  textType?: 'plain' | 'html' | 'rich-content';
+  /** `plain`, `html`, and in production also `rich-content`, `json`; anything else to test the decoder. */
+  textType?: string;
+  /** `REGULAR` (rendered by default) or `ONLY_TO_REP` (an agent-only note, production-behaviour.md L8). */
+  subType?: string;
+  /** The id as rendered, in place of `id` (e.g. `9007199254740991`, to test id bounds). */
+  wireId?: string;
+  /** Fields left out of the rendered event (e.g. `source`, to test a line the decoder rejects). */
+  omitFields?: string[];
   by?: string;
   source?: 'visitor' | 'agent' | 'system';
   systemMessageId?: string;

@@ -12,6 +12,8 @@ export interface RenderOptions {
   timeMillis: 'always' | 'omit-when-zero';
   /** Offset the times are rendered in, in minutes east of UTC. */
   offsetMinutes: number;
+  /** `info.chatTimeout`: seconds within which each chat must be touched (production-behaviour.md L6). Default 40. */
+  chatTimeoutSeconds: number;
 }
 
 /** Renders an epoch-ms time as ISO-8601 with a numeric offset, as the legacy API does. */
@@ -37,8 +39,8 @@ function link(href: string, rel: string, rendering: Rendering): Record<string, s
 export function renderEvent(e: SimEvent, r: RenderOptions): Record<string, unknown> {
   const wire = r.rendering === 'wire';
   const out: Record<string, unknown> = wire
-    ? { '@id': String(e.id), '@type': e.type }
-    : { id: e.id, type: e.type };
+    ? { '@id': e.wireId ?? String(e.id), '@type': e.type }
+    : { id: e.wireId === undefined ? e.id : Number(e.wireId), type: e.type };
   out['time'] = renderTime(e.time, r);
   if (e.state !== undefined) out['state'] = e.state;
   if (e.type === 'line') {
@@ -47,10 +49,14 @@ export function renderEvent(e: SimEvent, r: RenderOptions): Record<string, unkno
     out['by'] = e.by ?? 'visitor';
     out['source'] = e.source ?? 'visitor';
     if (e.systemMessageId !== undefined) out['systemMessageId'] = e.systemMessageId;
-    out['subType'] = 'REGULAR';
+    out['subType'] = e.subType ?? 'REGULAR';
     if (e.json !== undefined) out['json'] = e.json;
   } else if (e.type !== 'state') {
     if (e.text !== undefined) out['text'] = e.text;
+  }
+  for (const f of e.omitFields ?? []) {
+    delete out[`@${f}`];
+    delete out[f];
   }
   return out;
 }
@@ -74,7 +80,7 @@ export function renderInfo(chat: SimChat, chatUrl: string, r: RenderOptions): Re
   info['startTime'] = renderTime(chat.startTime, r);
   info['duration'] = 0;
   info['lastUpdate'] = renderTime(chat.lastUpdate, r);
-  info['chatTimeout'] = 40;
+  info['chatTimeout'] = r.chatTimeoutSeconds;
   info['agentTyping'] = chat.agentTyping ? 'typing' : 'not-typing';
   info['visitorTyping'] = chat.visitorTyping ? 'typing' : 'not-typing';
   info['visitorName'] = chat.visitorName;

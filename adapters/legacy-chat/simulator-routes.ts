@@ -16,6 +16,8 @@ export interface LegacyChatRequestRecord {
   /** The chat keys of a multi-chat request, decoded. */
   keys: string[];
   status: number;
+  /** The `cookie` header sent, if any. */
+  cookie: string | undefined;
 }
 
 /** What the routes need from the simulator. */
@@ -23,6 +25,8 @@ export interface LegacyRouteContext {
   readonly agentSessionUrl: string;
   readonly basePath: string;
   readonly chats: ChatScript;
+  /** The agent session's cookie, `name=value`. */
+  readonly cookie: string;
   readonly switches: Readonly<LegacyChatSimulatorSwitches>;
   bearer(): string;
   takeFault(route: string): LegacyChatFault | undefined;
@@ -30,7 +34,7 @@ export interface LegacyRouteContext {
   /** Runs `fn` after `ms`, unless the simulator closes first. */
   later(fn: () => void, ms: number): void;
   /** What the agent writes through the API. */
-  agentSays(key: string, text: string, textType: 'plain' | 'html' | 'rich-content'): number;
+  agentSays(key: string, text: string, textType: string): number;
   agentTyping(key: string, typing: boolean): void;
   endChat(key: string): number;
 }
@@ -65,12 +69,34 @@ export function answer(
     requestLineBytes: Buffer.byteLength(`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1`),
     keys,
     status: 0,
+    cookie: req.headers.cookie,
   };
+  const taken: { fault?: LegacyChatFault | undefined } = {};
+  const setCookie = { 'set-cookie': `${ctx.cookie}; Path=${ctx.basePath}; HttpOnly` };
   const send = (status: number, payload: string, headers: Record<string, string> = {}) => {
     record.status = status;
     ctx.record(record);
     if (res.destroyed) return;
-    res.writeHead(status, { 'content-length': String(Buffer.byteLength(payload)), ...headers });
+    const fault = taken.fault;
+    const all = { 'content-length': String(Buffer.byteLength(payload)), ...setCookie, ...headers };
+    const bytes = Buffer.from(payload);
+    if (fault?.resetAfterBytes !== undefined) {
+      res.writeHead(status, all);
+      res.write(bytes.subarray(0, fault.resetAfterBytes), () => req.socket.destroy());
+      return;
+    }
+    if (fault?.trickleBytesPer100Ms !== undefined) {
+      res.writeHead(status, all);
+      const step = fault.trickleBytesPer100Ms;
+      const drip = (at: number): void => {
+        if (res.destroyed) return;
+        if (at >= bytes.length) return void res.end();
+        res.write(bytes.subarray(at, at + step));
+        ctx.later(() => drip(at + step), 100);
+      };
+      return drip(0);
+    }
+    res.writeHead(status, all);
     res.end(payload);
   };
   const json = (status: number, value: unknown) =>
@@ -87,7 +113,12 @@ export function answer(
     }
     return json(s === '404' ? 404 : 401, errorBody(s === '404' ? 'Agent session not found' : 'Unauthorized'));
   }
+  const cookies = (req.headers.cookie ?? '').split(/;\s*/);
+  if (ctx.switches.cookies === 'required' && !cookies.includes(ctx.cookie)) {
+    return json(401, errorBody('Agent session cookie missing'));
+  }
   const fault = ctx.takeFault(route);
+  taken.fault = fault;
   const reply = () => {
     if (fault?.reset === true) {
       record.status = -1;
@@ -97,7 +128,7 @@ export function answer(
     }
     if (fault?.hang === true) return;
     if (fault?.status !== undefined) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...fault.headers };
       if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
       if (fault.contentType !== undefined) headers['content-type'] = fault.contentType;
       return send(fault.status, fault.body ?? '', headers);
@@ -132,17 +163,25 @@ function dispatch(
     case 'incomingRequests': {
       const n = ctx.chats.ringingCount();
       const block: Record<string, unknown> = { ringingCount: String(n) };
-      if (n > 0) block['link'] = { '@href': `${ctx.agentSessionUrl}/incomingRequests`, '@rel': 'next' };
+      const link = `${ctx.agentSessionUrl}/incomingRequests${r.acceptLink === 'distinct' ? '/next' : ''}`;
+      if (n > 0) block['link'] = { '@href': link, '@rel': 'next' };
       return { status: 200, body: { incomingRequests: block } };
     }
     case 'accept': {
+      const announced = r.acceptLink === 'distinct' ? '/incomingRequests/next' : '/incomingRequests';
+      if (rest !== announced) return { status: 405, body: errorBody('Not the accept link') };
+      if (fault?.race === true) {
+        const taken = ctx.chats.nextRinging();
+        if (taken !== undefined) ctx.chats.chats.delete(taken.key);
+      }
       const chat = ctx.chats.nextRinging();
-      if (chat === undefined) return { status: 404, body: errorBody('No chat is ringing') };
+      if (chat === undefined) return { status: r.acceptRaceStatus, body: errorBody('No chat is ringing') };
       ctx.chats.accept(chat.key);
-      return {
-        status: 201,
-        body: { chatLocation: { link: { '@href': chatUrl(chat.key), '@rel': 'location' } } },
-      };
+      const href =
+        fault?.acceptHref === undefined
+          ? chatUrl(chat.key)
+          : fault.acceptHref.replace('{key}', encodeURIComponent(chat.key));
+      return { status: 201, body: { chatLocation: { link: { '@href': href, '@rel': 'location' } } } };
     }
   }
   const m = /^\/chat\/([^/]+)(\/events|\/info(?:\/agentTyping)?)?$/.exec(rest);
@@ -191,6 +230,7 @@ function routeName(method: string, rest: string | undefined): string {
   if (rest === undefined) return 'other';
   if (rest === '/chat' && method === 'GET') return 'multichat';
   if (rest === '/incomingRequests') return method === 'POST' ? 'accept' : 'incomingRequests';
+  if (rest === '/incomingRequests/next' && method === 'POST') return 'accept';
   if (rest.startsWith('/chat/')) return 'chat';
   return 'other';
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type {
   AgentSaysOptions,
@@ -41,6 +42,10 @@ export interface LegacyAgentSaysOptions {
   format?: AgentSaysOptions['format'] | 'rich';
   /** The structured content of a `rich` line. */
   json?: unknown;
+  /** The wire `textType` as is (e.g. `json`, `url`), overriding `format`. */
+  textType?: string;
+  /** An agent-only note: `subType: ONLY_TO_REP` (production-behaviour.md L8). */
+  private?: boolean;
 }
 
 /** The options that point `legacyChatSource` at a simulator. */
@@ -85,6 +90,7 @@ export class LegacyChatSimulator
       agentSessionUrl: this.agentSessionUrl,
       basePath,
       chats: this.script,
+      cookie: `LPAgentSession=${basePath.split('/').pop() ?? ''}.${randomUUID()}`,
       get switches() {
         return faults.switches;
       },
@@ -99,8 +105,7 @@ export class LegacyChatSimulator
         }, ms);
         this.timers.add(timer);
       },
-      agentSays: (key, text, textType) =>
-        this.agentSays(key, text, { format: textType === 'rich-content' ? 'rich' : textType }),
+      agentSays: (key, text, textType) => this.agentSays(key, text, { textType }),
       agentTyping: (key, on) => this.typing(key, { who: 'agent', on }),
       endChat: (key) => this.closeConversation(key),
     };
@@ -149,10 +154,11 @@ export class LegacyChatSimulator
       type: 'line',
       source: 'agent',
       by: agent?.name ?? 'agent',
-      textType: format === 'rich' ? 'rich-content' : format,
+      textType: options.textType ?? (format === 'rich' ? 'rich-content' : format),
       text,
     };
     if (options.json !== undefined) e.json = options.json;
+    if (options.private === true) e.subType = 'ONLY_TO_REP';
     return this.script.append(key, e);
   }
   /** Sets `info.visitorTyping` or `info.agentTyping`. */
@@ -183,6 +189,15 @@ export class LegacyChatSimulator
   /** Appends an event of any type (e.g. `url`, to test unknown types); returns its id. */
   addEvent(key: string, type: string, fields: Partial<Omit<SimEvent, 'id' | 'type'>> = {}): number {
     return this.script.append(key, { ...fields, type });
+  }
+  /**
+   * The chat leaves this agent session (transferred to another agent, or ended and purged): from
+   * now on its key is unknown here (see the `unknownChatKey` switch). A ringing chat taken by
+   * another agent leaves the same way.
+   */
+  chatLeaves(key: string): void {
+    this.script.get(key);
+    this.script.chats.delete(key);
   }
   /** Changes the chat's agent in `info` (a transfer), or removes it (`undefined`). */
   setAgent(key: string, agent: SimAgent | undefined): void {

@@ -8,8 +8,9 @@ import type { LegacyChatOptions } from './options.js';
  * Subscribing starts polling (one multi-chat request per cycle for all followed chats, split only
  * by `maxChatsPerRequest` and `maxRequestLineBytes`); unsubscribing aborts the request in flight
  * and clears every timer. Retryable failures (5xx, 429, resets, timeouts) are logged and retried
- * with backoff; 401 asks `bearer()` again once, then ends the stream with ERR_AUTH_REJECTED; other
- * 4xx end it with ERR_HTTP_STATUS. Options are validated at call time (ERR_INVALID_OPTIONS,
+ * with backoff; 401 asks `bearer()` again once, then ends the stream with ERR_AUTH_REJECTED; a 4xx
+ * a multi-chat request got for one of its keys drops that chat alone; other 3xx/4xx end the stream
+ * with ERR_HTTP_STATUS. Options are validated at call time (ERR_INVALID_OPTIONS,
  * ERR_INSECURE_TRANSPORT thrown synchronously).
  */
 export function legacyChatSource(options: LegacyChatOptions): Observable<ConversationEvent> {

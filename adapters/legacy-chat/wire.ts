@@ -32,6 +32,27 @@ export const WireInt = new t.Type<number, number, unknown>(
   (n) => n,
 );
 
+/**
+ * Highest legacy event id accepted. Ids count one chat's events from 0; one far out of range
+ * (2^53−1, say) would put the cursor where no later event can pass it, so such an event is
+ * rejected (reported and skipped) instead.
+ */
+export const MAX_EVENT_ID = 2 ** 31 - 1;
+
+/** An event id: an integer in [0, {@link MAX_EVENT_ID}]. */
+export const WireEventId = new t.Type<number, number, unknown>(
+  'WireEventId',
+  (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= MAX_EVENT_ID,
+  (u, c) => {
+    const r = WireInt.validate(u, c);
+    if (r._tag === 'Left') return r;
+    return r.right >= 0 && r.right <= MAX_EVENT_ID
+      ? r
+      : t.failure(u, c, `expected an event id from 0 to ${MAX_EVENT_ID}`);
+  },
+  (n) => n,
+);
+
 /** A string leaf; numbers are accepted and stringified (ids and `systemMessageId` come both ways). */
 export const WireString = new t.Type<string, string, unknown>(
   'WireString',
@@ -144,18 +165,20 @@ export function wireObject<R extends Props, O extends Props = Record<never, neve
 }
 
 /** Every event carries an id and a type; the rest depends on the type. */
-export const WireEventHead = wireObject('WireEventHead', { id: WireInt, type: WireString });
+export const WireEventHead = wireObject('WireEventHead', { id: WireEventId, type: WireString });
 
 export const WireLineEvent = wireObject(
   'WireLineEvent',
   {
-    id: WireInt,
+    id: WireEventId,
     time: WireTime,
     source: wireEnum('LineSource', ['visitor', 'agent', 'system'] as const),
   },
   {
     text: WireString,
-    textType: wireEnum('TextType', ['plain', 'html', 'rich-content'] as const),
+    // `rich-content` and `json` (structured content in `json`) occur in production (L4); others
+    // (e.g. `url`) make the line invalid: reported and skipped by the decoder.
+    textType: wireEnum('TextType', ['plain', 'html', 'rich-content', 'json'] as const),
     by: WireString,
     systemMessageId: WireString,
     subType: WireString,
@@ -165,7 +188,7 @@ export const WireLineEvent = wireObject(
 export type WireLineEvent = t.TypeOf<typeof WireLineEvent>;
 
 export const WireStateEvent = wireObject('WireStateEvent', {
-  id: WireInt,
+  id: WireEventId,
   time: WireTime,
   state: wireEnum('ChatState', ['waiting', 'chatting', 'ended'] as const),
 });
@@ -194,9 +217,14 @@ export const WireInfo = wireObject(
     visitorTyping: TypingFlag,
     agentTyping: TypingFlag,
     lastUpdate: WireTime,
+    /** Seconds within which the chat must be touched or it times out (L6). */
+    chatTimeout: WireInt,
   },
 );
 export type WireInfo = t.TypeOf<typeof WireInfo>;
+
+/** Only the key of an info, to name a chat whose info is otherwise invalid. */
+export const WireInfoKey = wireObject('WireInfoKey', { chatSessionKey: WireChatKey });
 
 /** One element of `chats.chat`: its info, its raw events, or an error inside a 2xx. */
 export const WireChat = wireObject(
@@ -219,11 +247,15 @@ export const WireMultiChat = wireObject(
   },
 );
 
-export const WireIncoming = wireObject('WireIncoming', {
-  incomingRequests: wireObject('WireIncomingRequests', { ringingCount: WireInt }),
-});
-
 const WireLink = wireObject('WireLink', { href: WireString }, { rel: WireString });
+
+export const WireIncoming = wireObject('WireIncoming', {
+  incomingRequests: wireObject(
+    'WireIncomingRequests',
+    { ringingCount: WireInt },
+    { link: t.union([WireLink, t.array(WireLink)]) },
+  ),
+});
 
 export const WireChatLocation = wireObject('WireChatLocation', {
   chatLocation: wireObject('WireLocation', { link: t.union([WireLink, t.array(WireLink)]) }),

@@ -129,13 +129,13 @@ describe('legacyChatSource error paths', () => {
     assert.equal(sim.multiChatRequests().length, 3);
   });
 
-  it('ends with ERR_HTTP_STATUS on another 4xx, without retrying', async () => {
-    sim.configure({ unknownChatKey: '404' });
-    const run = collect(legacyChatSource({ ...base(), chats: [key, 'NO-SUCH'], bearer: 'SECRET-bearer-1' }));
+  it('ends with ERR_HTTP_STATUS on a 4xx that names no key (403), without retrying', async () => {
+    sim.faults.queue({ status: 403 });
+    const run = collect(legacyChatSource({ ...base(), bearer: 'SECRET-bearer-1' }));
     await waitFor(() => run.error !== undefined, 'error');
     await sleep(60);
     assert.equal(codeOf(run.error), 'ERR_HTTP_STATUS');
-    assert.equal((run.error as { details: Record<string, unknown> }).details['status'], 404);
+    assert.equal((run.error as { details: Record<string, unknown> }).details['status'], 403);
     assert.equal(sim.multiChatRequests().length, 1);
   });
 
@@ -167,7 +167,7 @@ describe('legacyChatSource error paths', () => {
     const bad = logs.records.filter((l) => l.fields?.['code'] === 'ERR_SCHEMA_INVALID');
     assert.equal(bad.length, 2);
     assert.equal(bad[0]?.fields?.['chatSessionKey'], key);
-    assert.deepEqual(bad[0]?.fields?.['paths'], ['chats/chat/0/events/event/0/time']);
+    assert.deepEqual(bad[0]?.fields?.['paths'], ['chats/chat/0/info/state']);
     assert.deepEqual(seqsOf(run.events, key), [0, 1, 2, 3, 4]);
   });
 

@@ -299,16 +299,10 @@ describe('legacy-chat mapping (wire -> ConversationEvent)', () => {
 });
 
 describe('legacy-chat decoding', () => {
-  it('reports a schema-invalid chat with the path of the bad field and keeps the other chats', () => {
+  it('reports a schema-invalid chat info with its path and key, leaves that chat out and keeps the others', () => {
     const body = {
       chats: {
-        chat: [
-          {
-            events: { event: [{ '@id': '0', '@type': 'state', time: 'yesterday', state: 'waiting' }] },
-            info: { chatSessionKey: 'BAD' },
-          },
-          { info: { chatSessionKey: 'GOOD' } },
-        ],
+        chat: [{ info: { chatSessionKey: 'BAD', state: 'bogus' } }, { info: { chatSessionKey: 'GOOD' } }],
       },
     };
     const { chats, problems } = decodeMultiChat(body);
@@ -318,7 +312,51 @@ describe('legacy-chat decoding', () => {
     );
     assert.equal(problems.length, 1);
     assert.equal(problems[0]?.chatSessionKey, 'BAD');
-    assert.deepEqual(problems[0]?.paths, ['chats/chat/0/events/event/0/time']);
+    assert.deepEqual(problems[0]?.paths, ['chats/chat/0/info/state']);
+  });
+
+  it('shrinks the unit of failure to the event: a bad event is reported, kept as invalid by id, the chat goes on', () => {
+    const t = '2015-08-30T18:06:02+03:00';
+    const body = {
+      chats: {
+        chat: {
+          info: { chatSessionKey: 'K' },
+          events: {
+            event: [
+              { '@id': '4', '@type': 'line', time: t, source: 'visitor', text: 'ok' },
+              { '@id': '5', '@type': 'line', time: t, source: 'visitor', textType: 'url', text: 'x' },
+              { '@id': '6', '@type': 'line', time: t, text: 'no source' },
+              { '@type': 'line', time: t, source: 'visitor' },
+              { '@id': '7', '@type': 'state', time: t, state: 'chatting' },
+            ],
+          },
+        },
+      },
+    };
+    const { chats, problems } = decodeMultiChat(body);
+    assert.deepEqual(
+      chats[0]?.events.map((e) => [e.kind, e.id]),
+      [
+        ['line', 4],
+        ['invalid', 5],
+        ['invalid', 6],
+        ['state', 7],
+      ],
+    );
+    assert.deepEqual(
+      problems.map((p) => [p.chatSessionKey, p.paths]),
+      [
+        ['K', ['chats/chat/0/events/event/1/textType']],
+        ['K', ['chats/chat/0/events/event/2/source']],
+        ['K', ['chats/chat/0/events/event/3/id']],
+      ],
+    );
+    const mapped = mapChat(chats[0] as DecodedChat, { seq: 3 }, t as IsoTime);
+    assert.equal(mapped.memory.seq, 7);
+    assert.deepEqual(
+      mapped.events.map((e) => e.seq),
+      [4, 7],
+    );
   });
 
   it('rejects a chat whose chatSessionKey is empty (it cannot name a conversation)', () => {
