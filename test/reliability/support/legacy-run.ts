@@ -29,6 +29,10 @@ export const legacyFaults = [
   'schema-invalid all',
   'duplicated events',
   'oversize body',
+  // Production behaviours (production-behaviour.md L1, L4, L9): handled in the run, not as faults.
+  'unknown key',
+  'odd event',
+  'accept race',
 ] as const;
 export type LegacyFaultName = (typeof legacyFaults)[number];
 
@@ -89,6 +93,10 @@ export function injectLegacyFault(
       return f({ duplicate: true });
     case 'oversize body':
       return f({ oversizeBytes: MAX_BODY + 1024 });
+    case 'unknown key':
+    case 'odd event':
+    case 'accept race':
+      return; // handled by the caller (they change the chat set, the truth or the ringing queue)
   }
 }
 
@@ -108,6 +116,9 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
       fromEventIdsSemantics: r.pick(['inclusive', 'exclusive'] as const),
       chatOrder: r.pick(['request', 'reversed'] as const),
       noNewEvents: r.pick(['links-only', 'absent'] as const),
+      unknownChatKey: r.pick(['404', '404', 'omit', 'error-element'] as const),
+      acceptLink: r.pick(['incomingRequests', 'distinct'] as const),
+      acceptRaceStatus: r.pick([404, 409] as const),
     },
   });
   const faults: Record<string, number> = {};
@@ -124,11 +135,23 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
     maxResponseBytes: MAX_BODY,
     backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
     checkpoint: memoryCheckpointStore(),
+    acceptIncoming: true,
+    maxAbsentPolls: 3,
     metrics,
     ...(o.logger === undefined ? {} : { logger: o.logger }),
   }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
   const open: string[] = [];
   const all: string[] = [];
+  const ghosts: string[] = [];
+  // Events the decoder must reject (reported, skipped): not part of the truth.
+  const odd = new Map<string, Set<number>>();
+  const expectedOf = (k: string) => legacyExpected(sim.chat(k).events).filter((id) => !odd.get(k)?.has(id));
+  let races = 0;
+  const markOdd = (key: string, id: number): void => {
+    const set = odd.get(key) ?? new Set<number>();
+    set.add(id);
+    odd.set(key, set);
+  };
   const auth = legacyAuthGate(sim);
   try {
     for (let step = 0; step < o.steps && error === undefined; step++) {
@@ -137,7 +160,7 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
         const key = sim.openConversation();
         open.push(key);
         all.push(key);
-        chats$.next([...all]);
+        chats$.next([...all, ...ghosts]);
       } else if (roll < 0.55) {
         const key = r.pick(open);
         if (r.chance(0.6)) sim.consumerSays(key, `v${step}`);
@@ -152,8 +175,29 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
         const is401 = name.startsWith('401');
         if (is401 && !auth.settled()) continue;
         if (is401) auth.injected();
+        // One accept race at a time, so the ringing chat another agent takes is always the decoy.
+        if (name === 'accept race' && (metrics.snapshot()['accept.races'] ?? 0) < races) continue;
         tally(faults, name);
-        if (name === '401 (token expired)') {
+        if (name === 'unknown key') {
+          ghosts.push(`GONE-${step}`);
+          chats$.next([...all, ...ghosts]);
+        } else if (name === 'odd event') {
+          const key = r.pick(open);
+          const kind = r.int(0, 4);
+          if (kind === 0) markOdd(key, sim.agentSays(key, 'https://x', { textType: 'url' }));
+          else if (kind === 1)
+            markOdd(
+              key,
+              sim.addEvent(key, 'line', { text: 'who?', textType: 'plain', omitFields: ['source'] }),
+            );
+          else if (kind === 2) sim.addEvent(key, 'a2a-transfer');
+          else if (kind === 3) sim.agentSays(key, 'note', { private: true });
+          else sim.agentSays(key, 'card', { textType: 'json', json: { type: 'vertical' } });
+        } else if (name === 'accept race') {
+          races += 1;
+          sim.openConversation({ waiting: true });
+          sim.faults.queue({ route: 'accept', race: true });
+        } else if (name === '401 (token expired)') {
           current = `${prefix}-${++n}`;
           sim.rotateBearer(current);
         } else injectLegacyFault(sim, name, r, open);
@@ -161,17 +205,12 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
       await sleep(r.int(0, 12));
     }
     for (const key of open) sim.closeConversation(key);
-    await waitAllClosed(
-      emitted,
-      all,
-      () => error !== undefined,
-      (k) => legacyExpected(sim.chat(k).events),
-    );
+    await waitAllClosed(emitted, all, () => error !== undefined, expectedOf);
   } finally {
     sub.unsubscribe();
     await sim.close();
   }
-  const expected = new Map(all.map((k) => [`legacy-chat:${k}`, legacyExpected(sim.chat(k).events)]));
+  const expected = new Map(all.map((k) => [`legacy-chat:${k}`, expectedOf(k)]));
   return { verdict: judge(emitted, expected), faults, metrics: metrics.snapshot(), error };
 }
 
