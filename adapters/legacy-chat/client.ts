@@ -156,18 +156,27 @@ export const MAX_JSON_DEPTH = 64;
 /** Below this size a body cannot cost much whatever its shape, so it is not scanned. */
 const DEPTH_SCAN_FROM_CHARS = 64 * 1024;
 
-/** True when `text` opens more than `max` arrays/objects at once (brackets inside strings ignored). */
+/**
+ * True when `text` opens more than `max` arrays/objects at once (brackets inside strings ignored).
+ * Strings are jumped over with `indexOf` rather than walked: on a 186 KB poll body (50 chats × 20
+ * lines) the scan costs about 0.2 ms against 0.6–1 ms for `JSON.parse` (walked: 0.4–0.6 ms).
+ */
 function nestedDeeperThan(text: string, max: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // a backslash escapes the next character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      // The closing quote is the next one not preceded by an odd run of backslashes.
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return false; // unterminated: JSON.parse reports it
+        let slashes = 0;
+        while (text.charCodeAt(j - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return true;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }

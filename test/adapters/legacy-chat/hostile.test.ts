@@ -74,6 +74,16 @@ describe('legacyChatSource against a hostile server and a careless consumer', ()
     assert.ok(grownMb < 150, `max RSS grew ${grownMb.toFixed(0)} MB`);
   });
 
+  it('does not count brackets inside strings (escaped quotes and backslashes too) as nesting', async () => {
+    const text = `\\"${'['.repeat(200)}\\${'{'.repeat(200)}"${'x'.repeat(70_000)}`;
+    sim.consumerSays(key, text);
+    const run = collect(legacyChatSource(base()));
+    await waitFor(() => seqsOf(run.events, key).length === 5, 'the long line');
+    run.sub.unsubscribe();
+    assert.equal(run.events.find((e) => e.seq === 4 && e.type === 'message')?.type, 'message');
+    assert.equal((run.events.find((e) => e.seq === 4) as { text?: string }).text, text);
+  });
+
   it('rejects a wire event id of 2^53-1 with a report, and every later event still arrives', async () => {
     const logs = recordingLogger();
     const run = collect(legacyChatSource({ ...base(), logger: logs }));
