@@ -1,4 +1,4 @@
-import { BehaviorSubject } from 'rxjs';
+import { BehaviorSubject, type Subscription } from 'rxjs';
 import {
   LegacyChatSimulator,
   legacyChatSource,
@@ -33,6 +33,8 @@ export const legacyFaults = [
   'unknown key',
   'odd event',
   'accept race',
+  // A consumer behaviour (#15): unsubscribe inside next() after a few events, then resume.
+  'unsubscribe inside next()',
 ] as const;
 export type LegacyFaultName = (typeof legacyFaults)[number];
 
@@ -96,6 +98,7 @@ export function injectLegacyFault(
     case 'unknown key':
     case 'odd event':
     case 'accept race':
+    case 'unsubscribe inside next()':
       return; // handled by the caller (they change the chat set, the truth or the ringing queue)
   }
 }
@@ -126,7 +129,7 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
   const chats$ = new BehaviorSubject<string[]>([]);
   const emitted: ConversationEvent[] = [];
   let error: unknown;
-  const sub = legacyChatSource({
+  const source = legacyChatSource({
     agentSessionUrl: sim.agentSessionUrl,
     bearer: () => current,
     chats: chats$,
@@ -139,7 +142,25 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
     maxAbsentPolls: 3,
     metrics,
     ...(o.logger === undefined ? {} : { logger: o.logger }),
-  }).subscribe({ next: (e) => emitted.push(e), error: (e: unknown) => (error = e) });
+  });
+  // `stopAfter` > 0: the consumer unsubscribes inside next() after that many more events, then
+  // resumes on the same checkpoint; nothing may be lost or delivered twice across the two.
+  let stopAfter = 0;
+  let sub: Subscription | undefined;
+  let resume: NodeJS.Timeout | undefined;
+  const subscribe = (): void => {
+    sub = source.subscribe({
+      next: (e) => {
+        emitted.push(e);
+        if (stopAfter > 0 && --stopAfter === 0) {
+          sub?.unsubscribe();
+          resume = setTimeout(subscribe, 20);
+        }
+      },
+      error: (e: unknown) => (error = e),
+    });
+  };
+  subscribe();
   const open: string[] = [];
   const all: string[] = [];
   const ghosts: string[] = [];
@@ -193,6 +214,8 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
           else if (kind === 2) sim.addEvent(key, 'a2a-transfer');
           else if (kind === 3) sim.agentSays(key, 'note', { private: true });
           else sim.agentSays(key, 'card', { textType: 'json', json: { type: 'vertical' } });
+        } else if (name === 'unsubscribe inside next()') {
+          if (stopAfter === 0) stopAfter = r.int(1, 6);
         } else if (name === 'accept race') {
           races += 1;
           sim.openConversation({ waiting: true });
@@ -207,7 +230,9 @@ export async function legacyRun(r: Rng, o: LegacyRunOptions): Promise<RunResult>
     for (const key of open) sim.closeConversation(key);
     await waitAllClosed(emitted, all, () => error !== undefined, expectedOf);
   } finally {
-    sub.unsubscribe();
+    stopAfter = 0;
+    clearTimeout(resume);
+    sub?.unsubscribe();
     await sim.close();
   }
   const expected = new Map(all.map((k) => [`legacy-chat:${k}`, expectedOf(k)]));
