@@ -54,7 +54,7 @@ export class AgentSessionClient {
     signal: AbortSignal,
   ): Promise<HttpResponse> {
     const once = async (): Promise<HttpResponse> => {
-      this.token ??= await resolveBearer(this.cfg.bearer);
+      this.token ??= await this.freshBearer();
       this.cfg.metrics.increment('http.requests');
       return httpRequest({
         method,
@@ -106,6 +106,28 @@ export class AgentSessionClient {
       );
     }
     return res;
+  }
+
+  /** `bearer()` within `requestTimeoutMs`: a provider that never answers must not stall polling forever. */
+  private async freshBearer(): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ChatshiftError(
+              'ERR_BEARER_PROVIDER',
+              `legacy-chat: bearer() gave no token within ${this.cfg.requestTimeoutMs} ms`,
+            ),
+          ),
+        this.cfg.requestTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([resolveBearer(this.cfg.bearer), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private remember(cookies: readonly string[]): void {

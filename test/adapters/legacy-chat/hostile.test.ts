@@ -112,6 +112,15 @@ describe('legacyChatSource against a hostile server and a careless consumer', ()
     assert.ok(logs.records.some((r) => r.level === 'warn' && /cursor out of range/.test(r.message)));
   });
 
+  it('ends with ERR_BEARER_PROVIDER when bearer() never answers (within requestTimeoutMs), sending nothing', async () => {
+    const run = collect(
+      legacyChatSource({ ...base(), bearer: () => new Promise<string>(() => {}), requestTimeoutMs: 200 }),
+    );
+    await waitFor(() => run.error !== undefined, 'error', 3000);
+    assert.ok(isChatshiftError(run.error, 'ERR_BEARER_PROVIDER'));
+    assert.equal(sim.requests.length, 0);
+  });
+
   it('keeps the agent session cookie and sends it back (cookies required)', async () => {
     sim.configure({ cookies: 'required' });
     const run = collect(legacyChatSource(base()));
