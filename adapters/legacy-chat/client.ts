@@ -54,7 +54,8 @@ export class AgentSessionClient {
     signal: AbortSignal,
   ): Promise<HttpResponse> {
     const once = async (): Promise<HttpResponse> => {
-      this.token ??= await this.freshBearer();
+      // A provider that never answers must not stall polling: it gets `requestTimeoutMs`.
+      this.token ??= await resolveBearer(this.cfg.bearer, { timeoutMs: this.cfg.requestTimeoutMs });
       this.cfg.metrics.increment('http.requests');
       return httpRequest({
         method,
@@ -106,28 +107,6 @@ export class AgentSessionClient {
       );
     }
     return res;
-  }
-
-  /** `bearer()` within `requestTimeoutMs`: a provider that never answers must not stall polling forever. */
-  private async freshBearer(): Promise<string> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ChatshiftError(
-              'ERR_BEARER_PROVIDER',
-              `legacy-chat: bearer() gave no token within ${this.cfg.requestTimeoutMs} ms`,
-            ),
-          ),
-        this.cfg.requestTimeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([resolveBearer(this.cfg.bearer), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private remember(cookies: readonly string[]): void {
