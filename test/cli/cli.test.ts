@@ -19,7 +19,11 @@ interface Run {
 }
 
 /** Runs the CLI from source as `npm start` does, with a clean environment plus `env`. */
-function cli(args: string[], env: Record<string, string> = {}, stopAfterMs?: number): Promise<Run> {
+/**
+ * Runs the CLI. With `stopOn`, sends SIGINT once stdout matches it (a fixed delay raced the CLI's
+ * start on a loaded machine and interrupted it before it had begun).
+ */
+function cli(args: string[], env: Record<string, string> = {}, stopOn?: RegExp): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
       cwd: root,
@@ -28,9 +32,15 @@ function cli(args: string[], env: Record<string, string> = {}, stopAfterMs?: num
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stopOn !== undefined && !interrupted && stopOn.test(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    if (stopAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), stopAfterMs);
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -130,7 +140,7 @@ describe('chatshift CLI', function () {
           '--json',
         ],
         { LP_BEARER: secret },
-        2500,
+        /hello from the visitor/,
       );
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /hello from the visitor/);
