@@ -14,7 +14,7 @@ export interface RequestContext {
   readonly agentId: string;
 }
 
-type Reply = (code: number, type: string, body: unknown) => void;
+type Reply = (code: number, type: string, body: unknown, sent?: () => void) => void;
 
 /** Answers one request frame (not JSON or not a request: ignored). */
 export function handleRequest(ctx: RequestContext, client: SimClient, text: string): void {
@@ -26,16 +26,16 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
   }
   if (m.kind !== 'req' || typeof m.id !== 'string' || typeof m.type !== 'string') return;
   const body = (typeof m.body === 'object' && m.body !== null ? m.body : {}) as Record<string, unknown>;
-  const reply: Reply = (code, type, b) =>
-    ctx.sockets.send(client, { kind: 'resp', reqId: m.id, code, type, body: b });
+  const reply: Reply = (code, type, b, sent) =>
+    ctx.sockets.send(client, { kind: 'resp', reqId: m.id, code, type, body: b }, sent);
   const type = m.type.startsWith('.ams.') ? m.type.slice(5) : m.type.replace(/^\./, '');
   switch (type) {
     case 'GetClock':
       return reply(200, '.GetClock$Response', { currentTime: ctx.model.now() });
     case 'aam.SubscribeExConversations':
     case 'cqm.SubscribeExConversations':
-      return ctx.subscriptions.subscribe(client, body, (id) =>
-        reply(200, '.ams.GenericSubscribe$Response', { subscriptionId: id }),
+      return ctx.subscriptions.subscribe(client, body, (id, sent) =>
+        reply(200, '.ams.GenericSubscribe$Response', { subscriptionId: id }, sent),
       );
     case 'aam.UnsubscribeExConversations':
     case 'cqm.UnsubscribeExConversations':

@@ -109,17 +109,19 @@ export class SimSockets {
     });
   }
 
-  send(client: SimClient, frame: unknown): void {
-    this.sendRaw(client, JSON.stringify(frame));
+  /** Sends a frame; `sent` runs only if it actually leaves (not silenced, socket still open after any delay). */
+  send(client: SimClient, frame: unknown, sent?: () => void): void {
+    this.sendRaw(client, JSON.stringify(frame), sent);
   }
 
-  sendRaw(client: SimClient, text: string): void {
+  sendRaw(client: SimClient, text: string, sent?: () => void): void {
     const s = this.faults.switches;
     if (s.silent) return;
     const go = (): void => {
       if (client.ws.readyState !== client.ws.OPEN) return;
       if (this.logFrames) this.frames.push({ direction: 'out', connection: client.id, text });
       client.ws.send(text);
+      sent?.();
     };
     if (s.delayMs > 0) setTimeout(go, s.delayMs);
     else go();

@@ -4,6 +4,7 @@ import type { SimClient, SimSockets, Subscription } from './simulator-sockets.js
 import type { MessagingSimulatorSwitches } from './simulator-switches.js';
 
 export class SimSubscriptions {
+  /** Subscription answers that actually left (a delayed answer whose socket closed first is not counted). */
   answered = 0;
   private nextSub = 1;
 
@@ -19,7 +20,11 @@ export class SimSubscriptions {
   }
 
   /** SubscribeExConversations: answers, then sends the matching conversations. */
-  subscribe(client: SimClient, body: Record<string, unknown>, answer: (id: string) => void): void {
+  subscribe(
+    client: SimClient,
+    body: Record<string, unknown>,
+    answer: (id: string, sent: () => void) => void,
+  ): void {
     const id = this.nextId('conv');
     const sub: Subscription = {
       convState: new Set(Array.isArray(body['convState']) ? (body['convState'] as string[]) : ['OPEN']),
@@ -28,8 +33,7 @@ export class SimSubscriptions {
     if (Array.isArray(body['agentIds'])) sub.agentIds = body['agentIds'] as string[];
     if (typeof body['minLastUpdatedTime'] === 'number') sub.minLastUpdatedTime = body['minLastUpdatedTime'];
     client.subscription = sub;
-    this.answered++;
-    answer(id);
+    answer(id, () => this.answered++);
     const changes: Array<Record<string, unknown>> = [];
     for (const conv of this.model.conversations.values()) {
       if (changes.length >= 1000) break;

@@ -289,7 +289,7 @@ export class MessagingSimulator
   get connectionsOpened(): number {
     return this.sockets.opened;
   }
-  /** Number of conversation subscriptions answered so far. */
+  /** Number of conversation subscription answers actually sent so far (one delayed past its socket's close is not). */
   get subscriptionsAnswered(): number {
     return this.subscriptions.answered;
   }
