@@ -50,6 +50,17 @@ export const RESUME_MARGIN_MS = 60_000;
  * slow answer under a fast conversation cannot grow memory without bound.
  */
 export const MAX_HELD_EVENTS = 5_000;
+/**
+ * Highest sequence accepted from the wire (UMS sequences are Java ints). A record above it is
+ * reported and skipped: one value of 2^53-1 would otherwise make every later event a "duplicate".
+ */
+export const MAX_SEQUENCE = 2 ** 31 - 1;
+/**
+ * How far ahead of the local clock a `metaDataLastUpdateTs` (or a checkpoint's) may be. A change
+ * stamped later is reported and skipped: one in year 275760 would make every later change, the
+ * real CLOSE included, look stale.
+ */
+export const MAX_CLOCK_AHEAD_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Per-conversation cursors and ordering: live events are held while a conversation's history
@@ -60,6 +71,12 @@ export const MAX_HELD_EVENTS = 5_000;
 export class ConversationTracker {
   private readonly open = new Map<string, Conversation>();
   private readonly closed = new RecentlyClosed<ConversationCheckpoint>();
+  /**
+   * Conversations that left the subscription filter while open (transferred away), with their
+   * cursor: one that comes back continues from it instead of re-emitting its whole history.
+   * Bounded like {@link closed}; in memory only.
+   */
+  private readonly departed = new RecentlyClosed<{ lastSeq: number; meta: ConversationMeta }>();
   private readonly report: InvalidInputReporter;
   /** While true, conversations not already followed are ignored. */
   draining = false;
@@ -70,6 +87,11 @@ export class ConversationTracker {
    * does not replay the account's closed history.
    */
   followClosedSince: number | undefined;
+  /**
+   * The consumer unsubscribed: nothing more is emitted, and no cursor moves for an event nobody
+   * received (a `take(n)` inside a history batch stops the batch where the consumer stopped).
+   */
+  private stopped = false;
 
   constructor(
     private readonly hooks: TrackerHooks,
@@ -79,15 +101,32 @@ export class ConversationTracker {
     this.report = invalidInputReporter(hooks.logger, hooks.metrics);
   }
 
+  /** The consumer is gone: stop emitting and stop moving cursors (see {@link stopped}). */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /**
-   * Restores cursors from a checkpoint (before the first connection). Returns the newest
+   * Restores cursors from a checkpoint (before the first connection). An entry whose values are out
+   * of range (a sequence that is not an integer in [-1, {@link MAX_SEQUENCE}], a time beyond
+   * {@link MAX_CLOCK_AHEAD_MS} from now) is dropped with a warning: the conversation is followed
+   * again from its start (repeats, never losses). Returns the newest
    * conversation-metadata time it holds (server clock), or undefined for an empty checkpoint: the
    * point from which a restarted source must look for conversations that changed while it was down.
    */
   restore(entries: Record<string, ConversationCheckpoint>): number | undefined {
     let newest: number | undefined;
+    const latest = this.hooks.now() + MAX_CLOCK_AHEAD_MS;
     for (const [id, cp] of Object.entries(entries)) {
       const ts = metaFrom(cp.meta).ts;
+      if (!Number.isSafeInteger(cp.seq) || cp.seq < -1 || cp.seq > MAX_SEQUENCE || ts > latest) {
+        this.hooks.logger.warn('messaging: checkpoint entry out of range dropped; following it again', {
+          code: 'ERR_CHECKPOINT_CORRUPT',
+          conversationId: id,
+        });
+        this.hooks.metrics.increment('items.invalid');
+        continue;
+      }
       if (ts >= 0 && (newest === undefined || ts > newest)) newest = ts;
       if (cp.closed === true) this.closed.remember(id, cp);
       else
@@ -148,8 +187,14 @@ export class ConversationTracker {
   }
 
   onChange(change: ConversationChange): void {
+    if (this.stopped) return;
     const id = change.result.convId;
     if (this.closed.has(id)) return;
+    const ts = change.result.conversationDetails?.metaDataLastUpdateTs;
+    if (ts !== undefined && ts > this.hooks.now() + MAX_CLOCK_AHEAD_MS) {
+      this.outOfRange('conversation change (metaDataLastUpdateTs)', id, ts);
+      return;
+    }
     let c = this.open.get(id);
     let created = false;
     if (c === undefined) {
@@ -161,7 +206,16 @@ export class ConversationTracker {
         !this.changedWhileAway(details.metaDataLastUpdateTs)
       )
         return;
-      c = { id, lastSeq: -1, meta: emptyMeta(), querying: false, held: [], leaving: false };
+      const back = this.departed.get(id);
+      this.departed.forget(id);
+      c = {
+        id,
+        lastSeq: back?.lastSeq ?? -1,
+        meta: back?.meta ?? emptyMeta(),
+        querying: false,
+        held: [],
+        leaving: false,
+      };
       this.open.set(id, c);
       created = true;
     }
@@ -170,7 +224,11 @@ export class ConversationTracker {
       this.hooks.logger.debug?.('messaging: stale conversation change ignored', { conversationId: id });
       return;
     }
-    for (const e of r.events) this.hooks.emit(e);
+    for (const e of r.events) {
+      this.hooks.emit(e);
+      // Unsubscribed inside next(): the meta must not claim events nobody received.
+      if (this.stopped) return;
+    }
     c.meta = r.meta;
     this.hooks.changed(id);
     if (r.closed !== undefined) {
@@ -183,9 +241,11 @@ export class ConversationTracker {
   }
 
   onLive(record: EventRecord): void {
+    if (this.stopped) return;
     const c = this.open.get(record.dialogId);
     if (c === undefined) return;
     const seq = record.sequence;
+    if (seq !== undefined && seq > MAX_SEQUENCE) return this.outOfRange('live event sequence', c.id, seq);
     if (seq === undefined) {
       if (c.querying) this.hold(c, record);
       else this.deliver(c, record);
@@ -224,6 +284,7 @@ export class ConversationTracker {
 
   /** The answer to a conversation's QueryMessages: merge with held events, deliver in order. */
   onHistory(id: string, body: readonly unknown[]): void {
+    if (this.stopped) return;
     const c = this.open.get(id);
     if (c === undefined || !c.querying) return;
     const records: EventRecord[] = [];
@@ -233,7 +294,9 @@ export class ConversationTracker {
         this.invalid('history record', formatValidationErrors(r.left));
         continue;
       }
-      if (r.right.dialogId === id && r.right.sequence !== undefined) records.push(r.right);
+      const seq = r.right.sequence;
+      if (seq !== undefined && seq > MAX_SEQUENCE) this.outOfRange('history record sequence', id, seq);
+      else if (r.right.dialogId === id && seq !== undefined) records.push(r.right);
     }
     const unsequenced = c.held.filter((r) => r.sequence === undefined);
     for (const r of c.held) if (r.sequence !== undefined) records.push(r);
@@ -246,8 +309,12 @@ export class ConversationTracker {
         continue;
       }
       this.deliver(c, r);
+      if (this.stopped) return;
     }
-    for (const r of unsequenced) this.deliver(c, r);
+    for (const r of unsequenced) {
+      this.deliver(c, r);
+      if (this.stopped) return;
+    }
     if (c.overflowed === true) {
       c.overflowed = false;
       this.startQuery(c);
@@ -313,12 +380,22 @@ export class ConversationTracker {
     }
   }
 
+  private outOfRange(what: string, conversationId: string, value: number): void {
+    this.report({
+      code: 'ERR_SCHEMA_INVALID',
+      message: `messaging: ${what} out of range; skipped`,
+      errors: [`${what} ${value} out of range`],
+      fields: { conversationId },
+    });
+  }
+
   private invalid(what: string, errors: string[]): void {
     this.report({ code: 'ERR_SCHEMA_INVALID', message: `messaging: invalid ${what} skipped`, errors });
   }
 
   private forget(c: Conversation): void {
     this.open.delete(c.id);
+    this.departed.remember(c.id, { lastSeq: c.lastSeq, meta: c.meta });
     this.hooks.logger.debug?.('messaging: conversation left the subscription', { conversationId: c.id });
   }
 }

@@ -300,6 +300,9 @@ function events(
     })();
 
     return () => {
+      // First: an unsubscribe from inside next() returns into the tracker's loop, which must stop
+      // there — no cursor moves and no save for events nobody received (issue #15).
+      tracker.stop();
       stopSub?.unsubscribe();
       drainSub?.unsubscribe();
       flowSub?.unsubscribe();
