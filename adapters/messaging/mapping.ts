@@ -71,6 +71,27 @@ export function summariseRichContent(content: unknown): string {
 }
 
 /**
+ * `audience` and `clientMessageId` of a message record, read defensively (the record codec leaves
+ * `messageAudience` and `metadata` unchecked, so a platform change in their shape never makes a
+ * message disappear): `messageAudience: AGENTS_AND_MANAGERS` is private to agents; the first
+ * `ExternalId` metadata entry with a non-empty id is the sender's idempotency key.
+ */
+function privacyAndKey(event: ConversationEvent & { type: 'message' }, record: EventRecord): void {
+  const r = record as EventRecord & { messageAudience?: unknown; metadata?: unknown };
+  if (r.messageAudience === 'AGENTS_AND_MANAGERS') event.audience = 'agents';
+  const metadata = r.metadata;
+  if (!Array.isArray(metadata)) return;
+  for (const m of metadata as unknown[]) {
+    if (typeof m !== 'object' || m === null) continue;
+    const entry = m as { type?: unknown; id?: unknown };
+    if (entry.type === 'ExternalId' && typeof entry.id === 'string' && entry.id.length > 0) {
+      event.clientMessageId = entry.id;
+      return;
+    }
+  }
+}
+
+/**
  * Maps a sequenced record (ContentEvent, RichContentEvent, AcceptStatusEvent) to its event, or
  * `undefined` when the wire event has no normalized form (e.g. an ACCESS receipt).
  */
@@ -96,7 +117,7 @@ export function mapSequencedEvent(
             : `[${wire.contentType ?? 'file'}]`;
       const format = wire.contentType === 'text/html' ? 'html' : 'plain';
       const from = originatorOf(record);
-      const event: ConversationEvent = {
+      const event: ConversationEvent & { type: 'message' } = {
         id,
         backend,
         conversationId,
@@ -108,10 +129,11 @@ export function mapSequencedEvent(
         format,
       };
       if (typeof m !== 'string') event.content = m;
+      privacyAndKey(event, record);
       return event;
     }
-    case 'RichContentEvent':
-      return {
+    case 'RichContentEvent': {
+      const event: ConversationEvent & { type: 'message' } = {
         id,
         backend,
         conversationId,
@@ -123,6 +145,9 @@ export function mapSequencedEvent(
         format: 'rich',
         content: wire.content,
       };
+      privacyAndKey(event, record);
+      return event;
+    }
     case 'AcceptStatusEvent': {
       const status = wire.status === 'ACCEPT' ? 'accepted' : wire.status === 'READ' ? 'read' : undefined;
       if (status === undefined) return undefined;

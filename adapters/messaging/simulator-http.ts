@@ -7,6 +7,8 @@ export interface SimHttpContext {
   agentUserId: string;
   issueToken(): string;
   log(entry: { method: string; path: string; status: number }): void;
+  /** The messaging service names CSDS lists (the `csdsMessagingService` switch). */
+  messagingServices(): string[];
 }
 
 const json = (
@@ -37,7 +39,7 @@ export function createHttpHandler(ctx: SimHttpContext): (req: IncomingMessage, r
       path,
     );
     if (m === null || m[1] !== ctx.accountId) return done(404, { error: 'not found' });
-    const services = ['agentVep', 'asyncMessagingEnt', 'facadeMsg'];
+    const services = ['agentVep', ...ctx.messagingServices()];
     if (m[3] === undefined) {
       if (req.method !== 'GET') return done(405, { error: 'method' });
       const wanted = m[2];

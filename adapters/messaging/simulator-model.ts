@@ -1,5 +1,5 @@
 /** Wire roles the simulator knows. */
-export type SimRole = 'CONSUMER' | 'ASSIGNED_AGENT' | 'MANAGER';
+export type SimRole = 'CONSUMER' | 'ASSIGNED_AGENT' | 'MANAGER' | 'READER';
 
 /** One scripted conversation (its main dialog id is its id). */
 export interface SimConversation {
@@ -53,6 +53,7 @@ export class SimModel {
         CONSUMER: [consumerId],
         ASSIGNED_AGENT: agentId === undefined ? [] : [agentId],
         MANAGER: [],
+        READER: [],
       },
       startTs: ts,
       metaTs: ts,
@@ -75,6 +76,7 @@ export class SimModel {
     from: SimOriginator,
     event: Record<string, unknown>,
     sequenced: boolean,
+    extra: { messageAudience?: string; metadata?: unknown[] } = {},
   ): Record<string, unknown> {
     const pid = pidOf(from.id, from.role);
     const base = {
@@ -82,6 +84,8 @@ export class SimModel {
       originatorId: from.id,
       originatorPId: pid,
       originatorMetadata: { id: pid, role: from.role },
+      ...(extra.messageAudience === undefined ? {} : { messageAudience: extra.messageAudience }),
+      ...(extra.metadata === undefined ? {} : { metadata: extra.metadata }),
     };
     if (!sequenced) return { ...base, event };
     const r = { sequence: ++conv.seq, ...base, serverTimestamp: this.now(), event };
@@ -97,6 +101,12 @@ export class SimModel {
     return out;
   }
 
+  /** Whether `agentId` takes part in the conversation in any agent role (assigned, manager, reader). */
+  participates(conv: SimConversation, agentId: string): boolean {
+    const p = conv.participants;
+    return p.ASSIGNED_AGENT.includes(agentId) || p.MANAGER.includes(agentId) || p.READER.includes(agentId);
+  }
+
   touch(conv: SimConversation): void {
     conv.metaTs = this.now();
   }
@@ -106,7 +116,7 @@ export class SimModel {
     const participants: Record<string, string[]> = {};
     const participantsPId: Record<string, string[]> = {};
     const details: Array<Record<string, unknown>> = [];
-    for (const role of ['CONSUMER', 'ASSIGNED_AGENT', 'MANAGER'] as const) {
+    for (const role of ['CONSUMER', 'ASSIGNED_AGENT', 'MANAGER', 'READER'] as const) {
       const ids = conv.participants[role];
       if (ids.length === 0) continue;
       participants[role] = [...ids];

@@ -35,6 +35,10 @@ export interface MessagingOpenOptions extends OpenConversationOptions {
 export interface MessagingAgentSaysOptions extends AgentSaysOptions {
   /** The sending agent's old-style id. Default the simulator's agent. */
   agentId?: string;
+  /** `'agents'`: sent with `messageAudience: AGENTS_AND_MANAGERS` (private to agents and managers). */
+  audience?: 'agents';
+  /** Sent with `metadata: [{ type: 'ExternalId', id }]`, echoed in the record. */
+  externalId?: string;
 }
 
 /** Who sends a messaging-only step. Default per method. */

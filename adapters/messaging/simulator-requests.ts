@@ -1,5 +1,5 @@
 // The requests a Messaging client sends over the socket, answered from the simulator's model.
-import type { SimModel, SimOriginator, SimRole } from './simulator-model.js';
+import type { SimConversation, SimModel, SimOriginator, SimRole } from './simulator-model.js';
 import type { SimClient, SimSockets } from './simulator-sockets.js';
 import type { SimSubscriptions } from './simulator-subscriptions.js';
 import type { MessagingSimulatorSwitches } from './simulator-switches.js';
@@ -12,13 +12,40 @@ export interface RequestContext {
   readonly switches: () => Readonly<MessagingSimulatorSwitches>;
   /** The simulator's agent (old-style id): who publishes and updates. */
   readonly agentId: string;
+  /** Takes a queued `{ request, code: 429 }` fault matching this request type, if any. */
+  takeRequestFault(type: string): { request: string; code: 429; retryAfter?: number } | undefined;
+}
+
+/**
+ * Which sockets a conversation's live events reach: in production only those of an agent taking
+ * part in it (every socket here is the simulator's agent); under `liveEventsTo: 'every-socket'`, all.
+ */
+export function liveReach(
+  model: SimModel,
+  switches: Readonly<MessagingSimulatorSwitches>,
+  conv: SimConversation,
+  agentId: string,
+): (c: SimClient) => boolean {
+  const reaches = switches.liveEventsTo === 'every-socket' || model.participates(conv, agentId);
+  return () => reaches;
+}
+
+/** Whether a QueryMessages on this socket is beyond the `queryMessagesPerSecond` switch. */
+function overQueryRate(client: SimClient, perSecond: number): boolean {
+  if (perSecond <= 0) return false;
+  const now = Date.now();
+  const times = (client.queryTimes ??= []).filter((t) => t > now - 1000);
+  client.queryTimes = times;
+  if (times.length >= perSecond) return true;
+  times.push(now);
+  return false;
 }
 
 type Reply = (code: number, type: string, body: unknown, sent?: () => void) => void;
 
 /** Answers one request frame (not JSON or not a request: ignored). */
 export function handleRequest(ctx: RequestContext, client: SimClient, text: string): void {
-  let m: { kind?: unknown; id?: unknown; type?: unknown; body?: unknown };
+  let m: { kind?: unknown; id?: unknown; type?: unknown; body?: unknown; metadata?: unknown };
   try {
     m = JSON.parse(text) as typeof m;
   } catch {
@@ -29,6 +56,15 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
   const reply: Reply = (code, type, b, sent) =>
     ctx.sockets.send(client, { kind: 'resp', reqId: m.id, code, type, body: b }, sent);
   const type = m.type.startsWith('.ams.') ? m.type.slice(5) : m.type.replace(/^\./, '');
+  const limited = ctx.takeRequestFault(type);
+  if (limited !== undefined)
+    return reply(
+      429,
+      '.ReqBody$StringResp',
+      limited.retryAfter === undefined ? 'Too many requests' : { retryAfter: limited.retryAfter },
+    );
+  if (type === 'ms.QueryMessages' && overQueryRate(client, ctx.switches().queryMessagesPerSecond))
+    return reply(429, '.ReqBody$StringResp', 'Too many requests');
   switch (type) {
     case 'GetClock':
       return reply(200, '.GetClock$Response', { currentTime: ctx.model.now() });
@@ -52,7 +88,7 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
       return reply(200, '.ams.ms.QueryMessages$Response', ctx.model.history(conv, after, inclusive));
     }
     case 'ms.PublishEvent':
-      return publish(ctx, body, reply);
+      return publish(ctx, body, Array.isArray(m.metadata) ? (m.metadata as unknown[]) : undefined, reply);
     case 'routing.SetAgentState':
       return reply(202, '.ReqBody$StringResp', 'Agent state updated successfully');
     case 'routing.UpdateRingState':
@@ -73,7 +109,12 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
   }
 }
 
-function publish(ctx: RequestContext, body: Record<string, unknown>, reply: Reply): void {
+function publish(
+  ctx: RequestContext,
+  body: Record<string, unknown>,
+  metadata: unknown[] | undefined,
+  reply: Reply,
+): void {
   const conv = ctx.model.conversations.get(String(body['dialogId']));
   const event = body['event'] as Record<string, unknown> | undefined;
   if (conv === undefined || event === undefined || typeof event['type'] !== 'string')
@@ -83,9 +124,13 @@ function publish(ctx: RequestContext, body: Record<string, unknown>, reply: Repl
     role: conv.participants.MANAGER.includes(ctx.agentId) ? 'MANAGER' : 'ASSIGNED_AGENT',
   };
   const sequenced = event['type'] !== 'ChatStateEvent';
-  const r = ctx.model.record(conv, from, event, sequenced);
+  const audience = typeof body['messageAudience'] === 'string' ? body['messageAudience'] : undefined;
+  const r = ctx.model.record(conv, from, event, sequenced, {
+    ...(audience === undefined ? {} : { messageAudience: audience }),
+    ...(metadata === undefined ? {} : { metadata }),
+  });
   reply(200, '.ams.ms.PublishEvent$Response', { sequence: sequenced ? r['sequence'] : 0 });
-  ctx.sockets.liveEvent(r);
+  ctx.sockets.liveEvent(r, liveReach(ctx.model, ctx.switches(), conv, ctx.agentId));
 }
 
 function updateField(ctx: RequestContext, body: Record<string, unknown>, reply: Reply): void {

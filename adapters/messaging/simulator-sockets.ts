@@ -48,6 +48,8 @@ export interface SimClient {
   token: string;
   subscription?: Subscription;
   heldNotification?: string;
+  /** Times of this socket's recent QueryMessages (for the `queryMessagesPerSecond` switch). */
+  queryTimes?: number[];
 }
 
 export class SimSockets {
@@ -84,7 +86,8 @@ export class SimSockets {
       socket.on('close', () => this.stalled.delete(socket));
       return;
     }
-    if (h === 401 || h === 502) return reject(h, h === 401 ? 'Unauthorized' : 'Bad Gateway');
+    if (h === 401 || h === 404 || h === 502)
+      return reject(h, h === 401 ? 'Unauthorized' : h === 404 ? 'Not Found' : 'Bad Gateway');
     const token = decodeURIComponent(m[2] ?? '');
     const known = ctx.knows(token);
     if (!known && this.faults.switches.unknownBearer === 'handshake-401') return reject(401, 'Unauthorized');
@@ -127,8 +130,11 @@ export class SimSockets {
     else go();
   }
 
-  /** Sends a live event record to every socket, through the notification faults. */
-  liveEvent(record: Record<string, unknown>): void {
+  /**
+   * Sends a live event record to the sockets `reaches` accepts (by default every socket), through
+   * the notification faults.
+   */
+  liveEvent(record: Record<string, unknown>, reaches: (c: SimClient) => boolean = () => true): void {
     const text = JSON.stringify({
       kind: 'notification',
       type: '.ams.ms.OnlineEventDistribution',
@@ -136,6 +142,7 @@ export class SimSockets {
     });
     const s = this.faults.switches;
     for (const c of this.clients) {
+      if (!reaches(c)) continue;
       if (this.faults.take((f) => 'notification' in f) !== undefined) continue;
       if (s.reorderNotifications && c.heldNotification === undefined) {
         c.heldNotification = text;

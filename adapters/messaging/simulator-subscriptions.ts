@@ -37,7 +37,7 @@ export class SimSubscriptions {
     const changes: Array<Record<string, unknown>> = [];
     for (const conv of this.model.conversations.values()) {
       if (changes.length >= 1000) break;
-      if (!matches(sub, conv)) continue;
+      if (!this.matches(sub, conv)) continue;
       sub.inFilter.add(conv.id);
       changes.push(this.model.change(conv, 'UPSERT'));
     }
@@ -51,7 +51,7 @@ export class SimSubscriptions {
     for (const c of this.sockets.clients) {
       const sub = c.subscription;
       if (sub === undefined) continue;
-      if (matches(sub, conv)) {
+      if (this.matches(sub, conv)) {
         sub.inFilter.add(conv.id);
         const change = this.model.change(conv, 'UPSERT');
         this.sockets.notifyChanges(c, 'sub', [change]);
@@ -71,12 +71,16 @@ export class SimSubscriptions {
       }
     }
   }
-}
 
-function matches(sub: Subscription, conv: SimConversation): boolean {
-  if (!sub.convState.has(conv.state)) return false;
-  if (sub.minLastUpdatedTime !== undefined && conv.metaTs < sub.minLastUpdatedTime) return false;
-  if (sub.agentIds === undefined) return true;
-  const all = [...conv.participants.ASSIGNED_AGENT, ...conv.participants.MANAGER];
-  return sub.agentIds.some((a) => all.includes(a));
+  /** `agentIds` matches the ASSIGNED_AGENT only in production (M2); managers too under the lenient switch. */
+  private matches(sub: Subscription, conv: SimConversation): boolean {
+    if (!sub.convState.has(conv.state)) return false;
+    if (sub.minLastUpdatedTime !== undefined && conv.metaTs < sub.minLastUpdatedTime) return false;
+    if (sub.agentIds === undefined) return true;
+    const all =
+      this.switches().agentIdsMatch === 'assigned'
+        ? conv.participants.ASSIGNED_AGENT
+        : [...conv.participants.ASSIGNED_AGENT, ...conv.participants.MANAGER];
+    return sub.agentIds.some((a) => all.includes(a));
+  }
 }

@@ -10,8 +10,8 @@ import type {
 import { FaultModel } from '../../src/runtime/fault-model.js';
 import { burst, type MessagingBurstOptions } from './simulator-burst.js';
 import { createHttpHandler } from './simulator-http.js';
-import { SimModel, type SimOriginator, type SimRole } from './simulator-model.js';
-import { handleRequest, type RequestContext } from './simulator-requests.js';
+import { SimModel, type SimConversation, type SimOriginator, type SimRole } from './simulator-model.js';
+import { handleRequest, liveReach, type RequestContext } from './simulator-requests.js';
 import type {
   MessagingFromOptions,
   MessagingAgentSaysOptions,
@@ -77,6 +77,9 @@ export class MessagingSimulator
       subscriptions: this.subscriptions,
       switches,
       agentId: this.agentId,
+      takeRequestFault: (type) =>
+        this.faultModel.take((f) => 'request' in f && type.endsWith(f.request)) as
+          { request: string; code: 429; retryAfter?: number } | undefined,
     };
   }
 
@@ -98,6 +101,10 @@ export class MessagingSimulator
         domain: () => sim?.domain ?? '',
         issueToken: () => sim?.issueToken() ?? '',
         log: (e) => sim?.http.push(e),
+        messagingServices: () => {
+          const which = sim?.switches.csdsMessagingService ?? 'both';
+          return which === 'both' ? ['asyncMessagingEnt', 'facadeMsg'] : [which];
+        },
       }),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -121,11 +128,19 @@ export class MessagingSimulator
     return t;
   }
 
-  /** Revokes a bearer and closes its sockets with `closeCode` (default 4401). */
-  revokeToken(token: string, options: { closeCode?: number } = {}): void {
+  /**
+   * Revokes a bearer and ends its sockets: with `closeCode`, or by default as the
+   * `revocationClose` switch says (4401, or `'abrupt'`: destroyed without a close frame, 1006 to
+   * the client; the next handshake with that token gets 401). `closeCode: 'abrupt'` forces that.
+   */
+  revokeToken(token: string, options: { closeCode?: number | 'abrupt' } = {}): void {
     this.tokens.delete(token);
+    const how = options.closeCode ?? this.faultModel.switches.revocationClose;
     for (const c of this.sockets.clients)
-      if (c.token === token) c.ws.close(options.closeCode ?? 4401, 'token revoked');
+      if (c.token === token) {
+        if (how === 'abrupt') c.ws.terminate();
+        else c.ws.close(how, 'token revoked');
+      }
   }
 
   // ---- the shared script vocabulary ------------------------------------------------------
@@ -154,6 +169,12 @@ export class MessagingSimulator
       conversationId,
       { id: options.agentId ?? this.agentId, role: 'ASSIGNED_AGENT' },
       { type: 'ContentEvent', contentType, message: text },
+      {
+        ...(options.audience === 'agents' ? { messageAudience: 'AGENTS_AND_MANAGERS' } : {}),
+        ...(options.externalId === undefined
+          ? {}
+          : { metadata: [{ type: 'ExternalId', id: options.externalId }] }),
+      },
     );
   }
 
@@ -178,7 +199,7 @@ export class MessagingSimulator
   chatState(conversationId: string, chatState: string, options: MessagingFromOptions = {}): void {
     const conv = this.model.get(conversationId);
     const from = this.who(conversationId, options.who ?? 'consumer');
-    this.sockets.liveEvent(this.model.record(conv, from, { type: 'ChatStateEvent', chatState }, false));
+    this.live(conv, this.model.record(conv, from, { type: 'ChatStateEvent', chatState }, false));
   }
 
   /** A RichContentEvent (structured content), by default from the agent; returns its sequence. */
@@ -322,10 +343,21 @@ export class MessagingSimulator
     });
   }
 
-  private sequenced(conversationId: string, from: SimOriginator, event: Record<string, unknown>): number {
-    const r = this.model.record(this.model.get(conversationId), from, event, true);
-    this.sockets.liveEvent(r);
+  private sequenced(
+    conversationId: string,
+    from: SimOriginator,
+    event: Record<string, unknown>,
+    extra: { messageAudience?: string; metadata?: unknown[] } = {},
+  ): number {
+    const conv = this.model.get(conversationId);
+    const r = this.model.record(conv, from, event, true, extra);
+    this.live(conv, r);
     return r['sequence'] as number;
+  }
+
+  /** A live event to the sockets that may see it (the `liveEventsTo` switch). */
+  private live(conv: SimConversation, record: Record<string, unknown>): void {
+    this.sockets.liveEvent(record, liveReach(this.model, this.faultModel.switches, conv, this.agentId));
   }
 
   private who(conversationId: string, from: ScriptRole): SimOriginator {

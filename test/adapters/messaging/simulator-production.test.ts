@@ -62,4 +62,125 @@ describe('MessagingSimulator: production behaviours (production-behaviour.md §3
     await d.answer(d.send('.ams.aam.SubscribeExConversations', { convState: ['OPEN'] }));
     assert.equal(sim.subscriptionsAnswered, 1);
   });
+
+  it('sends live events only when its agent participates (M2); the every-socket switch sends them to all', async () => {
+    const mine = sim.openConversation();
+    const theirs = sim.openConversation({ agentId: '123.99' });
+    const c = await client();
+    sim.consumerSays(mine, 'to me');
+    sim.consumerSays(theirs, 'not to me');
+    await waitFor(() => c.live().length >= 1, 'a live event');
+    await sleep(50);
+    assert.deepEqual(
+      c.live().map((r) => r['dialogId']),
+      [mine],
+    );
+    sim.join(theirs, 'READER', sim.agentId);
+    sim.consumerSays(theirs, 'now as reader');
+    await waitFor(() => c.live().length >= 2, 'the reader sees it');
+    sim.configure({ liveEventsTo: 'every-socket' });
+    const other = sim.openConversation({ agentId: '123.98' });
+    sim.consumerSays(other, 'lenient');
+    await waitFor(() => c.live().some((r) => r['dialogId'] === other), 'lenient model');
+  });
+
+  it("matches agentIds against the ASSIGNED_AGENT only (M2); the 'assigned-or-manager' switch matches managers too", async () => {
+    const assigned = sim.openConversation();
+    const managed = sim.openConversation({ agentId: '123.99' });
+    sim.join(managed, 'MANAGER', sim.agentId);
+    const c = await client();
+    await c.answer(
+      c.send('.ams.aam.SubscribeExConversations', { convState: ['OPEN'], agentIds: [sim.agentId] }),
+    );
+    await waitFor(() => c.changes().length > 0, 'changes');
+    await sleep(30);
+    assert.deepEqual([...new Set(c.changes().map((ch) => ch.result.convId))], [assigned]);
+    sim.configure({ agentIdsMatch: 'assigned-or-manager' });
+    const d = await client();
+    await d.answer(
+      d.send('.ams.aam.SubscribeExConversations', { convState: ['OPEN'], agentIds: [sim.agentId] }),
+    );
+    await waitFor(() => d.changes().length >= 2, 'both');
+    assert.deepEqual(new Set(d.changes().map((ch) => ch.result.convId)), new Set([assigned, managed]));
+  });
+
+  it('answers a queued request fault with 429, with or without retryAfter (M4), once', async () => {
+    const conv = sim.openConversation();
+    sim.consumerSays(conv, 'x');
+    sim.faults.queue({ request: 'QueryMessages', code: 429 });
+    sim.faults.queue({ request: 'SubscribeExConversations', code: 429, retryAfter: 2 });
+    const c = await client();
+    const q1 = await c.answer(c.send('.ams.ms.QueryMessages', { dialogId: conv, newerThanSequence: 0 }));
+    const s1 = await c.answer(c.send('.ams.aam.SubscribeExConversations', { convState: ['OPEN'] }));
+    assert.deepEqual([q1.code, q1.body], [429, 'Too many requests']);
+    assert.deepEqual([s1.code, s1.body], [429, { retryAfter: 2 }]);
+    const q2 = await c.answer(c.send('.ams.ms.QueryMessages', { dialogId: conv, newerThanSequence: 0 }));
+    assert.equal(q2.code, 200);
+    sim.assertNoPendingFaults();
+  });
+
+  it('answers QueryMessages beyond queryMessagesPerSecond with 429', async () => {
+    const conv = sim.openConversation();
+    sim.configure({ queryMessagesPerSecond: 3 });
+    const c = await client();
+    const ids = Array.from({ length: 5 }, () =>
+      c.send('.ams.ms.QueryMessages', { dialogId: conv, newerThanSequence: 0 }),
+    );
+    const codes = await Promise.all(ids.map(async (id) => (await c.answer(id)).code));
+    assert.deepEqual(codes, [200, 200, 200, 429, 429]);
+  });
+
+  it('echoes messageAudience and ExternalId metadata of a PublishEvent in the record (M5)', async () => {
+    const conv = sim.openConversation();
+    const c = await client();
+    c.ws.send(
+      JSON.stringify({
+        kind: 'req',
+        id: 'p-1',
+        type: '.ams.ms.PublishEvent',
+        body: {
+          dialogId: conv,
+          messageAudience: 'AGENTS_AND_MANAGERS',
+          event: { type: 'ContentEvent', contentType: 'text/plain', message: 'note' },
+        },
+        metadata: [{ type: 'ExternalId', id: 'ext-1' }],
+      }),
+    );
+    await c.answer('p-1');
+    const r = sim.history(conv)[0];
+    assert.equal(r?.['messageAudience'], 'AGENTS_AND_MANAGERS');
+    assert.deepEqual(r?.['metadata'], [{ type: 'ExternalId', id: 'ext-1' }]);
+  });
+
+  it("revokes abruptly under revocationClose 'abrupt' (M6): the socket ends 1006, the next upgrade with that token gets 401", async () => {
+    sim.configure({ revocationClose: 'abrupt' });
+    const c = await client();
+    const code = new Promise<number>((resolve) => c.ws.once('close', (n: number) => resolve(n)));
+    sim.revokeToken(sim.token);
+    assert.equal(await code, 1006);
+    const status = await new Promise<number | undefined>((resolve) => {
+      const ws = new WebSocket(
+        `ws://${sim.domain}/ws_api/account/${sim.accountId}/messaging/brand/${sim.token}`,
+      );
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode);
+        res.destroy();
+        ws.terminate();
+      });
+      ws.on('error', () => undefined);
+      ws.on('open', () => resolve(undefined));
+    });
+    assert.equal(status, 401);
+  });
+
+  for (const which of ['facadeMsg', 'asyncMessagingEnt'] as const)
+    it(`lists only ${which} in CSDS under csdsMessagingService '${which}' (M3)`, async () => {
+      sim.configure({ csdsMessagingService: which });
+      const res = await fetch(`http://${sim.domain}/api/account/${sim.accountId}/service/baseURI.json`);
+      const body = (await res.json()) as { baseURIs: Array<{ service: string }> };
+      assert.deepEqual(
+        body.baseURIs.map((b) => b.service),
+        ['agentVep', which],
+      );
+    });
 });
