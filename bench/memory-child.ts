@@ -74,6 +74,8 @@ process.on('message', (m: MemoryRequest) => {
     if (stalled) flow = flowControl({ highWaterMark: 1000 });
     const source = messagingSource({
       ...m.client,
+      // Live throughput and heap, not the connect-time pacing of history queries (20/s by default).
+      historyQueriesPerSecond: 100_000,
       agentId: m.agentId,
       metrics,
       ...(stalled && m.flow === true && flow !== undefined ? { flow } : {}),

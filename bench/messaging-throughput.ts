@@ -84,6 +84,8 @@ const chatshift =
     const last = new Map<string, number>();
     const sub = messagingSource({
       ...sim.clientOptions(),
+      // Live throughput and heap, not the connect-time pacing of history queries (20/s by default).
+      historyQueriesPerSecond: 100_000,
       agentId: sim.agentId,
       metrics,
     }).subscribe({

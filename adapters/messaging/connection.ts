@@ -19,6 +19,13 @@ export const authCloseCodes: ReadonlySet<number> = new Set([4401, 4407, 1011]);
  */
 const refusalCloseCodes: ReadonlySet<number> = new Set([4401, 4407]);
 
+/**
+ * Consecutive handshakes answered 404 before the stream ends with `ERR_HTTP_STATUS`: the account
+ * or the host is wrong (a messaging host that is not `facadeMsg`/`asyncMessagingEnt`), which
+ * retrying cannot fix; a few are tolerated for a load balancer's passing misroute.
+ */
+export const MAX_HANDSHAKE_NOT_FOUND = 3;
+
 export interface ConnectionSettings {
   scheme: 'ws' | 'wss';
   domain: string;
@@ -77,6 +84,13 @@ export class Connection {
    */
   private probation = false;
   private freshBearer = true;
+  /**
+   * The last socket closed abruptly (1006) after it had opened: if the next handshake with the
+   * same token is refused (401/403), that close was the token's revocation (M6, SDK issue #29),
+   * and counts as a refusal from the probation the token had when it closed.
+   */
+  private abruptWhileOnProbation: boolean | undefined;
+  private notFound = 0;
   private token: string | undefined;
   private stopped = false;
   private paused = false;
@@ -196,6 +210,12 @@ export class Connection {
     ws.on('open', () => {
       opened = true;
       handshake.unsubscribe();
+      this.notFound = 0;
+      // The token was taken again after an abrupt close: that close was a drop, not a revocation.
+      if (this.abruptWhileOnProbation !== undefined) {
+        this.abruptWhileOnProbation = undefined;
+        this.probation = false;
+      }
       if (this.paused) ws.pause();
       this.s.metrics.increment('ws.connects');
       this.s.logger.debug?.('messaging: socket open');
@@ -233,9 +253,25 @@ export class Connection {
       this.endSocket(new ChatshiftError('ERR_CONNECTION', 'the socket closed', { details: { code } }));
       if (this.stopped) return;
       const status = handshakeStatus !== undefined ? { status: handshakeStatus } : {};
-      const refused =
-        (opened && refusalCloseCodes.has(code)) || handshakeStatus === 401 || handshakeStatus === 403;
+      const handshakeRefused = handshakeStatus === 401 || handshakeStatus === 403;
+      const refused = (opened && refusalCloseCodes.has(code)) || handshakeRefused;
+      // An abrupt close, then a refusal of the same token at the next upgrade: a revocation, judged
+      // with the probation the token had when its socket was cut.
+      // A 502 or a stalled handshake in between says nothing either way: the question stays open.
+      if (handshakeRefused && this.abruptWhileOnProbation === true) this.probation = true;
+      if (handshakeRefused || opened) this.abruptWhileOnProbation = undefined;
       this.s.logger.info?.('messaging: socket closed; reconnecting', { code, ...status });
+      this.notFound = handshakeStatus === 404 ? this.notFound + 1 : 0;
+      if (this.notFound >= MAX_HANDSHAKE_NOT_FOUND) {
+        this.hooks.fatal(
+          new ChatshiftError(
+            'ERR_HTTP_STATUS',
+            `the messaging handshake was answered 404 ${this.notFound} times: wrong account or host`,
+            { details: { status: 404, attempts: this.notFound } },
+          ),
+        );
+        return;
+      }
       if (refused && this.probation) {
         this.hooks.fatal(
           new ChatshiftError('ERR_AUTH_REJECTED', 'the server rejected the bearer even after a fresh one', {
@@ -247,6 +283,10 @@ export class Connection {
       if (refused) {
         this.probation = true;
         this.freshBearer = true;
+      } else if (opened && code === 1006) {
+        // Cut without a close frame: a network drop, or a revoked token (M6). Only the next
+        // handshake tells; until then the token keeps its probation.
+        this.abruptWhileOnProbation = this.probation;
       } else if (opened) {
         // The server took this token at the handshake and closed for another reason.
         this.probation = false;

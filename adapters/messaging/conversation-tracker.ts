@@ -40,6 +40,8 @@ interface Conversation {
   leaving: boolean;
   /** Live events were dropped because `held` was full: query again after this answer. */
   overflowed?: boolean;
+  /** Local time given to the last typing event without a `serverTimestamp` (kept increasing). */
+  typingMs?: number;
 }
 
 /** Found by the fault runs: without it, a lost opening UPSERT older than the oldest followed change was never recovered. */
@@ -168,6 +170,12 @@ export class ConversationTracker {
 
   /** A socket opened: pull every followed conversation from its cursor again. */
   resumeAll(): void {
+    for (const c of this.open.values()) this.startQuery(c);
+  }
+
+  /** Observer mode: asks the history of every followed conversation not already being asked. */
+  pollAll(): void {
+    if (this.stopped) return;
     for (const c of this.open.values()) this.startQuery(c);
   }
 
@@ -352,14 +360,16 @@ export class ConversationTracker {
       const wire = decoded.result.right;
       if (wire.type === 'ChatStateEvent') {
         if (seq === undefined) {
-          const r = mapTyping(
-            c.id,
-            record,
-            wire.chatState,
-            c.meta.typing[typingKey(record)],
-            this.hooks.now(),
-          );
+          // Without a server time, typing ids carry local time, kept strictly increasing per
+          // conversation: held typing flips released together (on, off, on within one ms) must
+          // not share an id (found by the fault runs once history queries were paced).
+          const now =
+            record.serverTimestamp === undefined
+              ? Math.max(this.hooks.now(), (c.typingMs ?? 0) + 1)
+              : this.hooks.now();
+          const r = mapTyping(c.id, record, wire.chatState, c.meta.typing[typingKey(record)], now);
           if (r.event !== undefined) {
+            if (record.serverTimestamp === undefined) c.typingMs = now;
             this.hooks.emit(r.event);
             c.meta.typing[typingKey(record)] = r.typing;
             this.hooks.changed(c.id);

@@ -30,6 +30,18 @@ export interface MessagingOptions {
   heartbeatTimeoutMs?: number;
   /** Deadline of other requests (subscribe, QueryMessages) in ms. Default 10000. */
   requestTimeoutMs?: number;
+  /**
+   * Global budget of history queries (`QueryMessages`): at most this many start in any 1 s window,
+   * on every socket together; a 429 on any request also holds them for ≥ 1 s. Default 20.
+   */
+  historyQueriesPerSecond?: number;
+  /**
+   * Observer mode (M2): every this many ms, ask the history of every followed conversation from its
+   * cursor again (through the {@link historyQueriesPerSecond} budget). Live messages reach only
+   * conversations the agent takes part in; an account-wide subscription (no `agentId`) sees
+   * conversation changes but not their messages, and gets them this way. Default: off.
+   */
+  historyPollMs?: number;
   /** Frames above this many bytes are a connection error (ws `maxPayload`): the socket is replaced. Default 16 MiB. */
   maxFrameBytes?: number;
   /** Checkpoint store: loaded on subscribe, changed entries saved at most every 250 ms and on unsubscribe. */
@@ -83,6 +95,13 @@ export function validateOptions(options: MessagingOptions): ResolvedMessagingOpt
     heartbeatTimeoutMs: check.positive('heartbeatTimeoutMs', o['heartbeatTimeoutMs'], 10_000, { ms: true }),
     requestTimeoutMs: check.positive('requestTimeoutMs', o['requestTimeoutMs'], 10_000, { ms: true }),
     maxFrameBytes: check.positive('maxFrameBytes', o['maxFrameBytes'], 16 * 1024 * 1024, { integer: true }),
+    historyPollMs:
+      o['historyPollMs'] === undefined
+        ? undefined
+        : check.positive('historyPollMs', o['historyPollMs'], 0, { ms: true }),
+    historyQueriesPerSecond: check.positive('historyQueriesPerSecond', o['historyQueriesPerSecond'], 20, {
+      integer: true,
+    }),
   };
   if (o['WebSocket'] !== undefined && typeof o['WebSocket'] !== 'function')
     check.fail('WebSocket', 'a WebSocket constructor');
@@ -95,6 +114,8 @@ export interface ResolvedMessagingOptions extends ResolvedSharedOptions {
   heartbeatTimeoutMs: number;
   requestTimeoutMs: number;
   maxFrameBytes: number;
+  historyQueriesPerSecond: number;
+  historyPollMs: number | undefined;
 }
 
 /** Whether `domain` parses as the authority of a URL (a port above 65535 does not). */

@@ -82,11 +82,12 @@ export class RequestCorrelator {
     this.pending.delete(frame.reqId);
     p.timer.unsubscribe();
     if (frame.code >= 400) {
-      p.reject(
-        new ChatshiftError('ERR_PROTOCOL', `${p.type} failed with code ${frame.code}`, {
-          details: { type: p.type, code: frame.code },
-        }),
-      );
+      // A 429 may say how long to wait (`retryAfter`, seconds): kept for the caller's pacing.
+      const after = (frame.body as { retryAfter?: unknown } | null)?.retryAfter;
+      const details: Record<string, unknown> = { type: p.type, code: frame.code };
+      if (frame.code === 429 && typeof after === 'number' && Number.isFinite(after) && after > 0)
+        details['retryAfterMs'] = after * 1000;
+      p.reject(new ChatshiftError('ERR_PROTOCOL', `${p.type} failed with code ${frame.code}`, { details }));
     } else p.resolve(frame);
     return true;
   }

@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerAction } from 'rxjs';
 import { WebSocket as WsWebSocket } from 'ws';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
@@ -11,6 +11,7 @@ import { Connection, type Session } from './connection.js';
 import { CheckpointWriter, checkpointLoadError } from '../../src/checkpoint/writer.js';
 import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
 import { validateOptions, type MessagingOptions, type ResolvedMessagingOptions } from './options.js';
+import { rateLimitWait, RequestPacer } from './pacing.js';
 import { requestTypes } from './wire.js';
 
 /** Checkpoint saves: the first change at once, then at most this often. */
@@ -53,7 +54,7 @@ export function messaging(options: MessagingOptions): MessagingBackend {
  *
  * Throws `ERR_INVALID_OPTIONS` / `ERR_INSECURE_TRANSPORT` synchronously for bad options. The
  * stream errors only for conditions retrying cannot fix: `ERR_AUTH_REJECTED`,
- * `ERR_BEARER_PROVIDER`, `ERR_RETRIES_EXHAUSTED`, `ERR_CHECKPOINT_IO`.
+ * `ERR_BEARER_PROVIDER`, `ERR_RETRIES_EXHAUSTED`, `ERR_HTTP_STATUS` (a handshake 404 three times), `ERR_CHECKPOINT_IO`.
  */
 export function messagingSource(options: MessagingOptions): Observable<ConversationEvent> {
   return messaging(options).events();
@@ -115,31 +116,11 @@ function events(
         query(conversationId, afterSeq) {
           const s = session;
           if (s === undefined || !s.alive) return;
-          const from = Math.max(0, afterSeq);
-          s.request(requestTypes.queryMessages, {
-            dialogId: conversationId,
-            fromSeq: from,
-            newerThanSequence: from,
-          }).then(
-            (resp) => {
-              if (!s.alive || finished) return;
-              if (!Array.isArray(resp.body)) {
-                report({
-                  code: 'ERR_SCHEMA_INVALID',
-                  message: 'messaging: QueryMessages answer is not an array; retrying',
-                });
-                retryLater(s, conversationId);
-                return;
-              }
-              tracker.onHistory(conversationId, resp.body);
-              afterFrame();
-            },
-            (e: ChatshiftError) => {
-              if (!s.alive || finished) return;
-              logger.warn('messaging: QueryMessages failed; retrying', { code: e.code, conversationId });
-              retryLater(s, conversationId);
-            },
-          );
+          // Paced globally: started when the budget allows, dropped if its socket went meanwhile
+          // (the next socket's resumeAll asks again).
+          pacer.submit(() => {
+            if (s.alive && !finished) queryNow(s, conversationId, afterSeq);
+          });
         },
         changed: (conversationId) => writer.mark(conversationId),
         now: () => scheduler.now(),
@@ -148,6 +129,60 @@ function events(
       },
       convState.includes('CLOSE'),
     );
+
+    const pacer = new RequestPacer(scheduler, cfg.historyQueriesPerSecond);
+    // Observer mode (M2): messages of conversations the agent does not take part in come only from history.
+    const poll =
+      cfg.historyPollMs === undefined
+        ? undefined
+        : scheduler.schedule(
+            function (this: SchedulerAction<number>, every?: number) {
+              if (session?.alive === true && !finished) tracker.pollAll();
+              this.schedule(every, every);
+            },
+            cfg.historyPollMs,
+            cfg.historyPollMs,
+          );
+
+    const queryNow = (s: Session, conversationId: string, afterSeq: number): void => {
+      const from = Math.max(0, afterSeq);
+      s.request(requestTypes.queryMessages, {
+        dialogId: conversationId,
+        fromSeq: from,
+        newerThanSequence: from,
+      }).then(
+        (resp) => {
+          if (!s.alive || finished) return;
+          if (!Array.isArray(resp.body)) {
+            report({
+              code: 'ERR_SCHEMA_INVALID',
+              message: 'messaging: QueryMessages answer is not an array; retrying',
+            });
+            retryLater(s, conversationId);
+            return;
+          }
+          tracker.onHistory(conversationId, resp.body);
+          afterFrame();
+        },
+        (e: ChatshiftError) => {
+          if (!s.alive || finished) return;
+          const wait = rateLimitWait(e);
+          if (wait !== undefined) {
+            // M4: a 429 holds every history query for ≥ 1 s; same socket, same cursor.
+            metrics.increment('requests.rateLimited');
+            logger.warn('messaging: QueryMessages rate-limited (429); waiting', {
+              conversationId,
+              waitMs: wait,
+            });
+            pacer.holdFor(wait);
+            tracker.retryQuery(conversationId);
+            return;
+          }
+          logger.warn('messaging: QueryMessages failed; retrying', { code: e.code, conversationId });
+          retryLater(s, conversationId);
+        },
+      );
+    };
 
     const retryLater = (s: Session, conversationId: string): void => {
       scheduler.schedule(() => {
@@ -186,6 +221,17 @@ function events(
         },
         (e: ChatshiftError) => {
           if (!s.alive || finished) return;
+          const wait = rateLimitWait(e);
+          if (wait !== undefined) {
+            // M4: a 429 is the server asking for patience, not a broken socket: same socket, later.
+            metrics.increment('requests.rateLimited');
+            logger.warn('messaging: subscribe rate-limited (429); waiting', { waitMs: wait });
+            pacer.holdFor(wait);
+            scheduler.schedule(() => {
+              if (s.alive && !finished) subscribe(s);
+            }, wait);
+            return;
+          }
           logger.warn('messaging: subscribe failed; replacing the socket', { code: e.code });
           connection?.replace();
         },
@@ -278,6 +324,8 @@ function events(
       queueMicrotask(() => {
         if (finished) return;
         finished = true;
+        poll?.unsubscribe();
+        pacer.clear();
         drainSub?.unsubscribe();
         flowSub?.unsubscribe();
         connection?.stop();
@@ -303,6 +351,8 @@ function events(
       // First: an unsubscribe from inside next() returns into the tracker's loop, which must stop
       // there — no cursor moves and no save for events nobody received (issue #15).
       tracker.stop();
+      poll?.unsubscribe();
+      pacer.clear();
       stopSub?.unsubscribe();
       drainSub?.unsubscribe();
       flowSub?.unsubscribe();

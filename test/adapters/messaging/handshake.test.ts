@@ -50,7 +50,15 @@ describe('messagingSource handshake answered with an HTTP status', () => {
     });
   }
 
-  for (const status of [404, 500]) {
+  it('404 is retried at most MAX_HANDSHAKE_NOT_FOUND times, then ERR_HTTP_STATUS (wrong account or host)', async () => {
+    const { error, bearerCalls, upgrades } = await run(404);
+    assert.equal(error.code, 'ERR_HTTP_STATUS');
+    assert.equal(error.details?.['status'], 404);
+    assert.equal(bearerCalls, 1);
+    assert.equal(upgrades, 3);
+  });
+
+  for (const status of [500]) {
     it(`${status} is retried with backoff and the same bearer until the attempts run out`, async () => {
       const { error, bearerCalls, upgrades, logger } = await run(status);
       assert.equal(error.code, 'ERR_RETRIES_EXHAUSTED');

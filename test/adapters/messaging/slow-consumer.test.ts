@@ -25,10 +25,15 @@ async function stalledConsumer(sim: MessagingSimulator, giveFlowToSource: boolea
   );
   const { handled } = consumer;
   try {
+    // Followed: announced, and its (paced) history query asked and answered.
     await waitFor(
-      () => handled.filter((e) => e.type === 'state').length === CONVERSATIONS && flow.pending === 0,
+      () =>
+        handled.filter((e) => e.type === 'state').length === CONVERSATIONS &&
+        sim.requests('.ams.ms.QueryMessages').length >= CONVERSATIONS &&
+        flow.pending === 0,
       'every conversation followed',
     );
+    await sleep(100);
     const before = handled.length;
     consumer.stall();
     await sim.burst({ conversationIds: ids, perConversation: PER_CONVERSATION });

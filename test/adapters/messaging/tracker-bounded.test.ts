@@ -79,3 +79,38 @@ describe('ConversationTracker: live events held during a history query are bound
     );
   });
 });
+
+// Found by the messaging fault runs (seed 2303995627) once history queries were paced: typing
+// flips without a serverTimestamp, held during a query and released in one millisecond, shared ids.
+describe('ConversationTracker: typing without a server time', () => {
+  it('gives held typing flips released together distinct ids', () => {
+    const emitted: ConversationEvent[] = [];
+    const tracker = new ConversationTracker(
+      {
+        emit: (e) => emitted.push(e),
+        query: () => {},
+        changed: () => {},
+        now: () => 1_700_000_000_000,
+        logger: { warn: () => {}, error: () => {} },
+        metrics: counterMetrics(),
+      },
+      false,
+    );
+    if (upsert._tag !== 'Right') assert.fail('the UPSERT fixture decodes');
+    tracker.onChange(upsert.right);
+    for (const chatState of ['COMPOSING', 'ACTIVE', 'COMPOSING', 'ACTIVE']) {
+      const r = EventRecordCodec.decode({
+        dialogId: 'conv-1',
+        originatorId: '123.77',
+        originatorMetadata: { id: 'pid-77', role: 'ASSIGNED_AGENT' },
+        event: { type: 'ChatStateEvent', chatState },
+      });
+      if (r._tag !== 'Right') assert.fail('the typing fixture decodes');
+      tracker.onLive(r.right);
+    }
+    tracker.onHistory('conv-1', []);
+    const ids = emitted.filter((e) => e.type === 'typing').map((e) => e.id);
+    assert.equal(ids.length, 4);
+    assert.equal(new Set(ids).size, 4, ids.join(' '));
+  });
+});
