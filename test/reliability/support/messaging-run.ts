@@ -31,6 +31,9 @@ export const messagingFaults = [
   'malformed JSON frame',
   'schema-invalid frame',
   'oversize frame',
+  'request 429 on subscribe',
+  'request 429 on QueryMessages (retryAfter 1)',
+  'abrupt token revocation (1006, then 401)',
 ] as const;
 export type MessagingFaultName = (typeof messagingFaults)[number];
 
@@ -51,7 +54,7 @@ export class TokenBox {
   }
   readonly bearer = (): string => this.current;
   private answeredAtRevoke = -1;
-  revoke(code = 4401): void {
+  revoke(code: number | 'abrupt' = 4401): void {
     const old = this.current;
     this.current = this.sim.issueToken();
     this.answeredAtRevoke = this.sim.subscriptionsAnswered;
@@ -74,7 +77,10 @@ export class TokenBox {
 
 /** Faults the source counts as a refusal of its token (see {@link TokenBox.settled}). */
 export const revokesToken = (name: MessagingFaultName): boolean =>
-  name === 'close 4401 (token revoked)' || name === 'handshake 401' || name === 'close 4407';
+  name === 'close 4401 (token revoked)' ||
+  name === 'handshake 401' ||
+  name === 'close 4407' ||
+  name === 'abrupt token revocation (1006, then 401)';
 
 /**
  * Applies one fault. Switches that stay on (silent, delay, duplicate, reorder, stale, handshake)
@@ -152,6 +158,12 @@ export async function applyMessagingFault(
         }),
       );
     }
+    case 'request 429 on subscribe':
+      return sim.faults.queue({ request: 'SubscribeExConversations', code: 429 });
+    case 'request 429 on QueryMessages (retryAfter 1)':
+      return sim.faults.queue({ request: 'QueryMessages', code: 429, retryAfter: 1 }, { times: r.int(1, 3) });
+    case 'abrupt token revocation (1006, then 401)':
+      return tokens.revoke('abrupt');
     case 'oversize frame':
       return sim.sendRawToAll(
         JSON.stringify({ kind: 'notification', type: '.x', body: 'x'.repeat(fastMessaging.maxFrameBytes) }),
