@@ -27,7 +27,14 @@ export interface TrackerHooks {
 }
 
 interface Conversation {
+  /** The key: the conversation id, or for a non-main dialog its dialog id (what records carry). */
   id: string;
+  /** The conversation id (equal to `id` for the MAIN dialog). */
+  conv: string;
+  /** Set on a non-main dialog's entry (M1): its own sequences, cursor and queries. */
+  dialog?: string;
+  /** On a conversation's entry: its non-main dialogs followed. */
+  dialogs?: Set<string>;
   /** Highest sequence delivered (or consumed by a skipped record); -1 for none. */
   lastSeq: number;
   meta: ConversationMeta;
@@ -119,6 +126,7 @@ export class ConversationTracker {
   restore(entries: Record<string, ConversationCheckpoint>): number | undefined {
     let newest: number | undefined;
     const latest = this.hooks.now() + MAX_CLOCK_AHEAD_MS;
+    const dialogs: Array<[string, string, number]> = [];
     for (const [id, cp] of Object.entries(entries)) {
       const ts = metaFrom(cp.meta).ts;
       if (!Number.isSafeInteger(cp.seq) || cp.seq < -1 || cp.seq > MAX_SEQUENCE || ts > latest) {
@@ -130,10 +138,13 @@ export class ConversationTracker {
         continue;
       }
       if (ts >= 0 && (newest === undefined || ts > newest)) newest = ts;
+      const dialogOf = cp.meta?.['dialogOf'];
       if (cp.closed === true) this.closed.remember(id, cp);
+      else if (typeof dialogOf === 'string') dialogs.push([id, dialogOf, cp.seq]);
       else
         this.open.set(id, {
           id,
+          conv: id,
           lastSeq: cp.seq,
           meta: metaFrom(cp.meta),
           querying: false,
@@ -141,12 +152,34 @@ export class ConversationTracker {
           leaving: false,
         });
     }
+    for (const [id, conv, seq] of dialogs) {
+      const parent = this.open.get(conv);
+      if (parent !== undefined) this.addDialog(parent, id, seq);
+    }
     return newest;
+  }
+
+  /** Follows a non-main dialog of `parent` from `lastSeq`. */
+  private addDialog(parent: Conversation, dialogId: string, lastSeq: number): Conversation {
+    const d: Conversation = {
+      id: dialogId,
+      conv: parent.id,
+      dialog: dialogId,
+      lastSeq,
+      meta: emptyMeta(),
+      querying: false,
+      held: [],
+      leaving: false,
+    };
+    this.open.set(dialogId, d);
+    (parent.dialogs ??= new Set()).add(dialogId);
+    return d;
   }
 
   /** The checkpoint entry of a conversation, or `undefined` if it is no longer known. */
   checkpointOf(id: string): ConversationCheckpoint | undefined {
     const c = this.open.get(id);
+    if (c?.dialog !== undefined) return { seq: c.lastSeq, meta: { dialogOf: c.conv } };
     if (c !== undefined) return { seq: c.lastSeq, meta: { ...c.meta } as unknown as Record<string, unknown> };
     return this.closed.get(id);
   }
@@ -218,6 +251,7 @@ export class ConversationTracker {
       this.departed.forget(id);
       c = {
         id,
+        conv: id,
         lastSeq: back?.lastSeq ?? -1,
         meta: back?.meta ?? emptyMeta(),
         querying: false,
@@ -239,9 +273,21 @@ export class ConversationTracker {
     }
     c.meta = r.meta;
     this.hooks.changed(id);
+    // M1: every dialog is followed, each from its own cursor.
+    for (const d of change.result.conversationDetails?.dialogs ?? []) {
+      const dialogId = d.dialogId;
+      if (dialogId === undefined || dialogId === id || this.open.has(dialogId) || this.closed.has(dialogId))
+        continue;
+      this.startQuery(this.addDialog(c, dialogId, -1));
+    }
     if (r.closed !== undefined) {
       c.pendingClose = r.closed;
       this.startQuery(c);
+      // The remaining history of every dialog comes before the conversation's `closed`.
+      for (const dialogId of c.dialogs ?? []) {
+        const d = this.open.get(dialogId);
+        if (d !== undefined) this.startQuery(d);
+      }
     } else if (r.left) {
       c.leaving = true;
       if (!c.querying) this.forget(c);
@@ -328,17 +374,32 @@ export class ConversationTracker {
       this.startQuery(c);
       return;
     }
-    if (c.pendingClose !== undefined) {
-      this.hooks.emit(c.pendingClose);
-      c.meta.state = 'closed';
-      this.open.delete(c.id);
-      this.closed.remember(c.id, {
-        seq: c.lastSeq,
-        closed: true,
-        meta: { ...c.meta } as unknown as Record<string, unknown>,
-      });
-      this.hooks.changed(c.id);
-    } else if (c.leaving) this.forget(c);
+    const parent = c.dialog === undefined ? c : this.open.get(c.conv);
+    if (parent?.pendingClose !== undefined) this.maybeClose(parent);
+    else if (c.leaving) this.forget(c);
+  }
+
+  /** Emits a conversation's `closed` once it and every dialog have their remaining history. */
+  private maybeClose(c: Conversation): void {
+    if (c.pendingClose === undefined || c.querying) return;
+    for (const dialogId of c.dialogs ?? []) if (this.open.get(dialogId)?.querying === true) return;
+    this.hooks.emit(c.pendingClose);
+    if (this.stopped) return;
+    c.meta.state = 'closed';
+    for (const dialogId of c.dialogs ?? []) {
+      const d = this.open.get(dialogId);
+      if (d === undefined) continue;
+      this.open.delete(dialogId);
+      this.closed.remember(dialogId, { seq: d.lastSeq, closed: true, meta: { dialogOf: c.id } });
+      this.hooks.changed(dialogId);
+    }
+    this.open.delete(c.id);
+    this.closed.remember(c.id, {
+      seq: c.lastSeq,
+      closed: true,
+      meta: { ...c.meta } as unknown as Record<string, unknown>,
+    });
+    this.hooks.changed(c.id);
   }
 
   private startQuery(c: Conversation): void {
@@ -367,7 +428,14 @@ export class ConversationTracker {
             record.serverTimestamp === undefined
               ? Math.max(this.hooks.now(), (c.typingMs ?? 0) + 1)
               : this.hooks.now();
-          const r = mapTyping(c.id, record, wire.chatState, c.meta.typing[typingKey(record)], now);
+          const r = mapTyping(
+            c.conv,
+            record,
+            wire.chatState,
+            c.meta.typing[typingKey(record)],
+            now,
+            c.dialog,
+          );
           if (r.event !== undefined) {
             if (record.serverTimestamp === undefined) c.typingMs = now;
             this.hooks.emit(r.event);
@@ -376,7 +444,7 @@ export class ConversationTracker {
           }
         }
       } else if (seq !== undefined) {
-        const event = mapSequencedEvent(c.id, seq, record, wire, this.hooks.now());
+        const event = mapSequencedEvent(c.conv, seq, record, wire, this.hooks.now(), c.dialog);
         if (event !== undefined) this.hooks.emit(event);
         else
           this.hooks.logger.debug?.('messaging: event without a normalized form skipped', {
@@ -404,6 +472,7 @@ export class ConversationTracker {
   }
 
   private forget(c: Conversation): void {
+    for (const dialogId of c.dialogs ?? []) this.open.delete(dialogId);
     this.open.delete(c.id);
     this.departed.remember(c.id, { lastSeq: c.lastSeq, meta: c.meta });
     this.hooks.logger.debug?.('messaging: conversation left the subscription', { conversationId: c.id });

@@ -101,10 +101,25 @@ export function mapSequencedEvent(
   record: EventRecord,
   wire: WireEvent,
   nowMs: number,
+  /** Set for a non-main dialog (M1): in the id and on the event. */
+  dialogId?: string,
+): ConversationEvent | undefined {
+  const event = sequencedEvent(conversationId, seq, record, wire, nowMs, dialogId);
+  if (event !== undefined && dialogId !== undefined) (event as { dialogId?: string }).dialogId = dialogId;
+  return event;
+}
+
+function sequencedEvent(
+  conversationId: string,
+  seq: number,
+  record: EventRecord,
+  wire: WireEvent,
+  nowMs: number,
+  dialogId: string | undefined,
 ): ConversationEvent | undefined {
   // Literal objects, not `{ ...common, … }`: on this per-message path V8's spread-then-extend
   // costs several microseconds per event (bench/messaging-throughput.ts, docs/benchmarks.md).
-  const id = eventId(backend, conversationId, seq);
+  const id = eventId(backend, conversationId, seq, dialogId);
   const time = timeOf(record.serverTimestamp, nowMs);
   switch (wire.type) {
     case 'ContentEvent': {
@@ -181,6 +196,7 @@ export function mapTyping(
   chatState: string,
   previous: boolean | undefined,
   nowMs: number,
+  dialogId?: string,
 ): { event?: ConversationEvent; typing: boolean } {
   const typing = chatState === 'COMPOSING';
   if (typing === (previous ?? false)) return { typing };
@@ -203,6 +219,7 @@ export function mapTyping(
       type: 'typing',
       participant,
       typing,
+      ...(dialogId === undefined ? {} : { dialogId }),
     },
   };
 }

@@ -1,6 +1,15 @@
 /** Wire roles the simulator knows. */
 export type SimRole = 'CONSUMER' | 'ASSIGNED_AGENT' | 'MANAGER' | 'READER';
 
+/** A non-main dialog (a POST_SURVEY or bot dialog): its own id, sequences and records (M1). */
+export interface SimDialog {
+  id: string;
+  type: string;
+  state: 'OPEN' | 'CLOSE';
+  seq: number;
+  records: Array<Record<string, unknown> & { sequence: number }>;
+}
+
 /** One scripted conversation (its main dialog id is its id). */
 export interface SimConversation {
   id: string;
@@ -15,6 +24,10 @@ export interface SimConversation {
   /** Sequenced records in order (what QueryMessages answers from). */
   records: Array<Record<string, unknown> & { sequence: number }>;
   lastContent?: Record<string, unknown>;
+  /** State of the MAIN dialog (a survey runs after it closes, M1). */
+  mainState: 'OPEN' | 'CLOSE';
+  /** Non-main dialogs, in opening order. */
+  dialogs: SimDialog[];
 }
 
 /** Who sent something: old-style id and role. */
@@ -33,6 +46,9 @@ export const pidOf = (id: string, role: SimRole): string =>
  */
 export class SimModel {
   readonly conversations = new Map<string, SimConversation>();
+  /** Non-main dialog id -> its conversation. */
+  readonly dialogOwners = new Map<string, SimConversation>();
+  private nextDialog = 1;
   private lastTs = 0;
   private nextConv = 1;
 
@@ -59,9 +75,34 @@ export class SimModel {
       metaTs: ts,
       seq: 0,
       records: [],
+      mainState: 'OPEN',
+      dialogs: [],
     };
     this.conversations.set(convId, conv);
     return conv;
+  }
+
+  /** Opens a non-main dialog (DialogChange ADD) and returns it. */
+  openDialog(conv: SimConversation, type: string): SimDialog {
+    const d: SimDialog = {
+      id: `${conv.id}-dlg-${this.nextDialog++}`,
+      type,
+      state: 'OPEN',
+      seq: 0,
+      records: [],
+    };
+    conv.dialogs.push(d);
+    this.dialogOwners.set(d.id, conv);
+    return d;
+  }
+
+  /** The sequence holder of a dialog id: the conversation (main) or one of its dialogs. */
+  holder(dialogId: string): { conv: SimConversation; dialog?: SimDialog } | undefined {
+    const conv = this.conversations.get(dialogId);
+    if (conv !== undefined) return { conv };
+    const owner = this.dialogOwners.get(dialogId);
+    const dialog = owner?.dialogs.find((d) => d.id === dialogId);
+    return owner === undefined || dialog === undefined ? undefined : { conv: owner, dialog };
   }
 
   get(id: string): SimConversation {
@@ -77,10 +118,11 @@ export class SimModel {
     event: Record<string, unknown>,
     sequenced: boolean,
     extra: { messageAudience?: string; metadata?: unknown[] } = {},
+    dialog?: SimDialog,
   ): Record<string, unknown> {
     const pid = pidOf(from.id, from.role);
     const base = {
-      dialogId: conv.id,
+      dialogId: dialog?.id ?? conv.id,
       originatorId: from.id,
       originatorPId: pid,
       originatorMetadata: { id: pid, role: from.role },
@@ -88,14 +130,19 @@ export class SimModel {
       ...(extra.metadata === undefined ? {} : { metadata: extra.metadata }),
     };
     if (!sequenced) return { ...base, event };
-    const r = { sequence: ++conv.seq, ...base, serverTimestamp: this.now(), event };
-    conv.records.push(r);
+    const h = dialog ?? conv;
+    const r = { sequence: ++h.seq, ...base, serverTimestamp: this.now(), event };
+    h.records.push(r);
     if (event['type'] === 'ContentEvent') conv.lastContent = r;
     return r;
   }
 
   /** Records newer than `after` (exclusive) or from `after` (inclusive). */
-  history(conv: SimConversation, after: number, inclusive: boolean): Array<Record<string, unknown>> {
+  history(
+    conv: SimConversation | SimDialog,
+    after: number,
+    inclusive: boolean,
+  ): Array<Record<string, unknown>> {
     const out: Array<Record<string, unknown>> = [];
     for (const r of conv.records) if (inclusive ? r.sequence >= after : r.sequence > after) out.push(r);
     return out;
@@ -128,7 +175,20 @@ export class SimModel {
       skillId: '-1',
       participants,
       participantsPId,
-      dialogs: [{ dialogId: conv.id, dialogType: 'MAIN', state: conv.state, participantsDetails: details }],
+      dialogs: [
+        {
+          dialogId: conv.id,
+          dialogType: 'MAIN',
+          state: conv.state === 'CLOSE' ? 'CLOSE' : conv.mainState,
+          participantsDetails: details,
+        },
+        ...conv.dialogs.map((d) => ({
+          dialogId: d.id,
+          dialogType: d.type,
+          state: conv.state === 'CLOSE' ? 'CLOSE' : d.state,
+          participantsDetails: details,
+        })),
+      ],
       state: conv.state,
       startTs: conv.startTs,
       metaDataLastUpdateTs: conv.metaTs,

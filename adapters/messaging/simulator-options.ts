@@ -39,6 +39,8 @@ export interface MessagingAgentSaysOptions extends AgentSaysOptions {
   audience?: 'agents';
   /** Sent with `metadata: [{ type: 'ExternalId', id }]`, echoed in the record. */
   externalId?: string;
+  /** A non-main dialog to say it in (see `openDialog`). Default the MAIN dialog. */
+  dialogId?: string;
 }
 
 /** Who sends a messaging-only step. Default per method. */

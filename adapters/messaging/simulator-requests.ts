@@ -79,13 +79,17 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
       return reply(200, '.ams.GenericSubscribe$Response', {});
     case 'ms.QueryMessages':
     case 'ms.SubscribeMessagingEvents': {
-      const conv = ctx.model.conversations.get(String(body['dialogId']));
-      if (conv === undefined) return reply(404, '.ams.ms.QueryMessages$Response', 'unknown dialog');
+      const h = ctx.model.holder(String(body['dialogId']));
+      if (h === undefined) return reply(404, '.ams.ms.QueryMessages$Response', 'unknown dialog');
       const inclusive = ctx.switches().queryMessagesBound === 'inclusive';
       const after = Number(
         inclusive ? (body['fromSeq'] ?? 0) : (body['newerThanSequence'] ?? body['fromSeq'] ?? 0),
       );
-      return reply(200, '.ams.ms.QueryMessages$Response', ctx.model.history(conv, after, inclusive));
+      return reply(
+        200,
+        '.ams.ms.QueryMessages$Response',
+        ctx.model.history(h.dialog ?? h.conv, after, inclusive),
+      );
     }
     case 'ms.PublishEvent':
       return publish(ctx, body, Array.isArray(m.metadata) ? (m.metadata as unknown[]) : undefined, reply);
@@ -115,20 +119,28 @@ function publish(
   metadata: unknown[] | undefined,
   reply: Reply,
 ): void {
-  const conv = ctx.model.conversations.get(String(body['dialogId']));
+  const h = ctx.model.holder(String(body['dialogId']));
   const event = body['event'] as Record<string, unknown> | undefined;
-  if (conv === undefined || event === undefined || typeof event['type'] !== 'string')
+  if (h === undefined || event === undefined || typeof event['type'] !== 'string')
     return reply(400, '.ams.ms.PublishEvent$Response', 'bad request');
+  const conv = h.conv;
   const from: SimOriginator = {
     id: ctx.agentId,
     role: conv.participants.MANAGER.includes(ctx.agentId) ? 'MANAGER' : 'ASSIGNED_AGENT',
   };
   const sequenced = event['type'] !== 'ChatStateEvent';
   const audience = typeof body['messageAudience'] === 'string' ? body['messageAudience'] : undefined;
-  const r = ctx.model.record(conv, from, event, sequenced, {
-    ...(audience === undefined ? {} : { messageAudience: audience }),
-    ...(metadata === undefined ? {} : { metadata }),
-  });
+  const r = ctx.model.record(
+    conv,
+    from,
+    event,
+    sequenced,
+    {
+      ...(audience === undefined ? {} : { messageAudience: audience }),
+      ...(metadata === undefined ? {} : { metadata }),
+    },
+    h.dialog,
+  );
   reply(200, '.ams.ms.PublishEvent$Response', { sequence: sequenced ? r['sequence'] : 0 });
   ctx.sockets.liveEvent(r, liveReach(ctx.model, ctx.switches(), conv, ctx.agentId));
 }
@@ -141,6 +153,20 @@ function updateField(ctx: RequestContext, body: Record<string, unknown>, reply: 
     if (f['field'] === 'ConversationStateField' && f['conversationState'] === 'CLOSE') {
       conv.state = 'CLOSE';
       conv.endTs = ctx.model.now();
+    } else if (f['field'] === 'DialogChange') {
+      // M1: closing the MAIN dialog lets a POST_SURVEY run (ADD); the conversation closes after its last dialog.
+      const dialog = (f['dialog'] ?? {}) as Record<string, unknown>;
+      if (f['type'] === 'ADD') ctx.model.openDialog(conv, String(dialog['dialogType'] ?? 'POST_SURVEY'));
+      else if (f['type'] === 'UPDATE' && dialog['state'] === 'CLOSE') {
+        const h = ctx.model.holder(String(dialog['dialogId']));
+        if (h === undefined || h.conv !== conv) return reply(400, '.ReqBody$StringResp', 'unknown dialog');
+        if (h.dialog === undefined) conv.mainState = 'CLOSE';
+        else h.dialog.state = 'CLOSE';
+        if (conv.mainState === 'CLOSE' && conv.dialogs.every((d) => d.state === 'CLOSE')) {
+          conv.state = 'CLOSE';
+          conv.endTs = ctx.model.now();
+        }
+      }
     } else if (f['field'] === 'ParticipantsChange') {
       const role = f['role'] as SimRole;
       const userId = typeof f['userId'] === 'string' ? f['userId'] : ctx.agentId;

@@ -153,13 +153,54 @@ export class MessagingSimulator
     return conv.id;
   }
 
-  /** A consumer text message; returns its sequence. */
-  consumerSays(conversationId: string, text: string): number {
-    return this.sequenced(conversationId, this.who(conversationId, 'consumer'), {
-      type: 'ContentEvent',
-      contentType: 'text/plain',
-      message: text,
-    });
+  /** A consumer text message (in the MAIN dialog, or in `dialogId`); returns its sequence. */
+  consumerSays(conversationId: string, text: string, options: { dialogId?: string } = {}): number {
+    return this.sequenced(
+      conversationId,
+      this.who(conversationId, 'consumer'),
+      { type: 'ContentEvent', contentType: 'text/plain', message: text },
+      {},
+      options.dialogId,
+    );
+  }
+
+  /**
+   * Opens a non-main dialog (DialogChange ADD; default a `POST_SURVEY`) with its own id and
+   * sequences (M1); returns its id. The conversation stays open until its last dialog closes.
+   */
+  openDialog(conversationId: string, options: { type?: string } = {}): string {
+    const conv = this.model.get(conversationId);
+    const d = this.model.openDialog(conv, options.type ?? 'POST_SURVEY');
+    this.subscriptions.publishChange(conv);
+    return d.id;
+  }
+
+  /** Closes one dialog (the MAIN one is the conversation id); after the last, the conversation closes. */
+  closeDialog(conversationId: string, dialogId: string): void {
+    const conv = this.model.get(conversationId);
+    if (dialogId === conv.id) conv.mainState = 'CLOSE';
+    else {
+      const d = conv.dialogs.find((x) => x.id === dialogId);
+      if (d === undefined) throw new Error(`unknown dialog ${dialogId}`);
+      d.state = 'CLOSE';
+    }
+    if (conv.mainState === 'CLOSE' && conv.dialogs.every((d) => d.state === 'CLOSE')) {
+      conv.state = 'CLOSE';
+      conv.endTs = this.model.now();
+    }
+    this.subscriptions.publishChange(conv);
+  }
+
+  /** Non-main dialog ids of a conversation, in opening order. */
+  dialogIds(conversationId: string): string[] {
+    return this.model.get(conversationId).dialogs.map((d) => d.id);
+  }
+
+  /** Sequenced records of a non-main dialog (copies). */
+  dialogHistory(dialogId: string): Array<Record<string, unknown>> {
+    const h = this.model.holder(dialogId);
+    if (h === undefined) throw new Error(`unknown dialog ${dialogId}`);
+    return structuredClone(this.model.history(h.dialog ?? h.conv, 0, false));
   }
 
   /** An agent text message (default agent: the simulator's agent); returns its sequence. */
@@ -175,6 +216,7 @@ export class MessagingSimulator
           ? {}
           : { metadata: [{ type: 'ExternalId', id: options.externalId }] }),
       },
+      options.dialogId,
     );
   }
 
@@ -348,9 +390,12 @@ export class MessagingSimulator
     from: SimOriginator,
     event: Record<string, unknown>,
     extra: { messageAudience?: string; metadata?: unknown[] } = {},
+    dialogId?: string,
   ): number {
     const conv = this.model.get(conversationId);
-    const r = this.model.record(conv, from, event, true, extra);
+    const dialog = dialogId === undefined ? undefined : conv.dialogs.find((d) => d.id === dialogId);
+    if (dialogId !== undefined && dialog === undefined) throw new Error(`unknown dialog ${dialogId}`);
+    const r = this.model.record(conv, from, event, true, extra, dialog);
     this.live(conv, r);
     return r['sequence'] as number;
   }

@@ -121,6 +121,16 @@ function messagingEvents(): ConversationEvent[] {
         if (!wire.known || wire.result._tag !== 'Right') continue;
         const e = mapSequencedEvent(r.dialogId, r.sequence, r, wire.result.right, 1);
         if (e !== undefined) out.push(e);
+        // The same record in a non-main dialog (M1), as the tracker maps a POST_SURVEY dialog's.
+        const d = mapSequencedEvent(
+          r.dialogId,
+          r.sequence,
+          { ...r, dialogId: 'survey-1' },
+          wire.result.right,
+          1,
+          'survey-1',
+        );
+        if (d !== undefined) out.push(d);
       }
     }
   }
