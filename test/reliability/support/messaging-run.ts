@@ -180,7 +180,9 @@ export function healMessaging(sim: MessagingSimulator): void {
 /** One scripted step of conversation traffic on the Messaging simulator. */
 export function messagingTraffic(sim: MessagingSimulator, r: Rng, conv: string, step: number): void {
   const roll = r.next();
-  if (roll < 0.45) sim.consumerSays(conv, `c${step}`);
+  const dialog = sim.dialogIds(conv).at(-1);
+  if (dialog !== undefined && r.next() < 0.4) sim.consumerSays(conv, `s${step}`, { dialogId: dialog });
+  else if (roll < 0.45) sim.consumerSays(conv, `c${step}`);
   else if (roll < 0.75) sim.agentSays(conv, `a${step}`);
   else if (roll < 0.85) {
     const last = sim.history(conv).at(-1)?.['sequence'];
@@ -241,8 +243,15 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
         if (revokesToken(name) && !tokens.settled()) continue;
         tally(faults, name);
         await applyMessagingFault(sim, tokens, name, r, open);
-      } else if (roll < 0.85) {
+      } else if (roll < 0.83) {
         healMessaging(sim);
+      } else if (roll < 0.85) {
+        // M1: a POST_SURVEY dialog opens (its own dialogId and sequences); traffic then goes to it too.
+        const conv = r.pick(open);
+        if (sim.dialogIds(conv).length === 0) {
+          tally(faults, 'survey dialog opened');
+          sim.openDialog(conv);
+        }
       } else if (roll < 0.88 && all.length < o.conversations) {
         // The socket is down (handshakes fail) while a conversation opens, talks and closes: the
         // source must still find it on reconnect and deliver every event and its closed state.
@@ -277,5 +286,8 @@ export async function messagingRun(r: Rng, o: MessagingRunOptions): Promise<RunR
     await sim.close();
   }
   const expected = new Map(all.map((c) => [`messaging:${c}`, messagingExpected(sim.history(c))]));
+  for (const c of all)
+    for (const d of sim.dialogIds(c))
+      expected.set(`messaging:${c}:${d}`, messagingExpected(sim.dialogHistory(d)));
   return { verdict: judge(emitted, expected), faults, metrics: metrics.snapshot(), error };
 }

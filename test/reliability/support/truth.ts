@@ -14,7 +14,7 @@ export interface Verdict {
 
 /**
  * Compares emitted events with the expected sequences per conversation (`backend:conversation`
- * keys): lost = an expected seq never emitted; duplicated = an id emitted twice; out of order = a
+ * keys, `backend:conversation:dialogId` for a non-main dialog): lost = an expected seq never emitted; duplicated = an id emitted twice; out of order = a
  * seq not above the previous one of its conversation; invalid = rejected by ConversationEventCodec.
  */
 export function judge(emitted: readonly ConversationEvent[], expected: Map<string, number[]>): Verdict {
@@ -39,7 +39,8 @@ export function judge(emitted: readonly ConversationEvent[], expected: Map<strin
     }
     ids.add(e.id);
     if (e.seq === undefined) continue;
-    const conv = `${e.backend}:${e.conversationId}`;
+    // A non-main dialog (messaging M1) has its own sequences: judged as its own stream.
+    const conv = `${e.backend}:${e.conversationId}${e.dialogId === undefined ? '' : `:${e.dialogId}`}`;
     const prev = lastSeq.get(conv);
     if (prev !== undefined && e.seq <= prev) {
       outOfOrder++;
