@@ -183,4 +183,39 @@ describe('MessagingSimulator: production behaviours (production-behaviour.md §3
         ['agentVep', which],
       );
     });
+
+  it('opens a POST_SURVEY dialog with its own dialogId and sequences through DialogChange, and closes the conversation after its last dialog (M1)', async () => {
+    const conv = sim.openConversation();
+    sim.consumerSays(conv, 'main');
+    const c = await client();
+    const field = (conversationField: object[]) =>
+      c.answer(c.send('.ams.cm.UpdateConversationField', { conversationId: conv, conversationField }));
+    assert.equal(
+      (await field([{ field: 'DialogChange', type: 'ADD', dialog: { dialogType: 'POST_SURVEY' } }])).code,
+      200,
+    );
+    const [survey] = sim.dialogIds(conv);
+    assert.ok(survey !== undefined && survey !== conv);
+    await field([{ field: 'DialogChange', type: 'UPDATE', dialog: { dialogId: conv, state: 'CLOSE' } }]);
+    sim.consumerSays(conv, 'answer', { dialogId: survey });
+    const q = await c.answer(c.send('.ams.ms.QueryMessages', { dialogId: survey, newerThanSequence: 0 }));
+    assert.deepEqual(
+      (q.body as Array<{ sequence: number; dialogId: string }>).map((r) => [r.dialogId, r.sequence]),
+      [[survey, 1]],
+    );
+    assert.equal(sim.history(conv).length, 1, 'the main dialog keeps its own sequence');
+    await c.answer(c.send('.ams.aam.SubscribeExConversations', { convState: ['OPEN', 'CLOSE'] }));
+    await field([{ field: 'DialogChange', type: 'UPDATE', dialog: { dialogId: survey, state: 'CLOSE' } }]);
+    await waitFor(
+      () =>
+        c
+          .changes()
+          .some(
+            (ch) =>
+              (ch.result as { conversationDetails?: { state?: string } }).conversationDetails?.state ===
+              'CLOSE',
+          ),
+      'the conversation closed after its last dialog',
+    );
+  });
 });
