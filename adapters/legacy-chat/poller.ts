@@ -1,9 +1,9 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Dispatcher } from 'undici';
-import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
+import { isChatshiftError, type ChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
-import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
+import type { ResolvedBackoff } from '../../src/runtime/backoff.js';
 import type { BearerSource } from '../../src/runtime/bearer.js';
 import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
@@ -20,6 +20,7 @@ import {
 } from './checkpoint-meta.js';
 import { decodeMultiChat } from './decode.js';
 import { AgentSessionClient } from './client.js';
+import { retryDecision } from './retry-policy.js';
 import { acceptRinging } from './incoming.js';
 import { mapChat, type ChatMemory, type MappedChat } from './mapping.js';
 import { MAX_EVENT_ID } from './wire.js';
@@ -231,45 +232,29 @@ export class LegacyPoller {
     await flow.whenFlowing(signal);
   }
 
-  /** Decides what a failed cycle means: the delay before the next one, or `undefined` when fatal. */
+  /** Decides what a failed cycle means (retry-policy.ts): the delay before the next one, or `undefined` when fatal. */
   private onFailure(e: unknown): number | undefined {
-    const error = isChatshiftError(e)
-      ? e
-      : new ChatshiftError('ERR_CONNECTION', 'legacy-chat: poll failed', { cause: e });
-    const status = error.details['status'];
-    const retryable =
-      ['ERR_CONNECTION', 'ERR_TIMEOUT', 'ERR_PAYLOAD_TOO_LARGE', 'ERR_PROTOCOL'].includes(error.code) ||
-      (error.code === 'ERR_HTTP_STATUS' && typeof status === 'number' && (status >= 500 || status === 429));
-    if (!retryable) {
-      this.fail(error);
+    const d = retryDecision(
+      e,
+      this.failures + 1,
+      this.cfg.backoff,
+      this.chatTimeoutCapMs(),
+      this.cfg.scheduler.now(),
+    );
+    if (d.kind === 'fail') {
+      this.fail(d.error);
       return undefined;
     }
     this.failures += 1;
-    if (this.failures >= this.cfg.backoff.maxAttempts) {
-      this.fail(
-        new ChatshiftError('ERR_RETRIES_EXHAUSTED', `legacy-chat: ${this.failures} polls failed in a row`, {
-          cause: error,
-          details: { attempts: this.failures },
-        }),
-      );
-      return undefined;
-    }
-    // Each chat must be touched within its chatTimeout (L6): back off no longer than half of it.
-    let delay = Math.min(backoffDelay(this.failures - 1, this.cfg.backoff), this.chatTimeoutCapMs());
-    // A server-given wait is honoured but bounded: `Retry-After: 3000000` must not stall for a month
-    // (nor overflow a timer into a hot loop).
-    const serverCap = Math.max(this.cfg.backoff.maxMs, 1000);
-    if (status === 429)
-      delay = Math.max(delay, Math.min(retryAfterMs(error.details['retryAfter']), serverCap));
     this.cfg.metrics.increment('retries');
     this.cfg.logger.warn('legacy-chat: poll failed, retrying', {
-      code: error.code,
-      status,
+      code: d.error.code,
+      status: d.status,
       attempt: this.failures,
-      delayMs: delay,
-      message: error.message,
+      delayMs: d.delayMs,
+      message: d.error.message,
     });
-    return delay;
+    return d.delayMs;
   }
 
   private chatTimeoutCapMs(): number {
@@ -453,12 +438,4 @@ export class LegacyPoller {
   private now(): IsoTime {
     return epochMsToIso(this.cfg.scheduler.now()) ?? ('1970-01-01T00:00:00.000Z' as IsoTime);
   }
-}
-
-function retryAfterMs(v: unknown): number {
-  if (typeof v !== 'string' || v.trim() === '') return 1000;
-  const seconds = Number(v);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
 }
