@@ -232,7 +232,7 @@ describe('chatshift CLI', function () {
         ],
         {
           cwd: root,
-          env: { PATH: process.env['PATH'] ?? '', B: 'sim-bearer' },
+          env: { PATH: process.env['PATH'] ?? '', B: sim.clientOptions().bearer },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );

@@ -26,16 +26,13 @@ describe('conversationEvents: drain-on-start (#11)', function () {
   it('starts a backend whose checkpoint holds open conversations draining, although the flag does not want it', async () => {
     const checkpoint = memoryCheckpointStore();
     const legacy = legacyChat({
-      agentSessionUrl: legacySim.agentSessionUrl,
-      bearer: 'sim-bearer',
+      ...legacySim.clientOptions(),
       acceptIncoming: true,
       pollIntervalMs: 20,
       backoff: { initialMs: 10, maxMs: 50 },
     });
     const msg = messaging({
-      accountId: messagingSim.accountId,
-      domain: messagingSim.domain,
-      bearer: messagingSim.token,
+      ...messagingSim.clientOptions(),
       backoff: { initialMs: 10, maxMs: 50 },
     });
     const run = (

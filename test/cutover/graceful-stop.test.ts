@@ -32,16 +32,13 @@ describe('conversationEvents: graceful stop (#11)', function () {
       backend: 'both',
       checkpoint: fileCheckpointStore(path, { fsync: false }),
       legacy: legacyChat({
-        agentSessionUrl: legacySim.agentSessionUrl,
-        bearer: 'sim-bearer',
+        ...legacySim.clientOptions(),
         acceptIncoming: true,
         pollIntervalMs: 20,
         backoff: { initialMs: 10, maxMs: 50 },
       }),
       messaging: messaging({
-        accountId: messagingSim.accountId,
-        domain: messagingSim.domain,
-        bearer: messagingSim.token,
+        ...messagingSim.clientOptions(),
         backoff: { initialMs: 10, maxMs: 50 },
       }),
       stop,
