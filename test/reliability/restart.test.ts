@@ -150,6 +150,51 @@ describe('reliability: process restart with the file checkpoint store', function
     );
   });
 
+  // #11: a restart after the flag moved on must still deliver the tails of the chats the old
+  // backend was draining (its checkpoint holds them open): drain-on-start, across processes.
+  it('a restart after the flag moved to messaging drains the legacy chats the checkpoint holds open: nothing lost, nothing twice', async () => {
+    const r = rng(seed + 3);
+    const chats: string[] = [legacy.openConversation({ waiting: true })];
+    const convs: string[] = [];
+    const first = new Follower(config());
+    traffic(r, chats, convs, 30);
+    await waitFor(() => first.events.length > 20, 'first process streaming');
+    traffic(r, chats, convs, 20);
+    await waitFor(
+      () => chats.every((k) => !legacy.chat(k).ringing && first.events.some((e) => e.conversationId === k)),
+      'every chat accepted and polled before the stop',
+    );
+    assert.equal(await first.stop('SIGTERM'), 0);
+    // Lines on the open chats while nobody listens; no new chat: a draining backend takes none.
+    traffic(r, chats, convs, 20, false);
+    const second = new Follower({ ...config(), backend: 'messaging' });
+    traffic(r, chats, convs, 20, false);
+    await waitAllSeen([first, second], [...chats, ...convs]);
+    closeAll(chats, convs);
+    await waitFor(
+      () => allClosed(second.events, [...chats, ...convs]),
+      () => `all closed in the restarted process; stderr: ${second.stderr.slice(-1500)}`,
+      20_000,
+    );
+    await second.stop('SIGTERM');
+    assert.ok(
+      second.events.some((e) => e.backend === 'legacy-chat' && e.type === 'message'),
+      'the restarted process delivered legacy lines although its flag says messaging',
+    );
+    const v = judge([...first.events, ...second.events], truth(chats, convs));
+    console.log(
+      summary('restart into messaging, legacy draining', seed + 3, v, {
+        first: first.events.length,
+        second: second.events.length,
+      }),
+    );
+    assert.deepEqual(
+      { lost: v.lost, duplicated: v.duplicated, outOfOrder: v.outOfOrder, invalid: v.invalid },
+      { lost: 0, duplicated: 0, outOfOrder: 0, invalid: 0 },
+      v.examples.join('\n'),
+    );
+  });
+
   const crashes = [
     { what: 'a synchronous consumer', handlerDelayMs: undefined, seedOffset: 1 },
     // Its checkpoint must not run ahead of its handler: flow.checkpoints() over the file store.
