@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { BehaviorSubject } from 'rxjs';
-import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat } from '../../adapters/legacy-chat/index.js';
+import { messaging } from '../../adapters/messaging/index.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import type { BackendChoice } from '../../src/cutover/backend-flag.js';
 import type { CutoverDecision } from '../../src/cutover/switch.js';
 import { ConversationEventCodec } from '../../src/model/event.js';
 import { counterMetrics } from '../../src/runtime/metrics.js';
 import { Recorder } from '../support/recorder.js';
+import { bothSimulatorsPerSuite } from '../support/simulators.js';
 
 describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) -> both -> messaging', function () {
   this.timeout(120_000);
-  let legacySim: LegacyChatSimulator;
-  let messagingSim: MessagingSimulator;
-  before(async () => {
-    legacySim = await LegacyChatSimulator.start();
-    messagingSim = await MessagingSimulator.start({ frameLog: false });
-  });
-  after(async () => {
-    await legacySim.close();
-    await messagingSim.close();
-  });
+  const sims = bothSimulatorsPerSuite();
 
   it('streams 1,000 conversations (and a late one after a restart) with every event exactly once, draining and resuming each backend', async () => {
     const flag = new BehaviorSubject<BackendChoice>('legacy-chat');
@@ -32,13 +24,13 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
       conversationEvents({
         backend: flag,
         legacy: legacyChat({
-          ...legacySim.clientOptions(),
+          ...sims.legacy.clientOptions(),
           acceptIncoming: true,
           pollIntervalMs: 15,
           backoff: { initialMs: 10, maxMs: 50 },
         }),
         messaging: messaging({
-          ...messagingSim.clientOptions(),
+          ...sims.messaging.clientOptions(),
           backoff: { initialMs: 10, maxMs: 50 },
         }),
         metrics,
@@ -55,8 +47,8 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
     const openLegacy = (n: number) => {
       const keys: string[] = [];
       for (let i = 0; i < n; i++) {
-        const key = legacySim.openConversation({ waiting: true });
-        legacySim.consumerSays(key, `hello ${key}`);
+        const key = sims.legacy.openConversation({ waiting: true });
+        sims.legacy.consumerSays(key, `hello ${key}`);
         legacyOpen.add(key);
         keys.push(`legacy-chat:${key}`);
       }
@@ -66,11 +58,11 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
     const openMessaging = (n: number) => {
       const keys: string[] = [];
       for (let i = 0; i < n; i++) {
-        const conv = messagingSim.openConversation({
+        const conv = sims.messaging.openConversation({
           consumerId: `cons-${all.length + i}`,
-          agentId: messagingSim.agentId,
+          agentId: sims.messaging.agentId,
         });
-        messagingSim.consumerSays(conv, `hello ${conv}`);
+        sims.messaging.consumerSays(conv, `hello ${conv}`);
         messagingOpen.add(conv);
         keys.push(`messaging:${conv}`);
       }
@@ -78,20 +70,20 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
       return keys;
     };
     const traffic = () => {
-      for (const k of legacyOpen) legacySim.agentSays(k, 'an agent line');
-      for (const c of messagingOpen) messagingSim.agentSays(c, 'an agent line');
+      for (const k of legacyOpen) sims.legacy.agentSays(k, 'an agent line');
+      for (const c of messagingOpen) sims.messaging.agentSays(c, 'an agent line');
     };
     const closeLegacy = (n: number) => {
       for (const k of [...legacyOpen].slice(0, n)) {
-        legacySim.consumerSays(k, 'bye');
-        legacySim.closeConversation(k);
+        sims.legacy.consumerSays(k, 'bye');
+        sims.legacy.closeConversation(k);
         legacyOpen.delete(k);
       }
     };
     const closeMessaging = (n: number) => {
       for (const c of [...messagingOpen].slice(0, n)) {
-        messagingSim.consumerSays(c, 'bye');
-        messagingSim.closeConversation(c);
+        sims.messaging.consumerSays(c, 'bye');
+        sims.messaging.closeConversation(c);
         messagingOpen.delete(c);
       }
     };
@@ -128,16 +120,16 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
       closeLegacy(legacyOpen.size);
       await rec.waitFor(() => actions('legacy-chat').includes('stopped'), 30_000, 'legacy to stop');
       // Once stopped, the legacy source takes no new chats: this one must stay ringing.
-      const late = legacySim.openConversation({ waiting: true });
+      const late = sims.legacy.openConversation({ waiting: true });
       traffic();
       closeMessaging(messagingOpen.size);
       await rec.waitClosed(all, 60_000);
-      assert.equal(legacySim.chat(late).ringing, true, 'a drained backend accepted no new chat');
+      assert.equal(sims.legacy.chat(late).ringing, true, 'a drained backend accepted no new chat');
       // 6. rollback after legacy stopped: it starts again from its checkpoint, takes the late chat,
       // and re-emits nothing of the 450 chats it already finished.
       flag.next('both');
       await rec.waitSeen([`legacy-chat:${late}`], 30_000);
-      legacySim.closeConversation(late);
+      sims.legacy.closeConversation(late);
       await rec.waitClosed([`legacy-chat:${late}`], 30_000);
       all.push(`legacy-chat:${late}`);
     } finally {
@@ -166,8 +158,8 @@ describe('cutover: legacy-chat -> both -> messaging -> legacy-chat (rollback) ->
       const [backend, id] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
       const expected =
         backend === 'legacy-chat'
-          ? legacySim.chat(id).events.map((e) => e.id)
-          : messagingSim.history(id).map((r) => r['sequence'] as number);
+          ? sims.legacy.chat(id).events.map((e) => e.id)
+          : sims.messaging.history(id).map((r) => r['sequence'] as number);
       lost += expected.filter((s) => !(seen.get(k)?.has(s) ?? false)).length;
     }
     assert.equal(lost, 0, 'no wire event lost');

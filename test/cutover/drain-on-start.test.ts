@@ -1,38 +1,30 @@
 import assert from 'node:assert/strict';
 import { firstValueFrom, lastValueFrom, filter, Subject, takeUntil, tap, toArray } from 'rxjs';
-import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat } from '../../adapters/legacy-chat/index.js';
+import { messaging } from '../../adapters/messaging/index.js';
 import { memoryCheckpointStore } from '../../src/checkpoint/memory.js';
 import type { BackendChoice } from '../../src/cutover/backend-flag.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import type { CutoverDecision } from '../../src/cutover/switch.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { counterMetrics } from '../../src/runtime/metrics.js';
+import { bothSimulatorsPerSuite } from '../support/simulators.js';
 
 // Issue #11: a restart while the flag says `messaging` but legacy was still draining open chats.
 describe('conversationEvents: drain-on-start (#11)', function () {
   this.timeout(60_000);
-  let legacySim: LegacyChatSimulator;
-  let messagingSim: MessagingSimulator;
-  before(async () => {
-    legacySim = await LegacyChatSimulator.start();
-    messagingSim = await MessagingSimulator.start({ frameLog: false });
-  });
-  after(async () => {
-    await legacySim.close();
-    await messagingSim.close();
-  });
+  const sims = bothSimulatorsPerSuite();
 
   it('starts a backend whose checkpoint holds open conversations draining, although the flag does not want it', async () => {
     const checkpoint = memoryCheckpointStore();
     const legacy = legacyChat({
-      ...legacySim.clientOptions(),
+      ...sims.legacy.clientOptions(),
       acceptIncoming: true,
       pollIntervalMs: 20,
       backoff: { initialMs: 10, maxMs: 50 },
     });
     const msg = messaging({
-      ...messagingSim.clientOptions(),
+      ...sims.messaging.clientOptions(),
       backoff: { initialMs: 10, maxMs: 50 },
     });
     const run = (
@@ -53,8 +45,8 @@ describe('conversationEvents: drain-on-start (#11)', function () {
 
     // Run 1 on legacy: a chat is accepted and followed, then the process stops gracefully while
     // the chat is still open (as it would in the middle of a drain).
-    const key = legacySim.openConversation({ waiting: true });
-    legacySim.consumerSays(key, 'before the restart');
+    const key = sims.legacy.openConversation({ waiting: true });
+    sims.legacy.consumerSays(key, 'before the restart');
     const stop1 = new Subject<void>();
     const first = lastValueFrom(
       run('legacy-chat', stop1, []).pipe(
@@ -67,7 +59,7 @@ describe('conversationEvents: drain-on-start (#11)', function () {
     assert.ok((await first).some((e) => e.type === 'message' && e.text === 'before the restart'));
 
     // Run 2 starts with the flag on messaging only: legacy must still deliver the chat's tail.
-    legacySim.consumerSays(key, 'after the restart');
+    sims.legacy.consumerSays(key, 'after the restart');
     const decisions: CutoverDecision[] = [];
     const metrics = counterMetrics();
     const stop2 = new Subject<void>();
@@ -81,7 +73,7 @@ describe('conversationEvents: drain-on-start (#11)', function () {
       { defaultValue: undefined },
     );
     await new Promise((r) => setTimeout(r, 300));
-    legacySim.closeConversation(key);
+    sims.legacy.closeConversation(key);
     assert.ok(await closed, `the chat's close was never delivered; decisions: ${JSON.stringify(decisions)}`);
     stop2.next();
     assert.ok(

@@ -3,28 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, Subject, tap, toArray } from 'rxjs';
-import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat } from '../../adapters/legacy-chat/index.js';
+import { messaging } from '../../adapters/messaging/index.js';
 import { fileCheckpointStore } from '../../src/checkpoint/file.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import type { ConversationEvent } from '../../src/model/event.js';
+import { bothSimulatorsPerSuite } from '../support/simulators.js';
 
 // Issue #11: a graceful stop must flush the last checkpoint, so a restart re-delivers nothing.
 describe('conversationEvents: graceful stop (#11)', function () {
   this.timeout(60_000);
-  let legacySim: LegacyChatSimulator;
-  let messagingSim: MessagingSimulator;
+  const sims = bothSimulatorsPerSuite();
   let dir: string;
-  before(async () => {
-    legacySim = await LegacyChatSimulator.start();
-    messagingSim = await MessagingSimulator.start({ frameLog: false });
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'chatshift-stop-'));
   });
-  after(async () => {
-    await legacySim.close();
-    await messagingSim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** One pipeline with its own file store instance (as a restarted process has). */
   const pipeline = (path: string, stop: AbortSignal | Subject<void>) =>
@@ -32,13 +26,13 @@ describe('conversationEvents: graceful stop (#11)', function () {
       backend: 'both',
       checkpoint: fileCheckpointStore(path, { fsync: false }),
       legacy: legacyChat({
-        ...legacySim.clientOptions(),
+        ...sims.legacy.clientOptions(),
         acceptIncoming: true,
         pollIntervalMs: 20,
         backoff: { initialMs: 10, maxMs: 50 },
       }),
       messaging: messaging({
-        ...messagingSim.clientOptions(),
+        ...sims.messaging.clientOptions(),
         backoff: { initialMs: 10, maxMs: 50 },
       }),
       stop,
@@ -75,14 +69,14 @@ describe('conversationEvents: graceful stop (#11)', function () {
   for (const kind of ['signal', 'observable'] as const) {
     it(`completes once the checkpoint is saved (stop as ${kind === 'signal' ? 'an AbortSignal' : 'an Observable'}); a restart re-delivers 0`, async () => {
       const path = join(dir, `${kind}.json`);
-      const keys = Array.from({ length: 5 }, () => legacySim.openConversation({ waiting: true }));
+      const keys = Array.from({ length: 5 }, () => sims.legacy.openConversation({ waiting: true }));
       const convs = Array.from({ length: 5 }, (_, i) =>
-        messagingSim.openConversation({ consumerId: `c${i}`, agentId: messagingSim.agentId }),
+        sims.messaging.openConversation({ consumerId: `c${i}`, agentId: sims.messaging.agentId }),
       );
       const say = (round: string): void => {
         for (let i = 0; i < 3; i++) {
-          for (const k of keys) legacySim.consumerSays(k, `${round}-${i} ${k}`);
-          for (const c of convs) messagingSim.consumerSays(c, `${round}-${i} ${c}`);
+          for (const k of keys) sims.legacy.consumerSays(k, `${round}-${i} ${k}`);
+          for (const c of convs) sims.messaging.consumerSays(c, `${round}-${i} ${c}`);
         }
       };
       const saw = (round: string) => (events: ConversationEvent[]) =>

@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { MessagingSimulator } from '../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../src/model/event.js';
+import { bothSimulatorsPerSuite } from '../support/simulators.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -70,36 +69,29 @@ const has = (events: ConversationEvent[], conv: string, pred: (e: ConversationEv
 
 describe('restart with the file checkpoint store (separate processes)', function () {
   this.timeout(120_000);
-  let legacySim: LegacyChatSimulator;
-  let messagingSim: MessagingSimulator;
+  const sims = bothSimulatorsPerSuite();
   let dir: string;
-  before(async () => {
-    legacySim = await LegacyChatSimulator.start();
-    messagingSim = await MessagingSimulator.start({ frameLog: false });
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'chatshift-restart-'));
   });
-  after(async () => {
-    await legacySim.close();
-    await messagingSim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('resumes after a graceful stop with nothing lost or duplicated, and after a crash with nothing lost', async () => {
     const config = {
       checkpoint: join(dir, 'checkpoint.json'),
       backend: 'both',
-      legacy: { ...legacySim.clientOptions() },
-      messaging: messagingSim.clientOptions(),
+      legacy: { ...sims.legacy.clientOptions() },
+      messaging: sims.messaging.clientOptions(),
     };
-    const legacyKeys = Array.from({ length: 20 }, () => legacySim.openConversation({ waiting: true }));
+    const legacyKeys = Array.from({ length: 20 }, () => sims.legacy.openConversation({ waiting: true }));
     const convs = Array.from({ length: 20 }, (_, i) =>
-      messagingSim.openConversation({ consumerId: `c${i}` }),
+      sims.messaging.openConversation({ consumerId: `c${i}` }),
     );
     const say = (round: string) => {
       for (const k of legacyKeys)
-        if (legacySim.chat(k).state !== 'ended') legacySim.consumerSays(k, `${round} ${k}`);
+        if (sims.legacy.chat(k).state !== 'ended') sims.legacy.consumerSays(k, `${round} ${k}`);
       for (const c of convs)
-        if (!messagingSim.history(c).some(() => false)) messagingSim.consumerSays(c, `${round} ${c}`);
+        if (!sims.messaging.history(c).some(() => false)) sims.messaging.consumerSays(c, `${round} ${c}`);
     };
     const saidAll = (round: string) => (events: ConversationEvent[]) =>
       [...legacyKeys, ...convs].every((c) =>
@@ -114,8 +106,8 @@ describe('restart with the file checkpoint store (separate processes)', function
 
     // While no process runs: more lines, and half of the conversations close.
     say('two');
-    for (const k of legacyKeys.slice(0, 10)) legacySim.closeConversation(k);
-    for (const c of convs.slice(0, 10)) messagingSim.closeConversation(c);
+    for (const k of legacyKeys.slice(0, 10)) sims.legacy.closeConversation(k);
+    for (const c of convs.slice(0, 10)) sims.messaging.closeConversation(c);
 
     // Run 2 catches up (including the closes it missed), then crashes mid-stream.
     const second = new Follower(config);
@@ -130,8 +122,8 @@ describe('restart with the file checkpoint store (separate processes)', function
       'run 2 to catch up',
     );
     const open = [...legacyKeys.slice(10), ...convs.slice(10)];
-    for (const k of legacyKeys.slice(10)) legacySim.consumerSays(k, `three ${k}`);
-    for (const c of convs.slice(10)) messagingSim.consumerSays(c, `three ${c}`);
+    for (const k of legacyKeys.slice(10)) sims.legacy.consumerSays(k, `three ${k}`);
+    for (const c of convs.slice(10)) sims.messaging.consumerSays(c, `three ${c}`);
     await second.until(
       (ev) => open.some((c) => has(ev, c, (e) => e.type === 'message' && e.text === `three ${c}`)),
       'run 2 to see round three',
@@ -139,8 +131,8 @@ describe('restart with the file checkpoint store (separate processes)', function
     await second.stop('SIGKILL');
 
     // Run 3 after the crash: the rest closes.
-    for (const k of legacyKeys.slice(10)) legacySim.closeConversation(k);
-    for (const c of convs.slice(10)) messagingSim.closeConversation(c);
+    for (const k of legacyKeys.slice(10)) sims.legacy.closeConversation(k);
+    for (const c of convs.slice(10)) sims.messaging.closeConversation(c);
     const third = new Follower(config);
     await third.until(
       (ev) => open.every((c) => has(ev, c, (e) => e.type === 'state' && e.state === 'closed')),
@@ -153,11 +145,11 @@ describe('restart with the file checkpoint store (separate processes)', function
     let lost = 0;
     for (const k of legacyKeys) {
       const got = new Set(all.filter((e) => e.conversationId === k).map((e) => e.seq));
-      lost += legacySim.chat(k).events.filter((e) => !got.has(e.id)).length;
+      lost += sims.legacy.chat(k).events.filter((e) => !got.has(e.id)).length;
     }
     for (const c of convs) {
       const got = new Set(all.filter((e) => e.conversationId === c).map((e) => e.seq));
-      lost += messagingSim.history(c).filter((r) => !got.has(r['sequence'] as number)).length;
+      lost += sims.messaging.history(c).filter((r) => !got.has(r['sequence'] as number)).length;
     }
     assert.equal(lost, 0, 'nothing lost across a graceful stop, a crash and two restarts');
 

@@ -1,37 +1,29 @@
 import assert from 'node:assert/strict';
 import { lastValueFrom } from 'rxjs';
-import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
-import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
+import { legacyChat } from '../../adapters/legacy-chat/index.js';
+import { messaging } from '../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../src/errors.js';
+import { bothSimulatorsPerSuite } from '../support/simulators.js';
 
 // Issue #15: a bearer no header can carry was refused by the HTTP client on every request and
 // retried for ever as ERR_CONNECTION. Both backends now end with ERR_BEARER_PROVIDER.
 describe('a bearer with CR/LF, NUL or non-Latin-1 characters, on both backends (#15)', function () {
   this.timeout(20_000);
-  let legacySim: LegacyChatSimulator;
-  let messagingSim: MessagingSimulator;
-  before(async () => {
-    legacySim = await LegacyChatSimulator.start();
-    messagingSim = await MessagingSimulator.start({ frameLog: false });
-  });
-  after(async () => {
-    await legacySim.close();
-    await messagingSim.close();
-  });
+  const sims = bothSimulatorsPerSuite();
 
   for (const bad of ['tok\r\nX-Injected: 1', 'tok\u0000en', 'tök€n']) {
     it(`ends the stream with ERR_BEARER_PROVIDER for ${JSON.stringify(bad)}, not a retried connection error`, async () => {
-      const key = legacySim.openConversation();
+      const key = sims.legacy.openConversation();
       const backends = [
         legacyChat({
-          ...legacySim.clientOptions(),
+          ...sims.legacy.clientOptions(),
           bearer: () => bad,
           chats: [key],
           pollIntervalMs: 10,
           backoff: { initialMs: 5, maxMs: 10 },
         }),
         messaging({
-          ...messagingSim.clientOptions(),
+          ...sims.messaging.clientOptions(),
           bearer: () => bad,
           backoff: { initialMs: 5, maxMs: 10 },
         }),
