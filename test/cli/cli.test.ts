@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { decodeConversationEvent } from '../../src/model/decode.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { spawnCli } from '../support/cli.js';
 
 interface Run {
   code: number | null;
@@ -18,18 +15,13 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI from source as `npm start` does, with a clean environment plus `env`. */
 /**
- * Runs the CLI. With `stopOn`, sends SIGINT once stdout matches it (a fixed delay raced the CLI's
- * start on a loaded machine and interrupted it before it had begun).
+ * Runs the CLI (see {@link spawnCli}) to its end. With `stopOn`, sends SIGINT once stdout matches
+ * it (a fixed delay raced the CLI's start on a loaded machine and interrupted it before it began).
  */
 function cli(args: string[], env: Record<string, string> = {}, stopOn?: RegExp): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-      cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(args, env);
     let stdout = '';
     let stderr = '';
     let interrupted = false;
@@ -209,12 +201,8 @@ describe('chatshift CLI', function () {
       const key = sim.openConversation();
       for (let i = 0; i < 50; i++) sim.consumerSays(key, `line ${i}`);
       const checkpoint = join(dir, 'cp.json');
-      const child = spawn(
-        process.execPath,
+      const child = spawnCli(
         [
-          '--import',
-          'tsx',
-          join(root, 'src/cli/main.ts'),
           'tail',
           '--backend',
           'legacy-chat',
@@ -230,11 +218,7 @@ describe('chatshift CLI', function () {
           '--checkpoint',
           checkpoint,
         ],
-        {
-          cwd: root,
-          env: { PATH: process.env['PATH'] ?? '', B: sim.clientOptions().bearer },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
+        { B: sim.clientOptions().bearer },
       );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -264,22 +248,7 @@ describe('chatshift CLI', function () {
   });
 
   it('the demo piped into a reader that goes away (head) ends quietly with exit 0 (#15)', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(root, 'src/cli/main.ts'),
-        '--json',
-        '--duration-s',
-        '4',
-        '--conversations',
-        '10',
-        '--seed',
-        '7',
-      ],
-      { cwd: root, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnCli(['--json', '--duration-s', '4', '--conversations', '10', '--seed', '7']);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((res) => child.stdout.once('data', () => res()));
@@ -319,12 +288,8 @@ describe('chatshift CLI', function () {
     await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
     const { port } = server.address() as AddressInfo;
     try {
-      const child = spawn(
-        process.execPath,
+      const child = spawnCli(
         [
-          '--import',
-          'tsx',
-          join(root, 'src/cli/main.ts'),
           'tail',
           '--backend',
           'messaging',
@@ -335,11 +300,7 @@ describe('chatshift CLI', function () {
           '--account',
           '1',
         ],
-        {
-          cwd: root,
-          env: { PATH: process.env['PATH'] ?? '', B: 'some-bearer-value' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
+        { B: 'some-bearer-value' },
       );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

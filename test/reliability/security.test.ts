@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LegacyChatSimulator, legacyChatSource } from '../../adapters/legacy-chat/index.js';
 import { MessagingSimulator, messagingSource } from '../../adapters/messaging/index.js';
 import { isChatshiftError } from '../../src/errors.js';
@@ -12,8 +9,7 @@ import { legacyRun } from './support/legacy-run.js';
 import { messagingRun } from './support/messaging-run.js';
 import { rng, runSeed } from './support/prng.js';
 import { sleep, waitFor } from '../support/wait.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { spawnCli } from '../support/cli.js';
 
 /** Every logger call, all levels, serialised with its fields. */
 function capture(): Logger & { text: () => string } {
@@ -108,12 +104,8 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
     try {
       const key = legacy.openConversation();
       const conv = messaging.openConversation();
-      const child = spawn(
-        process.execPath,
+      const child = spawnCli(
         [
-          '--import',
-          'tsx',
-          join(root, 'src/cli/main.ts'),
           'tail',
           '--backend',
           'both',
@@ -134,11 +126,7 @@ describe('security: the bearer never leaks, transports and inputs are guarded', 
           '--json',
           '--verbose',
         ],
-        {
-          cwd: root,
-          env: { PATH: process.env['PATH'] ?? '', LP_BEARER: secret },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
+        { LP_BEARER: secret },
       );
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
