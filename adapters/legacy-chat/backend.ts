@@ -1,9 +1,8 @@
 import { isObservable, Observable, Subscription } from 'rxjs';
 import type { ConversationEvent } from '../../src/model/event.js';
-import type { Backend, BackendContext } from '../../src/runtime/backend.js';
+import { backendServices, type Backend, type BackendContext } from '../../src/runtime/backend.js';
 import { checkpointLoadError } from '../../src/checkpoint/writer.js';
-import { redactingLogger, silentLogger } from '../../src/runtime/logger.js';
-import { noopMetrics } from '../../src/runtime/metrics.js';
+import { redactingLogger } from '../../src/runtime/logger.js';
 import { validateOptions, type LegacyChatOptions, type Validated } from './options.js';
 import { LegacyPoller, type PollerConfig } from './poller.js';
 
@@ -31,35 +30,22 @@ export function legacyChat(options: LegacyChatOptions): LegacyChatBackend {
   };
 }
 
-/** The backend's own options win; the composer's shared services fill what they leave unset. */
-function withContext(v: Validated, c: BackendContext): Validated {
-  const logger = v.logger ?? c.logger;
-  const metrics = v.metrics ?? c.metrics;
-  return {
-    ...v,
-    checkpoint: v.checkpoint ?? c.checkpoint,
-    flow: v.flow ?? c.flow,
-    ...(logger === undefined ? {} : { logger }),
-    ...(metrics === undefined ? {} : { metrics }),
-  };
-}
-
 /** One subscription's poller: loads the checkpoint, follows the draining switch and the chat set. */
 function events(
   options: LegacyChatOptions,
   validated: Validated,
   context: BackendContext,
 ): Observable<ConversationEvent> {
-  const opts = withContext(validated, context);
+  const services = backendServices(validated, context);
   return new Observable<ConversationEvent>((subscriber) => {
     const subs = new Subscription();
     const holder: { poller?: LegacyPoller } = {};
     const bearer = options.bearer;
-    const logger = redactingLogger(opts.logger ?? silentLogger, () => [
+    const logger = redactingLogger(services.logger, () => [
       ...(typeof bearer === 'string' ? [bearer] : []),
       ...(holder.poller?.secrets() ?? []),
     ]);
-    const cfg: PollerConfig = { ...opts, metrics: opts.metrics ?? noopMetrics, logger };
+    const cfg: PollerConfig = { ...validated, ...services, logger };
     const active = new LegacyPoller(cfg, {
       next: (e) => subscriber.next(e),
       error: (e) => subscriber.error(e),
@@ -67,7 +53,8 @@ function events(
     });
     holder.poller = active;
     let cancelled = false;
-    const load = opts.checkpoint === undefined ? Promise.resolve({}) : opts.checkpoint.load('legacy-chat');
+    const load =
+      services.checkpoint === undefined ? Promise.resolve({}) : services.checkpoint.load('legacy-chat');
     load.then(
       (map) => {
         if (cancelled) return;

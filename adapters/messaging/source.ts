@@ -2,10 +2,9 @@ import { asyncScheduler, Observable, type SchedulerAction } from 'rxjs';
 import { WebSocket as WsWebSocket } from 'ws';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
-import type { Backend, BackendContext } from '../../src/runtime/backend.js';
-import { redactingLogger, silentLogger } from '../../src/runtime/logger.js';
+import { backendServices, type Backend, type BackendContext } from '../../src/runtime/backend.js';
+import { redactingLogger } from '../../src/runtime/logger.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
-import { noopMetrics } from '../../src/runtime/metrics.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
 import { Connection, type Session } from './connection.js';
 import { CheckpointWriter, checkpointLoadError } from '../../src/checkpoint/writer.js';
@@ -70,12 +69,13 @@ function events(
 ): Observable<ConversationEvent> {
   return new Observable<ConversationEvent>((subscriber) => {
     const scheduler = cfg.scheduler ?? asyncScheduler;
-    const metrics = cfg.metrics ?? context.metrics ?? noopMetrics;
+    const services = backendServices(cfg, context);
+    const metrics = services.metrics;
     const tokens = new Set<string>(typeof options.bearer === 'string' ? [options.bearer] : []);
-    const logger = redactingLogger(cfg.logger ?? context.logger ?? silentLogger, () => tokens);
+    const logger = redactingLogger(services.logger, () => tokens);
     const report = invalidInputReporter(logger, metrics);
-    const store = cfg.checkpoint ?? context.checkpoint;
-    const flow = cfg.flow ?? context.flow;
+    const store = services.checkpoint;
+    const flow = services.flow;
     let finished = false;
     let draining = false;
     let session: Session | undefined;

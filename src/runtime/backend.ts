@@ -3,8 +3,8 @@ import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import type { FlowControl } from './flow.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import { silentLogger, type Logger } from './logger.js';
+import { noopMetrics, type Metrics } from './metrics.js';
 
 /**
  * What a composer (such as `conversationEvents`) hands a backend when it starts its events. The
@@ -72,4 +72,33 @@ export function assertBackend(
     'ERR_INVALID_OPTIONS',
     `${caller}: ${option} must be a ${id} backend from ${factory}(); got ${got}`,
   );
+}
+
+/** The shared services one backend subscription runs with, defaults applied. */
+export interface BackendServices {
+  logger: Logger;
+  metrics: Metrics;
+  checkpoint: CheckpointStore | undefined;
+  flow: FlowControl | undefined;
+}
+
+/**
+ * The services of one `events()` subscription: the backend's own options win, the composer's
+ * context fills what they leave unset, and the logger and metrics default to silent and no-op.
+ */
+export function backendServices(
+  own: {
+    logger?: Logger | undefined;
+    metrics?: Metrics | undefined;
+    checkpoint?: CheckpointStore | undefined;
+    flow?: FlowControl | undefined;
+  },
+  context: BackendContext,
+): BackendServices {
+  return {
+    logger: own.logger ?? context.logger ?? silentLogger,
+    metrics: own.metrics ?? context.metrics ?? noopMetrics,
+    checkpoint: own.checkpoint ?? context.checkpoint,
+    flow: own.flow ?? context.flow,
+  };
 }
