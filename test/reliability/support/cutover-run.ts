@@ -21,6 +21,7 @@ import { sleep, waitFor } from '../../support/wait.js';
 import { drawnBehaviours, drawsFlow, MisbehavingConsumer } from './consumer.js';
 import { memoryCheckpointStore } from '../../../src/checkpoint/memory.js';
 import { flowControl } from '../../../src/runtime/flow.js';
+import { counterMetrics } from '../../../src/runtime/metrics.js';
 
 /**
  * One seeded run of `conversationEvents` over both simulators: the backend flag switches at
@@ -37,6 +38,13 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
   // half of the runs handle events through a FlowControl that a retry() reuses.
   const flow = drawsFlow(r) ? flowControl({ highWaterMark: 200 }) : undefined;
   const store = memoryCheckpointStore();
+  // For the diagnosis of a failed run: the sources' counters and their last warnings.
+  const metrics = counterMetrics();
+  const warnings: string[] = [];
+  const remember = (m: string): void => {
+    warnings.push(m);
+    if (warnings.length > 20) warnings.shift();
+  };
   const consumer = new MisbehavingConsumer(
     conversationEvents({
       backend: backend$,
@@ -57,7 +65,19 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
         agentId: messagingSim.agentId,
         ...fastMessaging,
       }),
-      ...(o.logger === undefined ? {} : { logger: o.logger }),
+      metrics,
+      logger: {
+        info: (m, f) => o.logger?.info?.(m, f),
+        debug: (m, f) => o.logger?.debug?.(m, f),
+        warn: (m, f) => {
+          remember(`warn ${m} ${JSON.stringify(f ?? {})}`.slice(0, 300));
+          o.logger?.warn(m, f);
+        },
+        error: (m, f) => {
+          remember(`error ${m} ${JSON.stringify(f ?? {})}`.slice(0, 300));
+          o.logger?.error(m, f);
+        },
+      },
     }),
     flow,
   );
@@ -115,8 +135,14 @@ export async function cutoverRun(r: Rng, o: { steps: number; logger?: Logger }):
       () =>
         consumer.error !== undefined ||
         [...chats, ...convs].every((id) => emitted.some((e) => e.conversationId === id)),
-      () =>
-        `every conversation followed; never seen: ${[...chats, ...convs].filter((id) => !emitted.some((e) => e.conversationId === id)).join(', ')}`,
+      () => {
+        const unseen = [...chats, ...convs].filter((id) => !emitted.some((e) => e.conversationId === id));
+        const ringing = unseen.filter((id) => chats.includes(id) && legacy.chat(id).ringing);
+        return (
+          `every conversation followed; never seen: ${unseen.join(', ')} (still ringing: ${ringing.join(', ') || 'none'}); ` +
+          `flag ${backend$.value}; metrics ${JSON.stringify(metrics.snapshot())}; last warnings:\n${warnings.join('\n')}`
+        );
+      },
       10_000,
     );
     for (const k of openChats) legacy.closeConversation(k);
