@@ -39,6 +39,30 @@ export const errorCodes = [
   'ERR_USAGE',
   /** Legacy: an accept was sent but its answer was lost; a chat may be taken and not followed (logged). */
   'ERR_ACCEPT_LOST',
+  /** A session was used after `close()`. */
+  'ERR_SESSION_CLOSED',
+  /** CSDS service discovery failed or answered without the service asked for. */
+  'ERR_DISCOVERY',
+  /** An action was refused with 429 and its wait would pass the caller's deadline; `details.retryAfterMs` says how long. */
+  'ERR_RATE_LIMITED',
+  /** An action on a conversation the agent is not (or no longer) a participant of. */
+  'ERR_NOT_PARTICIPANT',
+  /** An action on a conversation that is already closed. */
+  'ERR_CONVERSATION_CLOSED',
+  /** An action on a conversation the backend does not know. */
+  'ERR_UNKNOWN_CONVERSATION',
+  /** A transfer to a skill or agent that cannot take it. */
+  'ERR_TRANSFER_TARGET_UNAVAILABLE',
+  /** An offer (incoming chat, ring) expired or was taken before it was accepted. */
+  'ERR_OFFER_GONE',
+  /** The action does not exist on the conversation's backend. */
+  'ERR_UNSUPPORTED',
+  /** A write's answer was lost and reading back could not tell whether it took effect; never resent blindly. */
+  'ERR_OUTCOME_UNKNOWN',
+  /** A checkpoint save came from an owner whose lease epoch is stale; the save was rejected. */
+  'ERR_CHECKPOINT_FENCED',
+  /** A shard's lease could not be renewed in time; its owner stopped its sources. */
+  'ERR_LEASE_LOST',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

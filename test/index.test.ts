@@ -114,6 +114,8 @@ describe('public surface snapshot', function () {
       'ReceiptEvent',
       'ReceiptEventCodec',
       'ScriptRole',
+      'Session',
+      'SessionService',
       'SimulatorFaultControls',
       'SimulatorFaultQueue',
       'StateEvent',
