@@ -266,9 +266,13 @@ export class ConversationTracker {
       this.hooks.logger.debug?.('messaging: stale conversation change ignored', { conversationId: id });
       return;
     }
-    for (const e of r.events) {
-      this.hooks.emit(e);
-      // Unsubscribed inside next(): the meta must not claim events nobody received.
+    for (let i = 0; i < r.events.length; i++) {
+      // The meta moves with each event before it is handed over: a consumer that stops inside
+      // next() leaves a checkpoint claiming exactly what it received — no more (losses), no less
+      // (the same derived event again after a resubscribe).
+      c.meta = r.delivered[i] ?? c.meta;
+      this.hooks.changed(id);
+      this.hooks.emit(r.events[i] as ConversationEvent);
       if (this.stopped) return;
     }
     c.meta = r.meta;
@@ -438,9 +442,9 @@ export class ConversationTracker {
           );
           if (r.event !== undefined) {
             if (record.serverTimestamp === undefined) c.typingMs = now;
-            this.hooks.emit(r.event);
             c.meta.typing[typingKey(record)] = r.typing;
             this.hooks.changed(c.id);
+            this.hooks.emit(r.event);
           }
         }
       } else if (seq !== undefined) {

@@ -230,6 +230,12 @@ export interface ChangeResult {
   stale: boolean;
   /** Events to emit now, in order (state waiting/open, participant joined/left). */
   events: ConversationEvent[];
+  /**
+   * `delivered[i]`: the meta that holds once `events[0..i]` are delivered (the old `ts` kept) —
+   * what to keep when the consumer stops after `events[i]`, so a re-delivered change emits only
+   * the rest.
+   */
+  delivered: ConversationMeta[];
   /** The `closed` state event, to emit only after the conversation's remaining history. */
   closed?: ConversationEvent;
   /** A DELETE of a conversation still open: it left the subscription filter. */
@@ -253,12 +259,15 @@ export function mapConversationChange(
   const conversationId = change.result.convId;
   const ts = d.metaDataLastUpdateTs;
   // Equal timestamps are re-deliveries (e.g. after a resubscribe): applied, but they change nothing.
-  if (ts !== undefined && ts < prev.ts) return { stale: true, events: [], left: false, meta: prev };
+  if (ts !== undefined && ts < prev.ts)
+    return { stale: true, events: [], delivered: [], left: false, meta: prev };
   const tsKey = ts ?? nowMs;
   const time = timeOf(ts, nowMs);
   const participants = d.participants !== undefined ? participantKeys(d.participants) : prev.participants;
   const meta: ConversationMeta = { ...prev, ts: ts ?? prev.ts, participants };
   const events: ConversationEvent[] = [];
+  const delivered: ConversationMeta[] = [];
+  let partial: ConversationMeta = prev;
   const common = { backend, conversationId, time } as const;
 
   const wireState = d.state ?? (change.type === 'DELETE' ? undefined : 'OPEN');
@@ -278,6 +287,8 @@ export function mapConversationChange(
     else {
       events.push(event);
       meta.state = next;
+      partial = { ...partial, state: next };
+      delivered.push(partial);
     }
   }
   const before = new Set(prev.participants);
@@ -286,6 +297,12 @@ export function mapConversationChange(
     for (const key of keys) {
       if (other.has(key)) continue;
       const [role = '', id = ''] = key.split('|');
+      const was = partial.participants;
+      partial = {
+        ...partial,
+        participants: action === 'joined' ? [...was, key].sort() : was.filter((k) => k !== key),
+      };
+      delivered.push(partial);
       events.push({
         ...common,
         id: derivedEventId(backend, conversationId, 'participant', action, role, id, tsKey),
@@ -299,6 +316,6 @@ export function mapConversationChange(
   diff(participants, before, 'joined');
   const left = change.type === 'DELETE' && wireState !== 'CLOSE';
   return closed === undefined
-    ? { stale: false, events, left, meta }
-    : { stale: false, events, closed, left, meta };
+    ? { stale: false, events, delivered, left, meta }
+    : { stale: false, events, delivered, closed, left, meta };
 }

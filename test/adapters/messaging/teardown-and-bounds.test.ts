@@ -60,6 +60,33 @@ describe('messagingSource: teardown inside next() and out-of-range values', () =
     );
   });
 
+  for (const n of [1, 2]) {
+    it(`take(${n}) among a change's derived events (state, participants): a resubscription delivers the rest, each once`, async () => {
+      const conv = sim.openConversation();
+      const store = recordingStore();
+      const first: ConversationEvent[] = [];
+      let done = false;
+      sourceFor(sim, { checkpoint: store })
+        .pipe(take(n))
+        .subscribe({ next: (e) => first.push(e), complete: () => (done = true) });
+      await waitFor(() => done, 'take to complete');
+      assert.ok(
+        first.every((e) => e.seq === undefined),
+        `derived events first: ${first.map((e) => e.id).join()}`,
+      );
+      await sleep(100);
+      const whole = collect(sourceFor(sim));
+      const c = collect(sourceFor(sim, { checkpoint: store }));
+      await waitFor(() => whole.events.length >= 3 && c.events.length + n >= whole.events.length, 'the rest');
+      await sleep(100);
+      const ids = [...first, ...c.events].filter((e) => e.conversationId === conv).map((e) => e.id);
+      assert.deepEqual(
+        ids,
+        whole.events.filter((e) => e.conversationId === conv).map((e) => e.id),
+      );
+    });
+  }
+
   it('a live sequence of 2^53-1 is rejected with a warning and does not turn later events into duplicates', async () => {
     const conv = sim.openConversation();
     const logger = recordingLogger();
