@@ -24,9 +24,11 @@ export interface LegacyChatBackend extends Backend {
  */
 export function legacyChat(options: LegacyChatOptions): LegacyChatBackend {
   const validated = validateOptions(options);
+  // Subscriptions of this backend that stopped with an accept still unanswered (see settled()).
+  const settling = new Set<Promise<void>>();
   return {
     id: 'legacy-chat',
-    events: (context: BackendContext = {}) => events(options, validated, context),
+    events: (context: BackendContext = {}) => events(options, validated, context, settling),
   };
 }
 
@@ -35,6 +37,7 @@ function events(
   options: LegacyChatOptions,
   validated: Validated,
   context: BackendContext,
+  settling: Set<Promise<void>>,
 ): Observable<ConversationEvent> {
   const services = backendServices(validated, context);
   return new Observable<ConversationEvent>((subscriber) => {
@@ -53,8 +56,13 @@ function events(
     });
     holder.poller = active;
     let cancelled = false;
+    // A resubscription (retry(), an unsubscribe inside next() and back) first lets the previous
+    // subscriptions' late accepts reach the checkpoint: an accepted chat rings no more.
+    const store = services.checkpoint;
     const load =
-      services.checkpoint === undefined ? Promise.resolve({}) : services.checkpoint.load('legacy-chat');
+      store === undefined
+        ? Promise.resolve({})
+        : Promise.all([...settling]).then(() => store.load('legacy-chat'));
     load.then(
       (map) => {
         if (cancelled) return;
@@ -92,14 +100,20 @@ function events(
           if (cancelled) return;
           cancelled = true;
           subs.unsubscribe();
-          void active.stop().then(() => subscriber.complete());
+          const stopped = active.stop();
+          const settled = stopped.then(() => active.settled());
+          settling.add(settled);
+          void settled.finally(() => settling.delete(settled));
+          void stopped.then(() => subscriber.complete());
         });
       subs.add(context.stop.subscribe({ next: graceful, complete: graceful, error: graceful }));
     }
     return () => {
       cancelled = true;
       subs.unsubscribe();
-      void active.stop();
+      const settled = active.stop().then(() => active.settled());
+      settling.add(settled);
+      void settled.finally(() => settling.delete(settled));
     };
   });
 }

@@ -87,6 +87,8 @@ export class LegacyPoller {
   private lastSet: readonly string[] = [];
   private timer: Subscription | undefined;
   private abort: AbortController | undefined;
+  /** The accept cycle in flight, if any: its answers may come after a stop. */
+  private accepting: Promise<void> | undefined;
   private stopped = false;
   private draining = false;
   private failures = 0;
@@ -419,7 +421,23 @@ export class LegacyPoller {
     this.writer.mark(key, toCheckpoint(f.memory, false));
   }
 
+  /**
+   * Resolves once an accept sent before the stop has been answered and the chat it took is saved
+   * (bounded by the request deadline). A later subscription waits for this before it loads the
+   * checkpoint: that chat no longer rings, so the checkpoint is the only place that names it.
+   */
+  async settled(): Promise<void> {
+    await this.accepting?.catch(() => undefined);
+    await this.writer.flush();
+  }
+
   private acceptIncoming(signal: AbortSignal): Promise<void> {
+    const accepting = this.acceptRinging(signal);
+    this.accepting = accepting;
+    return accepting;
+  }
+
+  private acceptRinging(signal: AbortSignal): Promise<void> {
     return acceptRinging(this.client, this.cfg.agentSessionUrl, signal, {
       more: () => !this.stopped && !this.draining,
       accepted: (key) => {

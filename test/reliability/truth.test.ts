@@ -30,4 +30,23 @@ describe('reliability: the ground-truth comparison', () => {
       { lost: 1, duplicated: 1, outOfOrder: 2, invalid: 1 },
     );
   });
+
+  it('a re-delivery after a handler failure counts apart only in the failed conversation, for events handled before it', () => {
+    // Handled a1, a2, b1; the handler throws on a3 (failure at 3); retry() re-delivers a1, a2, b1.
+    const emitted = [
+      msg('a', 1),
+      msg('a', 2),
+      msg('b', 1),
+      msg('a', 1),
+      msg('a', 2),
+      msg('a', 3),
+      msg('b', 1),
+    ];
+    const v = judge(emitted, new Map([['messaging:a', [1, 2, 3]]]), [{ conversation: 'messaging:a', at: 3 }]);
+    assert.deepEqual(
+      { duplicated: v.duplicated, redelivered: v.redelivered, outOfOrder: v.outOfOrder },
+      { duplicated: 1, redelivered: 2, outOfOrder: 1 },
+    );
+    assert.deepEqual(v.examples, ['duplicate messaging:b:1', 'out of order messaging:b 1 after 1']);
+  });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { isChatshiftError } from '../../../src/errors.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
-import { LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
+import { legacyChat, LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
+import { memoryCheckpointStore } from '../../../src/checkpoint/memory.js';
 import { collect, fast, seqsOf } from './helpers.js';
 import { recordingLogger } from '../../support/logger.js';
 import { sleep, waitFor } from '../../support/wait.js';
@@ -161,6 +162,31 @@ describe('legacyChatSource accepting ringing chats', () => {
     const run = collect(legacyChatSource(accepting()));
     await waitFor(() => seqsOf(run.events, key).length === 4, 'accepted chat');
     run.sub.unsubscribe();
+    sim.assertNoPendingFaults();
+  });
+
+  it('a resubscription follows the chat that a stopped subscription accepted after it stopped', async () => {
+    // The accept is answered only after the consumer has gone and come back: the chat rings no
+    // more, so only the checkpoint can name it to the new subscription (cutover fault runs).
+    const key = sim.openConversation({ waiting: true });
+    sim.faults.queue({ route: 'accept', trickleBytesPer100Ms: 12 });
+    const store = memoryCheckpointStore();
+    const backend = legacyChat(accepting({ requestTimeoutMs: 5_000 }));
+    const first = collect(backend.events({ checkpoint: store }));
+    let second: ReturnType<typeof collect> | undefined;
+    try {
+      // The accept takes the chat when it arrives (the fault is taken then); its answer trickles.
+      await waitFor(() => sim.faults.pending().length === 0, 'the accept sent');
+      first.sub.unsubscribe();
+      const again = collect(backend.events({ checkpoint: store }));
+      second = again;
+      await waitFor(() => seqsOf(again.events, key).length === 4, 'the accepted chat followed', 5_000);
+      assert.deepEqual(first.events, []);
+      assert.equal(again.error, undefined);
+    } finally {
+      first.sub.unsubscribe();
+      second?.sub.unsubscribe();
+    }
     sim.assertNoPendingFaults();
   });
 

@@ -3,6 +3,14 @@ import type { ConversationEvent } from '../../../src/model/event.js';
 import type { FlowControl } from '../../../src/runtime/flow.js';
 import type { Rng } from './prng.js';
 
+/** A handler failure drawn by a run (see {@link judge}'s `failures`). */
+export interface HandlerFailure {
+  /** `backend:conversationId` of the event whose handler threw. */
+  conversation: string;
+  /** How many events had been handled when it threw. */
+  at: number;
+}
+
 /** Consumer behaviours the seeded runs draw (issue #15). */
 export const consumerBehaviours = [
   'unsubscribe inside next()',
@@ -19,6 +27,8 @@ export type ConsumerBehaviour = (typeof consumerBehaviours)[number];
  */
 export class MisbehavingConsumer {
   readonly emitted: ConversationEvent[] = [];
+  /** Each drawn handler failure: its event's conversation and how many events were handled before. */
+  readonly failures: HandlerFailure[] = [];
   error: unknown;
   private sub: Subscription | undefined;
   private unsubscribeNext = false;
@@ -33,6 +43,7 @@ export class MisbehavingConsumer {
     const handle = (e: ConversationEvent): void => {
       if (this.throwNext) {
         this.throwNext = false;
+        this.failures.push({ conversation: `${e.backend}:${e.conversationId}`, at: this.emitted.length });
         throw new Error('the handler failed (drawn by the run)');
       }
       this.emitted.push(e);
@@ -78,14 +89,13 @@ export class MisbehavingConsumer {
 }
 
 /**
- * The behaviours a run draws. By default only those the library keeps exact today; with
- * `CONSUMER_BEHAVIOURS=all` every one (see docs/reliability.md: an unsubscribe inside `next()` in
- * the middle of a legacy chat's batch, and a `retry()` after the handler threw with
- * `flow.checkpoints()`, still re-deliver a few events — open findings for the adapters and for
- * `flow.checkpoints`).
+ * The behaviours a run draws: every one. `CONSUMER_BEHAVIOURS=resubscribe` draws only the
+ * immediate resubscribe (to tell a consumer-behaviour finding from a wire one).
  */
 export function drawnBehaviours(): readonly ConsumerBehaviour[] {
-  return process.env['CONSUMER_BEHAVIOURS'] === 'all' ? consumerBehaviours : ['immediate resubscribe'];
+  return process.env['CONSUMER_BEHAVIOURS'] === 'resubscribe'
+    ? ['immediate resubscribe']
+    : consumerBehaviours;
 }
 
 /** Whether a run's consumer handles events through a FlowControl (and its checkpoints()). */

@@ -6,6 +6,12 @@ export interface Verdict {
   expected: number;
   lost: number;
   duplicated: number;
+  /**
+   * Ids delivered again after a handler failure, in the failed event's own conversation, first
+   * delivered before the failure: the documented bound of a `retry()` with `flow.checkpoints()`
+   * (that conversation's handled events since its last save). Not counted in `duplicated`.
+   */
+  redelivered: number;
   outOfOrder: number;
   invalid: number;
   /** Up to a few examples of each problem, for the assertion message. */
@@ -17,27 +23,42 @@ export interface Verdict {
  * keys, `backend:conversation:dialogId` for a non-main dialog): lost = an expected seq never emitted; duplicated = an id emitted twice; out of order = a
  * seq not above the previous one of its conversation; invalid = rejected by ConversationEventCodec.
  */
-export function judge(emitted: readonly ConversationEvent[], expected: Map<string, number[]>): Verdict {
+export function judge(
+  emitted: readonly ConversationEvent[],
+  expected: Map<string, number[]>,
+  failures: readonly { conversation: string; at: number }[] = [],
+): Verdict {
   const examples: string[] = [];
   const note = (s: string) => {
     if (examples.length < 12) examples.push(s);
   };
-  const ids = new Set<string>();
+  const ids = new Map<string, number>();
+  let redelivered = 0;
+  const afterFailure = (e: ConversationEvent, first: number, again: number): boolean =>
+    failures.some(
+      (f) => f.conversation === `${e.backend}:${e.conversationId}` && first < f.at && f.at <= again,
+    );
   const lastSeq = new Map<string, number>();
   const seen = new Map<string, Set<number>>();
   let duplicated = 0;
   let outOfOrder = 0;
   let invalid = 0;
-  for (const e of emitted) {
+  for (const [index, e] of emitted.entries()) {
     if (ConversationEventCodec.decode(e)._tag === 'Left') {
       invalid++;
       note(`invalid ${JSON.stringify(e)}`);
     }
-    if (ids.has(e.id)) {
+    const first = ids.get(e.id);
+    if (first !== undefined && afterFailure(e, first, index)) {
+      // Judged (order included) when first delivered; the replay restarts from the last save.
+      redelivered++;
+      continue;
+    }
+    if (first !== undefined) {
       duplicated++;
       note(`duplicate ${e.id}`);
     }
-    ids.add(e.id);
+    ids.set(e.id, first ?? index);
     if (e.seq === undefined) continue;
     // A non-main dialog (messaging M1) has its own sequences: judged as its own stream.
     const conv = `${e.backend}:${e.conversationId}${e.dialogId === undefined ? '' : `:${e.dialogId}`}`;
@@ -63,7 +84,16 @@ export function judge(emitted: readonly ConversationEvent[], expected: Map<strin
       }
     }
   }
-  return { events: emitted.length, expected: total, lost, duplicated, outOfOrder, invalid, examples };
+  return {
+    events: emitted.length,
+    expected: total,
+    lost,
+    duplicated,
+    redelivered,
+    outOfOrder,
+    invalid,
+    examples,
+  };
 }
 
 /** One line for the test output (and docs/reliability.md). */
@@ -73,5 +103,5 @@ export function summary(
   v: Verdict,
   extra: Record<string, unknown> = {},
 ): string {
-  return `${label} seed=${seed} events=${v.events} expectedSeqs=${v.expected} lost=${v.lost} duplicated=${v.duplicated} outOfOrder=${v.outOfOrder} invalid=${v.invalid} ${JSON.stringify(extra)}`;
+  return `${label} seed=${seed} events=${v.events} expectedSeqs=${v.expected} lost=${v.lost} duplicated=${v.duplicated}${v.redelivered > 0 ? ` redeliveredAfterHandlerFailure=${v.redelivered}` : ''} outOfOrder=${v.outOfOrder} invalid=${v.invalid} ${JSON.stringify(extra)}`;
 }
