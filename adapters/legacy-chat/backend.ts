@@ -104,7 +104,9 @@ function events(
           const settled = stopped.then(() => active.settled());
           settling.add(settled);
           void settled.finally(() => settling.delete(settled));
-          void stopped.then(() => subscriber.complete());
+          // Completes only once an accept still unanswered at the stop is saved: the process may
+          // exit right after, and that chat rings no more.
+          void settled.then(() => subscriber.complete());
         });
       subs.add(context.stop.subscribe({ next: graceful, complete: graceful, error: graceful }));
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Subject } from 'rxjs';
 import { isChatshiftError } from '../../../src/errors.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import { legacyChat, LegacyChatSimulator, legacyChatSource } from '../../../adapters/legacy-chat/index.js';
@@ -188,6 +189,25 @@ describe('legacyChatSource accepting ringing chats', () => {
       second?.sub.unsubscribe();
     }
     sim.assertNoPendingFaults();
+  });
+
+  it('a graceful stop with an accept unanswered completes only once the chat it took is saved', async () => {
+    const key = sim.openConversation({ waiting: true });
+    sim.faults.queue({ route: 'accept', trickleBytesPer100Ms: 12 });
+    const store = memoryCheckpointStore();
+    const stop = new Subject<void>();
+    let completed = false;
+    const sub = legacyChat(accepting({ requestTimeoutMs: 5_000 }))
+      .events({ checkpoint: store, stop })
+      .subscribe({ complete: () => (completed = true) });
+    try {
+      await waitFor(() => sim.faults.pending().length === 0, 'the accept sent');
+      stop.next();
+      await waitFor(() => completed, 'the graceful stop to complete', 8_000);
+      assert.ok(key in (await store.load('legacy-chat')), 'the accepted chat is in the checkpoint');
+    } finally {
+      sub.unsubscribe();
+    }
   });
 
   const lost = [
