@@ -60,4 +60,8 @@ export type { CheckpointStore, CheckpointMap, ConversationCheckpoint } from './c
 export { flowControl } from './runtime/flow.js';
 export type { FlowControl, FlowControlOptions } from './runtime/flow.js';
 export { counterMetrics } from './runtime/metrics.js';
-export type { Metrics } from './runtime/metrics.js';
+export type { Metrics, MetricAttributes } from './runtime/metrics.js';
+export { openTelemetryMetrics } from './runtime/open-telemetry.js';
+export type { MeterLike } from './runtime/open-telemetry.js';
+export { metricCatalog } from './runtime/metric-catalog.js';
+export type { MetricKind, MetricSpec } from './runtime/metric-catalog.js';

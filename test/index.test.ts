@@ -20,6 +20,7 @@ describe('public entry points', () => {
       'dedupe',
       'formatValidationErrors',
       'flowControl',
+      'openTelemetryMetrics',
     ]) {
       assert.equal(typeof (core as Record<string, unknown>)[name], 'function', name);
     }
@@ -100,6 +101,10 @@ describe('public surface snapshot', function () {
       'Logger',
       'MessageEvent',
       'MessageEventCodec',
+      'MeterLike',
+      'MetricAttributes',
+      'MetricKind',
+      'MetricSpec',
       'Metrics',
       'OpenConversationOptions',
       'OpenFeatureClientLike',
@@ -135,6 +140,8 @@ describe('public surface snapshot', function () {
       'fromOpenFeature',
       'isChatshiftError',
       'memoryCheckpointStore',
+      'metricCatalog',
+      'openTelemetryMetrics',
     ],
     'adapters/legacy-chat/index.ts': [
       'LegacyAgentSaysOptions',

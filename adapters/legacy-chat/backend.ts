@@ -39,7 +39,7 @@ function events(
   context: BackendContext,
   settling: Set<Promise<void>>,
 ): Observable<ConversationEvent> {
-  const services = backendServices(validated, context);
+  const services = backendServices(validated, context, 'legacy-chat');
   return new Observable<ConversationEvent>((subscriber) => {
     const subs = new Subscription();
     const holder: { poller?: LegacyPoller } = {};

@@ -3,7 +3,7 @@ import { ChatshiftError } from '../../src/errors.js';
 import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
 import type { InvalidInputReporter } from '../../src/runtime/invalid-input.js';
 import type { Logger } from '../../src/runtime/logger.js';
-import type { Metrics } from '../../src/runtime/metrics.js';
+import { measureOperation, type Metrics } from '../../src/runtime/metrics.js';
 import { httpRequest, type HttpResponse } from './http.js';
 
 /** What the client needs: the bearer, transport limits and where to report. */
@@ -43,7 +43,8 @@ export class AgentSessionClient {
     signal: AbortSignal,
     body?: string,
   ): Promise<unknown> {
-    return this.parse(await this.send(method, url, body, signal), what);
+    const res = measureOperation(this.cfg.metrics, 'legacy-chat', what, this.send(method, url, body, signal));
+    return this.parse(await res, what);
   }
 
   /** One request; throws `ERR_AUTH_REJECTED` when a fresh bearer is refused too, `ERR_HTTP_STATUS` for other statuses ≥ 400. */

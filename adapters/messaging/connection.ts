@@ -4,7 +4,7 @@ import { ChatshiftError } from '../../src/errors.js';
 import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
 import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
 import type { Logger } from '../../src/runtime/logger.js';
-import type { Metrics } from '../../src/runtime/metrics.js';
+import { measureOperation, type Metrics } from '../../src/runtime/metrics.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { KeepAlive, type KeepAliveSettings } from './keep-alive.js';
 import { FrameRouter, RequestCorrelator, sanitize, type NotificationSink } from './protocol.js';
@@ -194,7 +194,7 @@ export class Connection {
     const session = {
       alive: true,
       request: (type: string, body: object, timeoutMs = this.s.requestTimeoutMs) =>
-        correlator.request(type, body, timeoutMs),
+        measureOperation(this.s.metrics, 'messaging', type, correlator.request(type, body, timeoutMs)),
     };
     let opened = false;
     let handshakeStatus: number | undefined;

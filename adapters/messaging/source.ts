@@ -69,7 +69,7 @@ function events(
 ): Observable<ConversationEvent> {
   return new Observable<ConversationEvent>((subscriber) => {
     const scheduler = cfg.scheduler ?? asyncScheduler;
-    const services = backendServices(cfg, context);
+    const services = backendServices(cfg, context, 'messaging');
     const metrics = services.metrics;
     const tokens = new Set<string>(typeof options.bearer === 'string' ? [options.bearer] : []);
     const logger = redactingLogger(services.logger, () => tokens);

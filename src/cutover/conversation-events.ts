@@ -6,6 +6,7 @@ import {
   Observable,
   ReplaySubject,
   switchMap,
+  tap,
   type SchedulerLike,
 } from 'rxjs';
 import { checkpointLoadError } from '../checkpoint/writer.js';
@@ -17,6 +18,7 @@ import { assertBackend, type Backend } from '../runtime/backend.js';
 import { OptionsChecker, resolveServices } from '../runtime/options.js';
 import type { FlowControl } from '../runtime/flow.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
+import { BACKEND_ATTR } from '../runtime/metric-catalog.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { backendFlag$, type BackendFlag } from './backend-flag.js';
 import { switchBackends, type CutoverDecision, type SourceFactory } from './switch.js';
@@ -47,7 +49,11 @@ export interface ConversationEventsOptions {
   checkpoint?: CheckpointStore;
   /** Console-compatible logger for cutover decisions and both backends (unless they name their own). Default: silent. */
   logger?: Logger;
-  /** Counter sink shared by both backends (unless they name their own). */
+  /**
+   * Metric sink shared by both backends (unless they name their own), e.g.
+   * `openTelemetryMetrics(meter)`. conversationEvents itself records each event's delay from its
+   * `time` to delivery (`event.delay`) and counts cutover decisions (`cutover.decisions`).
+   */
   metrics?: Metrics;
   /**
    * Backpressure shared by both backends (unless they name their own): handle the events with
@@ -150,7 +156,13 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
         switchBackends(flag$, factories, {
           logger,
           openAtStart: open,
-          ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+          onDecision: (d) => {
+            options.metrics?.increment('cutover.decisions', 1, {
+              [BACKEND_ATTR]: d.backend,
+              'chatshift.decision': d.action,
+            });
+            options.onDecision?.(d);
+          },
           ...(stopLatch === undefined ? {} : { stop: stopLatch }),
           onDrainOnStart: () => options.metrics?.increment('cutover.drainOnStart'),
         }),
@@ -163,9 +175,24 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
           logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
         },
       }),
+      tap(eventDelay(options.metrics, () => options.scheduler?.now() ?? Date.now())),
       finalize(() => latchSub?.unsubscribe()),
     );
   });
+}
+
+/** Records each delivered event's delay since its `time` (clock skew below zero counts as 0). */
+function eventDelay(metrics: Metrics | undefined, now: () => number): (e: ConversationEvent) => void {
+  const record = metrics?.record?.bind(metrics);
+  if (record === undefined) return () => {};
+  return (e) => {
+    const at = Date.parse(e.time);
+    if (Number.isNaN(at)) return;
+    record('event.delay', Math.max(0, now() - at) / 1000, {
+      [BACKEND_ATTR]: e.backend,
+      'chatshift.event.type': e.type,
+    });
+  };
 }
 
 /** One value once `signal` aborts (at once if it already has). */

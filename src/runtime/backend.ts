@@ -1,10 +1,12 @@
 import type { Observable } from 'rxjs';
+import { meteredCheckpointStore } from '../checkpoint/metered.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import type { FlowControl } from './flow.js';
 import { silentLogger, type Logger } from './logger.js';
-import { noopMetrics, type Metrics } from './metrics.js';
+import { noopMetrics, withAttributes, type Metrics } from './metrics.js';
+import { BACKEND_ATTR } from './metric-catalog.js';
 
 /**
  * What a composer (such as `conversationEvents`) hands a backend when it starts its events. The
@@ -85,6 +87,8 @@ export interface BackendServices {
 /**
  * The services of one `events()` subscription: the backend's own options win, the composer's
  * context fills what they leave unset, and the logger and metrics default to silent and no-op.
+ * The checkpoint store is metered (save durations and failures, open conversations) into the
+ * metrics sink; given `backend`, every metric the backend emits is labelled `chatshift.backend`.
  */
 export function backendServices(
   own: {
@@ -94,11 +98,16 @@ export function backendServices(
     flow?: FlowControl | undefined;
   },
   context: BackendContext,
+  backend?: BackendId,
 ): BackendServices {
+  const sink = own.metrics ?? context.metrics ?? noopMetrics;
+  const metrics =
+    backend === undefined || sink === noopMetrics ? sink : withAttributes(sink, { [BACKEND_ATTR]: backend });
+  const checkpoint = own.checkpoint ?? context.checkpoint;
   return {
     logger: own.logger ?? context.logger ?? silentLogger,
-    metrics: own.metrics ?? context.metrics ?? noopMetrics,
-    checkpoint: own.checkpoint ?? context.checkpoint,
+    metrics,
+    checkpoint: checkpoint === undefined ? undefined : meteredCheckpointStore(checkpoint, sink),
     flow: own.flow ?? context.flow,
   };
 }

@@ -10,12 +10,19 @@ import {
 } from 'rxjs';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
+import { BACKEND_ATTR, ERROR_TYPE_ATTR } from './metric-catalog.js';
+import { errorType, type MetricAttributes, type Metrics } from './metrics.js';
 
 export interface FlowControlOptions {
   /** Pause the sources once this many events are received and not yet handled; default 1000. */
   highWaterMark?: number;
   /** Resume them once no more than this many are left; default half the high-water mark. */
   lowWaterMark?: number;
+  /**
+   * Where `process` records how long the handler took per event (`process.duration`, with the
+   * event's backend and, for a handler that failed, `error.type`). Default: not recorded.
+   */
+  metrics?: Metrics;
 }
 
 /**
@@ -65,6 +72,9 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
       'flowControl: lowWaterMark must be an integer >= 0 and below highWaterMark',
       { details: { lowWaterMark: low, highWaterMark: high } },
     );
+  if (options.metrics !== undefined && typeof options.metrics.increment !== 'function')
+    throw new ChatshiftError('ERR_INVALID_OPTIONS', 'flowControl: metrics must have an increment() method');
+  const record = options.metrics?.record?.bind(options.metrics);
   const state = new BehaviorSubject(false);
   let pending = 0;
   const update = (): void => {
@@ -133,7 +143,14 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
                 return value;
               }),
               concatMap((value) => {
-                const done = (ok: boolean): void => {
+                const started = record === undefined ? 0 : performance.now();
+                const done = (ok: boolean, error?: unknown): void => {
+                  if (record !== undefined)
+                    record(
+                      'process.duration',
+                      (performance.now() - started) / 1000,
+                      processAttrs(value, ok, error),
+                    );
                   if (closed) return;
                   if (ok) {
                     handled++;
@@ -166,7 +183,7 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
                       return value;
                     },
                     (e: unknown) => {
-                      done(false);
+                      done(false, e);
                       throw e;
                     },
                   ),
@@ -232,6 +249,16 @@ const isPromiseLike = (v: unknown): v is PromiseLike<unknown> =>
   (typeof v === 'object' || typeof v === 'function') &&
   v !== null &&
   typeof (v as { then?: unknown }).then === 'function';
+
+/** A process-duration data point's attributes: the event's backend, and the failure's type. */
+function processAttrs(value: unknown, ok: boolean, error: unknown): MetricAttributes {
+  const backend =
+    typeof value === 'object' && value !== null ? (value as { backend?: unknown }).backend : undefined;
+  return {
+    ...(typeof backend === 'string' ? { [BACKEND_ATTR]: backend } : {}),
+    ...(ok ? {} : { [ERROR_TYPE_ATTR]: errorType(error) }),
+  };
+}
 
 /** `backend` + `conversationId` of a value that looks like a conversation event, else undefined. */
 function conversationKeyOf(value: unknown): string | undefined {

@@ -37,6 +37,14 @@ describe('module graph: optional I/O loads only when asked for', function () {
     assert.ok(!loaded.includes('undici'), `undici was loaded: ${loaded.join(', ')}`);
   });
 
+  it("import 'chatshift' does not load @opentelemetry/api (an optional peer: openTelemetryMetrics takes the meter)", async () => {
+    const loaded = await packagesLoadedBy('src/index.ts');
+    assert.ok(!loaded.includes('@opentelemetry/api'), `@opentelemetry/api was loaded: ${loaded.join(', ')}`);
+    // The probe does see it when something loads it: the SDK does.
+    const sdk = await packagesLoadedBy('node_modules/@opentelemetry/sdk-metrics/build/src/index.js');
+    assert.ok(sdk.includes('@opentelemetry/api'), `the probe saw: ${sdk.join(', ')}`);
+  });
+
   it('the adapters load their own transport (the probe would catch a leak into core)', async () => {
     assert.ok((await packagesLoadedBy('adapters/messaging/index.ts')).includes('ws'));
     assert.ok((await packagesLoadedBy('adapters/legacy-chat/index.ts')).includes('undici'));
