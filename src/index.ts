@@ -49,6 +49,7 @@ export { conversationEvents } from './cutover/conversation-events.js';
 export type { ConversationEventsOptions } from './cutover/conversation-events.js';
 export type { BackendChoice, BackendFlag } from './cutover/backend-flag.js';
 export type { Backend, BackendContext } from './runtime/backend.js';
+export type { BackendHealth, HealthState } from './runtime/health.js';
 export type { Session, SessionService } from './runtime/session.js';
 export type { CutoverDecision } from './cutover/switch.js';
 export { fromOpenFeature } from './cutover/open-feature.js';

@@ -2,6 +2,7 @@ import { isObservable, Observable, Subscription } from 'rxjs';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { backendServices, type Backend, type BackendContext } from '../../src/runtime/backend.js';
 import { checkpointLoadError } from '../../src/checkpoint/writer.js';
+import { HealthTracker, type BackendHealth, type HealthReporter } from '../../src/runtime/health.js';
 import { redactingLogger } from '../../src/runtime/logger.js';
 import { validateOptions, type LegacyChatOptions, type Validated } from './options.js';
 import { LegacyPoller, type PollerConfig } from './poller.js';
@@ -9,6 +10,7 @@ import { LegacyPoller, type PollerConfig } from './poller.js';
 /** The legacy Chat Agent backend: what `legacyChat()` returns. */
 export interface LegacyChatBackend extends Backend {
   readonly id: 'legacy-chat';
+  readonly health$: Observable<BackendHealth>;
 }
 
 /**
@@ -26,9 +28,12 @@ export function legacyChat(options: LegacyChatOptions): LegacyChatBackend {
   const validated = validateOptions(options);
   // Subscriptions of this backend that stopped with an accept still unanswered (see settled()).
   const settling = new Set<Promise<void>>();
+  const health = new HealthTracker();
   return {
     id: 'legacy-chat',
-    events: (context: BackendContext = {}) => events(options, validated, context, settling),
+    health$: health.health$,
+    events: (context: BackendContext = {}) =>
+      health.track(context, (reporter) => events(options, validated, context, settling, reporter)),
   };
 }
 
@@ -38,6 +43,7 @@ function events(
   validated: Validated,
   context: BackendContext,
   settling: Set<Promise<void>>,
+  health: HealthReporter,
 ): Observable<ConversationEvent> {
   const services = backendServices(validated, context, 'legacy-chat');
   return new Observable<ConversationEvent>((subscriber) => {
@@ -48,7 +54,7 @@ function events(
       ...(typeof bearer === 'string' ? [bearer] : []),
       ...(holder.poller?.secrets() ?? []),
     ]);
-    const cfg: PollerConfig = { ...validated, ...services, logger };
+    const cfg: PollerConfig = { ...validated, ...services, logger, health };
     const active = new LegacyPoller(cfg, {
       next: (e) => subscriber.next(e),
       error: (e) => subscriber.error(e),

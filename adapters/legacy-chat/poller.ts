@@ -6,6 +6,7 @@ import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
 import type { ResolvedBackoff } from '../../src/runtime/backoff.js';
 import type { BearerSource } from '../../src/runtime/bearer.js';
 import type { FlowControl } from '../../src/runtime/flow.js';
+import type { HealthReporter } from '../../src/runtime/health.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
 import { invalidInputReporter, type InvalidInputReporter } from '../../src/runtime/invalid-input.js';
@@ -42,6 +43,8 @@ export interface PollerConfig {
   metrics: Metrics;
   checkpoint: CheckpointStore | undefined;
   flow: FlowControl | undefined;
+  /** Told when a cycle succeeds or a retry is scheduled (the backend's `health$`). */
+  health?: HealthReporter;
 }
 
 export interface PollerSink {
@@ -212,6 +215,7 @@ export class LegacyPoller {
         await this.pollIsolating(batch, abort.signal, state);
       }
       this.failures = 0;
+      this.cfg.health?.connected();
     } catch (e) {
       if (this.stopped) return;
       const retryIn = this.onFailure(e);
@@ -248,6 +252,7 @@ export class LegacyPoller {
       return undefined;
     }
     this.failures += 1;
+    this.cfg.health?.backingOff(d.error.code);
     this.cfg.metrics.increment('retries');
     this.cfg.logger.warn('legacy-chat: poll failed, retrying', {
       code: d.error.code,

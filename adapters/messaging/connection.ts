@@ -3,6 +3,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { ChatshiftError } from '../../src/errors.js';
 import { backoffDelay, type ResolvedBackoff } from '../../src/runtime/backoff.js';
 import { resolveBearer, type BearerSource } from '../../src/runtime/bearer.js';
+import type { HealthReporter } from '../../src/runtime/health.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import { measureOperation, type Metrics } from '../../src/runtime/metrics.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
@@ -42,6 +43,8 @@ export interface ConnectionSettings {
   maxFrameBytes: number;
   /** Receives every token in use, so logs can redact it. */
   onBearer(token: string): void;
+  /** Told when a socket is opening, open, or a reconnect is scheduled (the backend's `health$`). */
+  health?: HealthReporter;
 }
 
 /** One open socket, as the source sees it. */
@@ -151,6 +154,7 @@ export class Connection {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
+    this.s.health?.connecting();
     if (this.freshBearer || this.token === undefined) {
       try {
         this.token = await resolveBearer(this.s.bearer);
@@ -218,6 +222,7 @@ export class Connection {
       }
       if (this.paused) ws.pause();
       this.s.metrics.increment('ws.connects');
+      this.s.health?.connected();
       this.s.logger.debug?.('messaging: socket open');
       keepAlive.start();
       this.hooks.open(session);
@@ -309,6 +314,7 @@ export class Connection {
     }
     const delay = backoffDelay(this.attempt, this.s.backoff);
     this.attempt++;
+    this.s.health?.backingOff();
     this.s.metrics.increment('reconnects');
     this.reconnectTimer = this.s.scheduler.schedule(() => void this.connect(), delay);
   }

@@ -3,6 +3,7 @@ import { WebSocket as WsWebSocket } from 'ws';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { backendServices, type Backend, type BackendContext } from '../../src/runtime/backend.js';
+import { HealthTracker, type BackendHealth, type HealthReporter } from '../../src/runtime/health.js';
 import { redactingLogger } from '../../src/runtime/logger.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
@@ -19,6 +20,7 @@ const SAVE_EVERY_MS = 250;
 /** The Messaging backend: what `messaging()` returns. */
 export interface MessagingBackend extends Backend {
   readonly id: 'messaging';
+  readonly health$: Observable<BackendHealth>;
 }
 
 /**
@@ -38,9 +40,12 @@ export function messaging(options: MessagingOptions): MessagingBackend {
   const scheme = isLoopbackHost(host) || options.allowInsecureTransport === true ? 'ws' : 'wss';
   assertSecureTransport(new URL(`${scheme}://${options.domain}/`), options.allowInsecureTransport, 'domain');
   const convState = [...(options.convState ?? ['OPEN'])];
+  const health = new HealthTracker();
   return {
     id: 'messaging',
-    events: (context: BackendContext = {}) => events(options, cfg, scheme, convState, context),
+    health$: health.health$,
+    events: (context: BackendContext = {}) =>
+      health.track(context, (reporter) => events(options, cfg, scheme, convState, context, reporter)),
   };
 }
 
@@ -66,6 +71,7 @@ function events(
   scheme: 'ws' | 'wss',
   convState: Array<'OPEN' | 'CLOSE'>,
   context: BackendContext,
+  health: HealthReporter,
 ): Observable<ConversationEvent> {
   return new Observable<ConversationEvent>((subscriber) => {
     const scheduler = cfg.scheduler ?? asyncScheduler;
@@ -258,6 +264,7 @@ function events(
           requestTimeoutMs: cfg.requestTimeoutMs,
           maxFrameBytes: cfg.maxFrameBytes,
           onBearer: (t) => tokens.add(t),
+          health,
         },
         {
           open(s) {

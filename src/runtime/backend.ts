@@ -4,6 +4,7 @@ import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import type { FlowControl } from './flow.js';
+import type { BackendHealth } from './health.js';
 import { silentLogger, type Logger } from './logger.js';
 import { noopMetrics, withAttributes, type Metrics } from './metrics.js';
 import { BACKEND_ATTR } from './metric-catalog.js';
@@ -49,6 +50,13 @@ export interface Backend {
    * I/O, unsubscribing stops it. Each subscription runs its own connection / agent-session poller.
    */
   events(context?: BackendContext): Observable<ConversationEvent>;
+  /**
+   * Where this backend stands — `connecting`, `connected`, `backing-off`, `auth-refused`,
+   * `draining`, `stopped` — current value first, one value per change, across reconnects and
+   * resubscriptions (it follows the newest running `events()` subscription). Never completes.
+   * Optional for backends written outside chatshift; `legacyChat()` and `messaging()` have it.
+   */
+  readonly health$?: Observable<BackendHealth>;
 }
 
 /**
