@@ -1,6 +1,8 @@
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { WebSocket } from 'ws';
 import { MessagingSimulator, messagingSource } from '../adapters/messaging/index.js';
 import type { Metrics } from '../src/runtime/metrics.js';
+import { openTelemetryMetrics } from '../src/runtime/open-telemetry.js';
 import { sdkAgent } from './sdk.js';
 import { preframed } from './preframe.js';
 import { interleave, median, progress, rawUrl, sdkOptions, until, within, type Figure } from './support.js';
@@ -68,15 +70,27 @@ async function run(size: MessagingThroughputSize, client: Client): Promise<Throu
   }
 }
 
-/** chatshift: messagingSource subscribed, every conversation followed and its history pulled. */
+/**
+ * chatshift: messagingSource subscribed, every conversation followed and its history pulled. With
+ * `otel`, every metric also goes through `openTelemetryMetrics` into a real SDK MeterProvider (no
+ * reader: the cost of recording, not of exporting).
+ */
 const chatshift =
-  (size: MessagingThroughputSize): Client =>
+  (size: MessagingThroughputSize, otel = false): Client =>
   async (sim) => {
     let framesIn = 0;
+    const sink = otel ? openTelemetryMetrics(new MeterProvider().getMeter('bench')) : undefined;
     const metrics: Metrics = {
-      increment(name, by = 1) {
+      increment(name, by = 1, attributes) {
         if (name === 'ws.frames.in') framesIn += by;
+        sink?.increment(name, by, attributes);
       },
+      ...(sink === undefined
+        ? {}
+        : {
+            record: (name, value, attributes) => sink.record?.(name, value, attributes),
+            gauge: (name, value, attributes) => sink.gauge?.(name, value, attributes),
+          }),
     };
     let messages = 0;
     let states = 0;
@@ -157,7 +171,7 @@ const sdk: Client = async (sim) => {
 
 export interface MessagingThroughputResult {
   figures: Figure[];
-  runs: Record<'chatshift' | 'rawWs' | 'sdk', ThroughputRun[]>;
+  runs: Record<'chatshift' | 'chatshiftOtel' | 'rawWs' | 'sdk', ThroughputRun[]>;
 }
 
 /** Messaging throughput: chatshift vs bare ws + JSON.parse vs node-agent-sdk, interleaved. */
@@ -166,6 +180,7 @@ export async function messagingThroughput(size: MessagingThroughputSize): Promis
     size.rounds,
     {
       chatshift: () => run(size, chatshift(size)),
+      chatshiftOtel: () => run(size, chatshift(size, true)),
       rawWs: () => run(size, rawWs),
       sdk: () => run(size, sdk),
     },
@@ -173,6 +188,7 @@ export async function messagingThroughput(size: MessagingThroughputSize): Promis
   );
   const ours = median(runs.chatshift.map((r) => r.msgPerSec));
   const raw = median(runs.rawWs.map((r) => r.msgPerSec));
+  const withOtel = median(runs.chatshiftOtel.map((r) => r.msgPerSec));
   const theirs = median(runs.sdk.map((r) => r.msgPerSec));
   const label = `${size.conversations}×${size.perConversation}`;
   return {
@@ -202,6 +218,19 @@ export async function messagingThroughput(size: MessagingThroughputSize): Promis
         rounds: {
           chatshift: runs.chatshift.map((r) => r.msgPerSec),
           baseline: runs.sdk.map((r) => r.msgPerSec),
+        },
+      },
+      {
+        figure: `messaging throughput with openTelemetryMetrics vs a counting sink (${label})`,
+        unit: 'msg/s',
+        chatshift: withOtel,
+        baseline: ours,
+        ratio: withOtel / ours,
+        target: '>= 0.9',
+        met: withOtel / ours >= 0.9,
+        rounds: {
+          chatshift: runs.chatshiftOtel.map((r) => r.msgPerSec),
+          baseline: runs.chatshift.map((r) => r.msgPerSec),
         },
       },
     ],

@@ -164,14 +164,14 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
             options.onDecision?.(d);
           },
           ...(stopLatch === undefined ? {} : { stop: stopLatch }),
-          onDrainOnStart: () => options.metrics?.increment('cutover.drainOnStart'),
+          onDrainOnStart: (b) => options.metrics?.increment('cutover.drainOnStart', 1, { [BACKEND_ATTR]: b }),
         }),
       ),
       // A safety net over the sources' own cursors (O(conversations) memory). It should never
       // fire: a hit means a source re-emitted an event, so it is logged and counted apart.
       dedupe({
         onDuplicate: (e) => {
-          options.metrics?.increment('cutover.duplicates');
+          options.metrics?.increment('cutover.duplicates', 1, { [BACKEND_ATTR]: e.backend });
           logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
         },
       }),

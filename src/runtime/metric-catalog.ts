@@ -48,19 +48,20 @@ const spec = (
   description: string,
   attributes: readonly string[] = [B],
   constant?: Record<string, string>,
-): MetricSpec => ({
-  key,
-  name,
-  kind,
-  unit,
-  emittedBy,
-  description,
-  attributes,
-  ...(constant === undefined ? {} : { constant }),
-});
+): MetricSpec =>
+  Object.freeze({
+    key,
+    name,
+    kind,
+    unit,
+    emittedBy,
+    description,
+    attributes: Object.freeze([...attributes]),
+    ...(constant === undefined ? {} : { constant: Object.freeze({ ...constant }) }),
+  });
 
 /** The catalog, in the order docs/operations.md lists it. */
-export const metricCatalog: readonly MetricSpec[] = [
+export const metricCatalog: readonly MetricSpec[] = Object.freeze([
   // OpenTelemetry messaging semantic conventions
   spec(
     'events.emitted',
@@ -284,7 +285,6 @@ export const metricCatalog: readonly MetricSpec[] = [
     '{backend}',
     'core (conversationEvents)',
     'Backends started draining because their checkpoint still held open conversations.',
-    [],
   ),
   // Actions (branch `actions`)
   spec(
@@ -342,7 +342,7 @@ export const metricCatalog: readonly MetricSpec[] = [
     "Time from a shard's previous owner's last renewal to the new owner's start.",
     [],
   ),
-];
+]);
 
 const byKey = new Map(metricCatalog.map((m) => [m.key, m]));
 

@@ -13,8 +13,9 @@ interface InstrumentOptions {
 /**
  * The part of an OpenTelemetry `Meter` (`@opentelemetry/api` ≥ 1.3) chatshift uses, written out
  * so that importing `chatshift` never loads `@opentelemetry/api`: pass
- * `metrics.getMeter('my-service')`. `createGauge` (api ≥ 1.9) is used when present, else levels
- * are reported through an observable gauge.
+ * `metrics.getMeter('my-service')`. Counters are summed in the sink and reported through
+ * `createObservableCounter` when the meter has it (else `createCounter`); `createGauge` (api ≥ 1.9)
+ * is used when present, else levels are reported through an observable gauge.
  */
 export interface MeterLike {
   createCounter(
@@ -29,6 +30,14 @@ export interface MeterLike {
     name: string,
     options?: InstrumentOptions,
   ): { record(value: number, attributes?: OtelAttributes): void };
+  createObservableCounter?(
+    name: string,
+    options?: InstrumentOptions,
+  ): {
+    addCallback(
+      callback: (result: { observe(value: number, attributes?: OtelAttributes): void }) => void,
+    ): void;
+  };
   createObservableGauge(
     name: string,
     options?: InstrumentOptions,
@@ -49,7 +58,14 @@ const ALLOWED = new Map<string, ReadonlySet<string>>(
   metricCatalog.map((m) => [m.key, new Set(m.attributes)]),
 );
 
-type Emit = (value: number, attributes: OtelAttributes) => void;
+/** One instrument as the sink uses it: a value and the caller's (unfiltered) attributes. */
+type Emit = (value: number, attributes: MetricAttributes | undefined) => void;
+
+/** One attribute set's running total of an observed counter. */
+interface Cell {
+  value: number;
+  readonly attributes: OtelAttributes;
+}
 
 /**
  * A {@link Metrics} sink over an OpenTelemetry meter (the application brings the SDK and the
@@ -76,20 +92,23 @@ export function openTelemetryMetrics(meter: MeterLike): Metrics {
         `openTelemetryMetrics: meter must be an OpenTelemetry Meter (metrics.getMeter(name)); it has no ${method}()`,
       );
   }
-  const instruments = new Map<string, Emit | null>();
-
+  // One map per kind, so the hot path builds no lookup key.
+  const instruments: Record<MetricKind, Map<string, Emit | null>> = {
+    counter: new Map(),
+    histogram: new Map(),
+    gauge: new Map(),
+  };
   const instrument = (key: string, kind: MetricKind): Emit | null => {
-    const id = `${kind}\u0000${key}`;
-    let emit = instruments.get(id);
+    let emit = instruments[kind].get(key);
     if (emit === undefined) {
       emit = create(meter, key, kind);
-      instruments.set(id, emit);
+      instruments[kind].set(key, emit);
     }
     return emit;
   };
   const emit = (key: string, kind: MetricKind, value: number, attributes: MetricAttributes | undefined) => {
     if (!Number.isFinite(value) || (kind === 'counter' && value < 0)) return;
-    instrument(key, kind)?.(value, filterAttributes(metricSpec(key), attributes));
+    instrument(key, kind)?.(value, attributes);
   };
 
   return {
@@ -108,25 +127,70 @@ function create(meter: MeterLike, key: string, kind: MetricKind): Emit | null {
     description: spec?.description ?? `chatshift metric '${key}' (not in the catalog)`,
     ...(spec === undefined ? {} : { unit: spec.unit }),
   };
+  const labels = labelsOf(spec);
   if (kind === 'counter') {
+    if (typeof meter.createObservableCounter === 'function') {
+      // Summed here and read at each collection: the hot path (a count per frame or event) is a
+      // lookup by the attributes object and an addition (bench: openTelemetryMetrics row).
+      const cells = new Map<string, Cell>();
+      const byObject = new WeakMap<object, Cell>();
+      meter.createObservableCounter(name, options).addCallback((result) => {
+        for (const c of cells.values()) result.observe(c.value, c.attributes);
+      });
+      return (value, raw) => {
+        const ref = raw ?? NO_ATTRIBUTES;
+        let cell = byObject.get(ref);
+        if (cell === undefined) {
+          const attributes = labels(raw);
+          const id = attributeKey(attributes);
+          cell = cells.get(id);
+          if (cell === undefined) cells.set(id, (cell = { value: 0, attributes }));
+          byObject.set(ref, cell);
+        }
+        cell.value += value;
+      };
+    }
     const counter = meter.createCounter(name, options);
-    return (value, attributes) => counter.add(value, attributes);
+    return (value, raw) => counter.add(value, labels(raw));
   }
   if (kind === 'histogram') {
     const histogram = meter.createHistogram(name, options);
-    return (value, attributes) => histogram.record(value, attributes);
+    return (value, raw) => histogram.record(value, labels(raw));
   }
   if (typeof meter.createGauge === 'function') {
     const gauge = meter.createGauge(name, options);
-    return (value, attributes) => gauge.record(value, attributes);
+    return (value, raw) => gauge.record(value, labels(raw));
   }
   // Before api 1.9: the last level per attribute set, observed at each collection.
   const levels = new Map<string, { value: number; attributes: OtelAttributes }>();
   meter.createObservableGauge(name, options).addCallback((result) => {
     for (const level of levels.values()) result.observe(level.value, level.attributes);
   });
-  return (value, attributes) =>
-    levels.set(JSON.stringify(Object.entries(attributes).sort()), { value, attributes });
+  return (value, raw) => {
+    const attributes = labels(raw);
+    levels.set(attributeKey(attributes), { value, attributes });
+  };
+}
+
+const NO_ATTRIBUTES: MetricAttributes = Object.freeze({});
+
+/** A stable key for an attribute set, whatever the order of its keys. */
+const attributeKey = (attributes: OtelAttributes): string =>
+  JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * The filtered attributes of `spec` for a caller's attributes, remembered per attributes object
+ * (they are read-only), so a sink called with the same object again does no work.
+ */
+function labelsOf(spec: MetricSpec | undefined): (raw: MetricAttributes | undefined) => OtelAttributes {
+  const cache = new WeakMap<object, OtelAttributes>();
+  const none = filterAttributes(spec, undefined);
+  return (raw) => {
+    if (raw === undefined) return none;
+    let out = cache.get(raw);
+    if (out === undefined) cache.set(raw, (out = filterAttributes(spec, raw)));
+    return out;
+  };
 }
 
 /** Only the attribute keys `spec` allows (the catalog's keys for an unknown name), plus its constants. */

@@ -45,9 +45,10 @@ describe('bench (smoke, tiny workloads)', function () {
 
   it('messaging throughput: every contender gets every message; chatshift in order, each once', async () => {
     const r = await messagingThroughput({ conversations: 5, perConversation: 40, rounds: 1, batchSize: 50 });
-    wellFormed(r.figures, 2);
+    wellFormed(r.figures, 3);
     for (const runs of Object.values(r.runs)) for (const run of runs) assert.equal(run.received, 200);
     assert.equal(r.runs.chatshift[0]?.inOrder, true);
+    assert.equal(r.runs.chatshiftOtel[0]?.inOrder, true);
   });
 
   it('legacy throughput: every event arrives and a cycle is ceil(chats / maxChatsPerRequest) requests', async () => {

@@ -90,7 +90,7 @@ describe('openTelemetryMetrics', () => {
     assert.equal(histogramCount(got.get('chatshift.event.delay')), 0);
   });
 
-  it('reports levels through an observable gauge on a meter without createGauge (api before 1.9)', async () => {
+  it('works on a meter with only createCounter, createHistogram and createObservableGauge (levels observed)', async () => {
     const m = otel.meter;
     const older: MeterLike = {
       createCounter: (n, o) => m.createCounter(n, o),
@@ -101,7 +101,15 @@ describe('openTelemetryMetrics', () => {
     sink.gauge?.('conversations.open', 4, { 'chatshift.backend': 'messaging' });
     sink.gauge?.('conversations.open', 9, { 'chatshift.backend': 'legacy-chat' });
     sink.gauge?.('conversations.open', 3, { 'chatshift.backend': 'messaging' });
-    const open = (await otel.collect()).get('chatshift.conversations.open');
+    sink.increment('gaps', 2, { 'chatshift.backend': 'messaging', conversationId: 'c-1' });
+    sink.increment('gaps', 1, { 'chatshift.backend': 'messaging' });
+    const got = await otel.collect();
+    assert.deepEqual(
+      got.get('chatshift.gaps')?.dataPoints.map((p) => [p.attributes, p.value]),
+      [[{ 'chatshift.backend': 'messaging' }, 3]],
+      'counters through createCounter when the meter has no observable counter',
+    );
+    const open = got.get('chatshift.conversations.open');
     assert.deepEqual(open?.dataPoints.map((p) => [p.attributes['chatshift.backend'], p.value]).sort(), [
       ['legacy-chat', 9],
       ['messaging', 3],
