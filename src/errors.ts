@@ -37,6 +37,8 @@ export const errorCodes = [
   'ERR_BACKEND_UNAVAILABLE',
   /** A CLI usage error: unknown command or flag, missing argument. */
   'ERR_USAGE',
+  /** `consume()`: the handler failed on one event as many times as `retry.maxAttempts` allows. */
+  'ERR_HANDLER_FAILED',
   /** Legacy: an accept was sent but its answer was lost; a chat may be taken and not followed (logged). */
   'ERR_ACCEPT_LOST',
   /** A session was used after `close()`. */

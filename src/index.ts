@@ -52,6 +52,8 @@ export type { Backend, BackendContext } from './runtime/backend.js';
 export type { BackendHealth, HealthState } from './runtime/health.js';
 export type { Session, SessionService } from './runtime/session.js';
 export type { CutoverDecision } from './cutover/switch.js';
+export { consume } from './consume/consume.js';
+export type { ConsumeOptions, Consumer, EventHandler, HandlerContext } from './consume/consume.js';
 export { fromOpenFeature } from './cutover/open-feature.js';
 export type { FromOpenFeatureOptions, OpenFeatureClientLike } from './cutover/open-feature.js';
 export { memoryCheckpointStore } from './checkpoint/memory.js';

@@ -21,6 +21,7 @@ describe('public entry points', () => {
       'formatValidationErrors',
       'flowControl',
       'openTelemetryMetrics',
+      'consume',
     ]) {
       assert.equal(typeof (core as Record<string, unknown>)[name], 'function', name);
     }
@@ -84,6 +85,8 @@ describe('public surface snapshot', function () {
       'ChatshiftError',
       'CheckpointMap',
       'CheckpointStore',
+      'ConsumeOptions',
+      'Consumer',
       'ConversationCheckpoint',
       'ConversationEvent',
       'ConversationEventCodec',
@@ -93,10 +96,12 @@ describe('public surface snapshot', function () {
       'CutoverDecision',
       'DedupeOptions',
       'ErrorCode',
+      'EventHandler',
       'FileCheckpointStoreOptions',
       'FlowControl',
       'FlowControlOptions',
       'FromOpenFeatureOptions',
+      'HandlerContext',
       'HealthState',
       'IsoTime',
       'IsoTimeCodec',
@@ -130,6 +135,7 @@ describe('public surface snapshot', function () {
       'TypingEvent',
       'TypingEventCodec',
       'TypingOptions',
+      'consume',
       'conversationEventTypes',
       'conversationEvents',
       'counterMetrics',

@@ -100,7 +100,7 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
     }
   };
 
-  return {
+  const flow: FlowControl = {
     get paused() {
       return state.value;
     },
@@ -243,6 +243,32 @@ export function flowControl(options: FlowControlOptions = {}): FlowControl {
       };
     },
   };
+  counters.set(flow, {
+    add() {
+      pending++;
+      update();
+    },
+    remove() {
+      pending--;
+      update();
+    },
+  });
+  return flow;
+}
+
+/** Counts events as pending without {@link FlowControl.process} (for `consume()`, which handles them itself). */
+export interface FlowCounter {
+  add(): void;
+  remove(): void;
+}
+
+const counters = new WeakMap<FlowControl, FlowCounter>();
+
+/** The counter behind a FlowControl made by {@link flowControl}; internal (not exported from `chatshift`). */
+export function flowCounter(flow: FlowControl): FlowCounter {
+  const c = counters.get(flow);
+  if (c === undefined) throw new Error('flowCounter: not a FlowControl from flowControl()');
+  return c;
 }
 
 const isPromiseLike = (v: unknown): v is PromiseLike<unknown> =>

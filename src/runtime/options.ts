@@ -168,23 +168,24 @@ export function resolveServices(
   return out;
 }
 
-function resolveBackoffOption(check: OptionsChecker, v: unknown): ResolvedBackoff {
+/** Checks a `backoff`-shaped option (`option` names it in errors) and fills its defaults. */
+export function resolveBackoffOption(check: OptionsChecker, v: unknown, option = 'backoff'): ResolvedBackoff {
   if (v === undefined) return resolveBackoff(undefined);
-  if (typeof v !== 'object' || v === null) check.fail('backoff', 'an object');
+  if (typeof v !== 'object' || v === null) check.fail(option, 'an object');
   const b = v as Record<string, unknown>;
-  const initialMs = check.positive('backoff.initialMs', b['initialMs'], 5000, { ms: true });
-  const maxMs = check.positive('backoff.maxMs', b['maxMs'], 120_000, { ms: true });
+  const initialMs = check.positive(`${option}.initialMs`, b['initialMs'], 5000, { ms: true });
+  const maxMs = check.positive(`${option}.maxMs`, b['maxMs'], 120_000, { ms: true });
   const factor = b['factor'] ?? 2;
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1 || factor > 1000)
-    check.fail('backoff.factor', 'a number from 1 to 1000');
+    check.fail(`${option}.factor`, 'a number from 1 to 1000');
   const jitter = b['jitter'] ?? 0.2;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1))
-    check.fail('backoff.jitter', 'a number in 0..1');
+    check.fail(`${option}.jitter`, 'a number in 0..1');
   const maxAttempts = b['maxAttempts'] ?? Number.POSITIVE_INFINITY;
   if (
     typeof maxAttempts !== 'number' ||
     !(maxAttempts === Number.POSITIVE_INFINITY || (Number.isInteger(maxAttempts) && maxAttempts >= 1))
   )
-    check.fail('backoff.maxAttempts', 'a positive integer or Infinity');
+    check.fail(`${option}.maxAttempts`, 'a positive integer or Infinity');
   return resolveBackoff({ initialMs, maxMs, factor, jitter, maxAttempts });
 }
