@@ -40,7 +40,8 @@ export type {
 } from './model/conversation-script.js';
 export { ChatshiftError, errorCodes, isChatshiftError } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export type { Logger } from './runtime/logger.js';
+export { pinoLogger } from './runtime/logger.js';
+export type { Logger, PinoLike } from './runtime/logger.js';
 export type { BackoffOptions } from './runtime/backoff.js';
 export type { BearerSource } from './runtime/bearer.js';
 export { dedupe } from './operators/dedupe.js';

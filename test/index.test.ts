@@ -122,6 +122,7 @@ describe('public surface snapshot', function () {
       'ParticipantRole',
       'ParticipantRoleCodec',
       'PendingFault',
+      'PinoLike',
       'QueueFaultOptions',
       'ReceiptEvent',
       'ReceiptEventCodec',
@@ -150,6 +151,7 @@ describe('public surface snapshot', function () {
       'memoryCheckpointStore',
       'metricCatalog',
       'openTelemetryMetrics',
+      'pinoLogger',
     ],
     'adapters/legacy-chat/index.ts': [
       'LegacyAgentSaysOptions',

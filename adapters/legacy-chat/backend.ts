@@ -3,7 +3,7 @@ import type { ConversationEvent } from '../../src/model/event.js';
 import { backendServices, type Backend, type BackendContext } from '../../src/runtime/backend.js';
 import { checkpointLoadError } from '../../src/checkpoint/writer.js';
 import { HealthTracker, type BackendHealth, type HealthReporter } from '../../src/runtime/health.js';
-import { redactingLogger } from '../../src/runtime/logger.js';
+import { redactingLogger, type Logger } from '../../src/runtime/logger.js';
 import { validateOptions, type LegacyChatOptions, type Validated } from './options.js';
 import { LegacyPoller, type PollerConfig } from './poller.js';
 
@@ -73,6 +73,7 @@ function events(
       (map) => {
         if (cancelled) return;
         active.restore(map ?? {});
+        warnIfIdle(options, validated.acceptIncoming, map ?? {}, logger);
         if (context.draining !== undefined) {
           subs.add(
             context.draining.subscribe({
@@ -124,4 +125,22 @@ function events(
       void settled.finally(() => settling.delete(settled));
     };
   });
+}
+
+/**
+ * Neither `chats` nor `acceptIncoming`, and no open chat in the checkpoint: the backend would poll
+ * nothing and say nothing. One warning at subscribe (a restart that only drains is left quiet).
+ */
+function warnIfIdle(
+  options: LegacyChatOptions,
+  acceptIncoming: boolean,
+  checkpoint: Record<string, { closed?: boolean }>,
+  logger: Logger,
+): void {
+  if (options.chats !== undefined || acceptIncoming) return;
+  if (Object.values(checkpoint).some((c) => c.closed !== true)) return;
+  logger.warn(
+    'legacy-chat: nothing to follow — give `chats` (chat keys to follow) or `acceptIncoming: true` (accept ringing chats); only chats in the checkpoint are followed otherwise',
+    { code: 'ERR_INVALID_OPTIONS' },
+  );
 }

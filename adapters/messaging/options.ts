@@ -78,7 +78,7 @@ export function validateOptions(options: MessagingOptions): ResolvedMessagingOpt
   const domain = o['domain'];
   if (typeof domain !== 'string' || domain.length === 0 || /[/\s?#@]/.test(domain) || !isHostPort(domain))
     check.fail('domain', 'host[:port] without scheme or path');
-  if (o['agentId'] !== undefined) check.nonEmptyString('agentId', o['agentId']);
+  if (o['agentId'] !== undefined) checkAgentId(check, o['agentId'], o['accountId']);
   const convState = o['convState'];
   if (
     convState !== undefined &&
@@ -125,4 +125,21 @@ function isHostPort(domain: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The subscription filter matches old-style agent ids only: `'77'` instead of `'123.77'` would
+ * subscribe to nothing, silently.
+ */
+function checkAgentId(check: OptionsChecker, agentId: unknown, accountId: unknown): void {
+  const id = check.nonEmptyString('agentId', agentId);
+  const dot = id.indexOf('.');
+  const account = typeof accountId === 'string' ? accountId : '{accountId}';
+  if (dot <= 0 || dot === id.length - 1 || id.indexOf('.', dot + 1) !== -1 || /\s/.test(id))
+    check.fail(
+      'agentId',
+      `of the form \`\${accountId}.\${userId}\` (e.g. '${account}.77'), the old-style agent id`,
+    );
+  if (typeof accountId === 'string' && id.slice(0, dot) !== accountId)
+    check.fail('agentId', `of the form \`\${accountId}.\${userId}\` with this accountId ('${accountId}.…')`);
 }

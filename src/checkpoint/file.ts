@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { ChatshiftError } from '../errors.js';
 import { formatValidationErrors } from '../model/decode.js';
@@ -58,6 +59,14 @@ export function fileCheckpointStore(path: string, options: FileCheckpointStoreOp
   if (typeof path !== 'string' || path.length === 0) {
     throw new ChatshiftError('ERR_INVALID_OPTIONS', 'fileCheckpointStore: path must be a non-empty string');
   }
+  // A folder that is not there would fail only at the first load or save: say so now (#14).
+  const folder = dirname(resolve(path));
+  if (!isDirectory(folder))
+    throw new ChatshiftError(
+      'ERR_INVALID_OPTIONS',
+      `fileCheckpointStore: the folder ${folder} does not exist (checkpoint file ${path}); create it first`,
+      { details: { folder } },
+    );
   const doFsync = options.fsync ?? true;
   const maxClosed = options.maxClosed ?? 10_000;
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
@@ -130,6 +139,14 @@ export function fileCheckpointStore(path: string, options: FileCheckpointStoreOp
       );
     },
   };
+}
+
+function isDirectory(folder: string): boolean {
+  try {
+    return statSync(folder).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Drops the oldest closed conversations beyond `maxClosed` (key order is save order). */

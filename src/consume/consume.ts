@@ -5,7 +5,7 @@ import { ChatshiftError } from '../errors.js';
 import type { ConversationEvent } from '../model/event.js';
 import { backoffDelay, type BackoffOptions, type ResolvedBackoff } from '../runtime/backoff.js';
 import { flowControl, flowCounter } from '../runtime/flow.js';
-import { silentLogger } from '../runtime/logger.js';
+import { asLogger, silentLogger } from '../runtime/logger.js';
 import { OptionsChecker, resolveBackoffOption } from '../runtime/options.js';
 import { CheckpointGate } from './checkpoint-gate.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -108,7 +108,7 @@ export function consume(options: ConsumeOptions, handler: EventHandler): Consume
   const stopOption = o['stop'];
   if (stopOption !== undefined && !(stopOption instanceof AbortSignal) && !isObservable(stopOption))
     check.fail('stop', 'an AbortSignal or an Observable');
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger === undefined ? silentLogger : asLogger(options.logger);
   const scheduler = options.scheduler ?? asyncScheduler;
 
   const flow = flowControl({ highWaterMark });

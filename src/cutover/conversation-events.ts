@@ -21,6 +21,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import { BACKEND_ATTR } from '../runtime/metric-catalog.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { backendFlag$, type BackendFlag } from './backend-flag.js';
+import { bindFlagLogger } from './open-feature.js';
 import { switchBackends, type CutoverDecision, type SourceFactory } from './switch.js';
 
 /** Options of {@link conversationEvents}. */
@@ -115,6 +116,8 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
   if (o['onDecision'] !== undefined && typeof o['onDecision'] !== 'function')
     check.fail('onDecision', 'a function');
   const logger = services.logger ?? silentLogger;
+  // A fromOpenFeature() flag without a logger of its own reports its misconfiguration through ours.
+  bindFlagLogger(o['backend'], logger);
   const stop = o['stop'];
   if (stop !== undefined && !(stop instanceof AbortSignal) && !isObservable(stop))
     check.fail('stop', 'an AbortSignal or an Observable');

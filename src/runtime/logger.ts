@@ -1,12 +1,75 @@
 /**
- * Console-compatible logger: `console` and pino both fit. Only `warn` and `error` are required;
- * chatshift logs a message string first and an optional structured object second.
+ * Where chatshift logs. Only `warn` and `error` are required; chatshift calls them with a message
+ * string first and an optional structured object second — `console` fits as is. A pino (or
+ * bunyan-style) logger, which takes the object first, is recognised wherever chatshift takes a
+ * logger and called its way (see {@link pinoLogger}): its lines carry chatshift's fields, `code`
+ * among them.
  */
 export interface Logger {
   debug?(message: string, fields?: Record<string, unknown>): void;
   info?(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The part of a pino logger {@link pinoLogger} uses: each level takes `(object, message)`. */
+export interface PinoLike {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * Adapts a pino logger (`(object, message)` order) to chatshift's {@link Logger}: each field becomes
+ * a property of the JSON line (Error values as `{ type, message, code }`), the message its `msg`.
+ * Not needed when the pino logger is passed directly (it is recognised), but explicit.
+ *
+ * @example
+ * ```ts
+ * conversationEvents({ backend: 'both', legacy, messaging, logger: pinoLogger(pino()) });
+ * ```
+ */
+export function pinoLogger(p: PinoLike): Logger {
+  const at =
+    (level: Level) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      if (fields === undefined) p[level]({}, message);
+      else p[level](plainFields(fields), message);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A pino-style logger (object first): has `child`, `bindings` and a `levels` table. */
+function isPinoLike(l: Logger): l is Logger & PinoLike {
+  const o = l as unknown as Record<string, unknown>;
+  return (
+    typeof o['child'] === 'function' &&
+    typeof o['bindings'] === 'function' &&
+    typeof o['levels'] === 'object' &&
+    o['levels'] !== null &&
+    typeof o['info'] === 'function' &&
+    typeof o['debug'] === 'function'
+  );
+}
+
+const adapted = new WeakMap<object, Logger>();
+
+/** The logger chatshift calls: `l` itself, or for a pino-style logger its {@link pinoLogger}. */
+export function asLogger(l: Logger): Logger {
+  if (!isPinoLike(l)) return l;
+  let a = adapted.get(l);
+  if (a === undefined) adapted.set(l, (a = pinoLogger(l)));
+  return a;
+}
+
+/** Error values become plain objects (pino would print `{}` for an Error outside `err`). */
+function plainFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields))
+    out[k] =
+      v instanceof Error ? { type: v.name, message: v.message, code: (v as { code?: unknown }).code } : v;
+  return out;
 }
 
 /** A logger that drops everything (the default: a library is quiet unless asked). */

@@ -4,7 +4,7 @@ import { ChatshiftError } from '../errors.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
 import type { BearerSource } from './bearer.js';
 import type { FlowControl } from './flow.js';
-import type { Logger } from './logger.js';
+import { asLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -140,7 +140,7 @@ export function resolveServices(
     for (const level of ['debug', 'info'] as const)
       if (logger[level] !== undefined && typeof logger[level] !== 'function')
         check.fail(`logger.${level}`, 'a function when present');
-    out.logger = logger;
+    out.logger = asLogger(logger);
   }
   const metrics = check.withMethods<Metrics>('metrics', o['metrics'], ['increment'], 'a counter sink');
   if (metrics !== undefined) out.metrics = metrics;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileCheckpointStore } from '../../src/checkpoint/file.js';
@@ -59,8 +59,19 @@ describe('fileCheckpointStore', () => {
     }
   });
 
-  it('reports an unwritable location as ERR_CHECKPOINT_IO', async () => {
-    const s = fileCheckpointStore(join(dir, 'missing-folder', 'cp.json'), { fsync: false });
+  it('refuses a folder that does not exist at construction (ERR_INVALID_OPTIONS, #14)', () => {
+    assert.throws(
+      () => fileCheckpointStore(join(dir, 'missing-folder', 'cp.json')),
+      (e: unknown) =>
+        isChatshiftError(e, 'ERR_INVALID_OPTIONS') && /missing-folder does not exist/.test(String(e)),
+    );
+  });
+
+  it('reports an unwritable location as ERR_CHECKPOINT_IO (its folder removed after construction)', async () => {
+    const folder = join(dir, 'gone');
+    mkdirSync(folder);
+    const s = fileCheckpointStore(join(folder, 'cp.json'), { fsync: false });
+    rmSync(folder, { recursive: true });
     await assert.rejects(s.save('messaging', { a: { seq: 1 } }), (e: unknown) =>
       isChatshiftError(e, 'ERR_CHECKPOINT_IO'),
     );
