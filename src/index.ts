@@ -13,8 +13,11 @@ export {
   conversationEventTypes,
 } from './model/event.js';
 export type {
+  ChatMessageEvent,
   ConversationEvent,
+  ConversationEventBase,
   ConversationEventType,
+  EventOfType,
   MessageEvent,
   StateEvent,
   TypingEvent,
@@ -22,6 +25,15 @@ export type {
   ReceiptEvent,
   BackendId,
 } from './model/event.js';
+export {
+  isEvent,
+  isMessage,
+  isParticipantChange,
+  isReceipt,
+  isStateChange,
+  isTyping,
+  speakerOf,
+} from './model/guards.js';
 export { ParticipantCodec, ParticipantRoleCodec } from './model/participant.js';
 export type { Participant, ParticipantRole } from './model/participant.js';
 export { IsoTimeCodec } from './model/time.js';

@@ -1,4 +1,5 @@
 import type { ConversationEvent, MessageEvent } from '../../src/model/event.js';
+import type { Draft } from '../../src/model/event-types.js';
 import { derivedEventId, eventId } from '../../src/model/ids.js';
 import type { Participant } from '../../src/model/participant.js';
 import type { IsoTime } from '../../src/model/time.js';
@@ -137,8 +138,10 @@ function mapWireEvent(
 
 function messageBody(
   line: WireLineEvent,
-): Pick<MessageEvent, 'type' | 'from' | 'text' | 'format'> &
-  Partial<Pick<MessageEvent, 'content' | 'systemCode' | 'audience'>> {
+): Draft<
+  Pick<MessageEvent, 'type' | 'from' | 'text' | 'format'> &
+    Partial<Pick<MessageEvent, 'content' | 'systemCode' | 'audience'>>
+> {
   const format = FORMATS[line.textType ?? 'plain'];
   const from: Participant =
     line.source === 'visitor'

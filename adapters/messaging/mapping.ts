@@ -1,4 +1,5 @@
 import type { ConversationEvent, StateEvent } from '../../src/model/event.js';
+import type { Draft } from '../../src/model/event-types.js';
 import { derivedEventId, eventId } from '../../src/model/ids.js';
 import type { Participant, ParticipantRole } from '../../src/model/participant.js';
 import { epochMsToIso, type IsoTime } from '../../src/model/time.js';
@@ -76,7 +77,7 @@ export function summariseRichContent(content: unknown): string {
  * message disappear): `messageAudience: AGENTS_AND_MANAGERS` is private to agents; the first
  * `ExternalId` metadata entry with a non-empty id is the sender's idempotency key.
  */
-function privacyAndKey(event: ConversationEvent & { type: 'message' }, record: EventRecord): void {
+function privacyAndKey(event: Draft<ConversationEvent & { type: 'message' }>, record: EventRecord): void {
   const r = record as EventRecord & { messageAudience?: unknown; metadata?: unknown };
   if (r.messageAudience === 'AGENTS_AND_MANAGERS') event.audience = 'agents';
   const metadata = r.metadata;
@@ -132,7 +133,7 @@ function sequencedEvent(
             : `[${wire.contentType ?? 'file'}]`;
       const format = wire.contentType === 'text/html' ? 'html' : 'plain';
       const from = originatorOf(record);
-      const event: ConversationEvent & { type: 'message' } = {
+      const event: Draft<ConversationEvent & { type: 'message' }> = {
         id,
         backend,
         conversationId,
@@ -148,7 +149,7 @@ function sequencedEvent(
       return event;
     }
     case 'RichContentEvent': {
-      const event: ConversationEvent & { type: 'message' } = {
+      const event: Draft<ConversationEvent & { type: 'message' }> = {
         id,
         backend,
         conversationId,

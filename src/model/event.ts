@@ -3,6 +3,22 @@ import { ParticipantCodec } from './participant.js';
 import { refined } from './refine.js';
 import { strictObject } from './strict.js';
 import { IsoTimeCodec } from './time.js';
+import type { ChatMessageEvent, ConversationEvent, ConversationEventType } from './event-types.js';
+
+export type {
+  ChatMessageEvent,
+  ConversationEvent,
+  ConversationEventBase,
+  ConversationEventType,
+  EventOfType,
+  ParticipantEvent,
+  ReceiptEvent,
+  StateEvent,
+  TypingEvent,
+} from './event-types.js';
+
+/** @deprecated Renamed {@link ChatMessageEvent}: `MessageEvent` collides with the DOM/Node global. */
+export type MessageEvent = ChatMessageEvent;
 
 const NonEmptyString = refined(t.string, (s) => s.length > 0, 'NonEmptyString');
 
@@ -72,17 +88,11 @@ export const ReceiptEventCodec = strictObject(
     ...common,
     type: t.literal('receipt'),
     status: t.keyof({ accepted: null, read: null }),
-    seqs: t.array(SeqCodec),
+    seqs: t.readonlyArray(SeqCodec),
     participant: ParticipantCodec,
   },
   commonOptional,
 );
-
-export type MessageEvent = t.TypeOf<typeof MessageEventCodec>;
-export type StateEvent = t.TypeOf<typeof StateEventCodec>;
-export type TypingEvent = t.TypeOf<typeof TypingEventCodec>;
-export type ParticipantEvent = t.TypeOf<typeof ParticipantEventCodec>;
-export type ReceiptEvent = t.TypeOf<typeof ReceiptEventCodec>;
 
 const byType = {
   message: MessageEventCodec,
@@ -92,12 +102,8 @@ const byType = {
   receipt: ReceiptEventCodec,
 } as const;
 
-/** The discriminant values of {@link ConversationEvent}. */
-export type ConversationEventType = keyof typeof byType;
-export const conversationEventTypes = Object.keys(byType) as ConversationEventType[];
-
-/** One normalized conversation event, whichever backend produced it. See docs/event-model.md. */
-export type ConversationEvent = MessageEvent | StateEvent | TypingEvent | ParticipantEvent | ReceiptEvent;
+/** The discriminant values of {@link ConversationEvent}, in a stable order. */
+export const conversationEventTypes = Object.keys(byType) as Array<keyof typeof byType>;
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
