@@ -81,7 +81,7 @@ describe('consume(): kill -9 mid-burst and restart', function () {
     checkpoint: join(dir, 'checkpoint.json'),
     legacy: { ...legacy.clientOptions() },
     messaging: { ...messaging.clientOptions() },
-    handlerDelayMs: 10,
+    handlerDelayMs: 25,
     concurrency,
   });
 
