@@ -28,4 +28,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The CommonJS consumer fixture is the one place `import x = require(...)` is the point.
+    files: ['test/package/consumer/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
