@@ -90,7 +90,21 @@ export class ChatshiftError extends Error {
   }
 }
 
-/** True when `e` is a {@link ChatshiftError}, optionally with the given code. */
+/**
+ * True when `e` is a {@link ChatshiftError}, optionally with the given code.
+ *
+ * @example
+ * ```ts
+ * import { isChatshiftError } from 'chatshift';
+ *
+ * events$.subscribe({
+ *   error: (e: unknown) => {
+ *     if (isChatshiftError(e, 'ERR_AUTH_REJECTED')) reLogin();
+ *     else throw e;
+ *   },
+ * });
+ * ```
+ */
 export function isChatshiftError(e: unknown, code?: ErrorCode): e is ChatshiftError {
   return e instanceof ChatshiftError && (code === undefined || e.code === code);
 }

@@ -1,6 +1,8 @@
 /**
  * chatshift: one RxJS Observable of normalized LivePerson conversation events.
  * The public entry point; every export is listed by name.
+ *
+ * @module chatshift
  */
 export {
   ConversationEventCodec,

@@ -20,6 +20,9 @@ export interface LegacyChatBackend extends Backend {
  *
  * @example
  * ```ts
+ * import { conversationEvents } from 'chatshift';
+ * import { legacyChat } from 'chatshift/legacy-chat';
+ *
  * const legacy = legacyChat({ agentSessionUrl, bearer: () => tokens.current(), acceptIncoming: true });
  * conversationEvents({ backend: 'legacy-chat', legacy }).subscribe(handle);
  * ```

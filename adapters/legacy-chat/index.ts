@@ -1,16 +1,16 @@
 /**
  * `chatshift/legacy-chat`: the legacy Chat Agent API backend, its events alone, and its loopback simulator.
  * See docs/adapters/legacy-chat.md.
+ *
+ * @module chatshift/legacy-chat
  */
 
 /** The backend id this entry point produces events for. */
 export const backend = 'legacy-chat' as const;
 
-/** {@inheritDoc legacyChat} */
 export { legacyChat } from './backend.js';
 /** The backend object `legacyChat()` returns. */
 export type { LegacyChatBackend } from './backend.js';
-/** {@inheritDoc legacyChatSource} */
 export { legacyChatSource } from './source.js';
 /** Options of `legacyChat` and `legacyChatSource`, documented field by field. */
 export type { LegacyChatOptions, LegacyChatSourceOptions } from './options.js';

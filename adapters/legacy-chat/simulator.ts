@@ -57,6 +57,20 @@ export interface LegacyChatClientOptions {
 /**
  * A loopback HTTP server (127.0.0.1, a free port) that speaks the legacy Chat Agent API for one
  * agent session, from scripted chats. For tests and demos; not a production server.
+ *
+ * @example
+ * ```ts
+ * import { legacyChatSource, LegacyChatSimulator } from 'chatshift/legacy-chat';
+ *
+ * const sim = await LegacyChatSimulator.start();
+ * const key = sim.openConversation();
+ * sim.consumerSays(key, 'hello');
+ * const sub = legacyChatSource({ ...sim.clientOptions(), chats: [key] }).subscribe(handle);
+ * // … once the test has seen what it waits for:
+ * sub.unsubscribe();
+ * sim.assertNoPendingFaults();
+ * await sim.close();
+ * ```
  */
 export class LegacyChatSimulator
   implements ConversationScript, SimulatorFaultControls<LegacyChatFault, LegacyChatSimulatorSwitches>

@@ -12,6 +12,15 @@ import type { LegacyChatOptions } from './options.js';
  * a multi-chat request got for one of its keys drops that chat alone; other 3xx/4xx end the stream
  * with ERR_HTTP_STATUS. Options are validated at call time (ERR_INVALID_OPTIONS,
  * ERR_INSECURE_TRANSPORT thrown synchronously).
+ *
+ * @example
+ * ```ts
+ * import { legacyChatSource } from 'chatshift/legacy-chat';
+ *
+ * legacyChatSource({ agentSessionUrl, bearer: () => tokens.current(), acceptIncoming: true }).subscribe(
+ *   (e) => console.log(e.conversationId, e.type),
+ * );
+ * ```
  */
 export function legacyChatSource(options: LegacyChatOptions): Observable<ConversationEvent> {
   return legacyChat(options).events();

@@ -1,9 +1,12 @@
-/** `chatshift/messaging`: the Messaging agent WebSocket backend, its events alone, and its loopback simulator. */
+/**
+ * `chatshift/messaging`: the Messaging agent WebSocket backend, its events alone, and its loopback simulator.
+ *
+ * @module chatshift/messaging
+ */
 
 /** The backend id this entry point produces. */
 export const backend = 'messaging' as const;
 
-/** {@inheritDoc messaging} */
 export { messaging, messagingSource } from './source.js';
 /** The backend object `messaging()` returns. */
 export type { MessagingBackend } from './source.js';
@@ -11,7 +14,6 @@ export type { MessagingBackend } from './source.js';
 export type { MessagingOptions, MessagingSourceOptions } from './options.js';
 /** A `ws`-compatible WebSocket constructor. */
 export type { WebSocketConstructor, WebSocketLike, WebSocketOptions } from './websocket.js';
-/** {@inheritDoc MessagingSimulator} */
 export { MessagingSimulator } from './simulator.js';
 /** Simulator options, the options it hands a client, and its methods' option bags. */
 export type {

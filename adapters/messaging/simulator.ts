@@ -31,6 +31,20 @@ import {
  * A loopback Messaging agent server: a real `ws` server on 127.0.0.1 (port 0) with CSDS, login and
  * refresh beside it. It speaks the `.ams.*` dialect and the public names, plays scripted
  * conversations, has switches and one-shot faults, and logs every frame.
+ *
+ * @example
+ * ```ts
+ * import { messaging, MessagingSimulator } from 'chatshift/messaging';
+ *
+ * const sim = await MessagingSimulator.start();
+ * const conv = sim.openConversation(); // assigned to the simulator's agent
+ * sim.consumerSays(conv, 'hello');
+ * const sub = messaging(sim.clientOptions()).events().subscribe(handle);
+ * // … once the test has seen what it waits for:
+ * sub.unsubscribe();
+ * sim.assertNoPendingFaults();
+ * await sim.close();
+ * ```
  */
 export class MessagingSimulator
   implements ConversationScript, SimulatorFaultControls<MessagingFault, MessagingSimulatorSwitches>

@@ -30,6 +30,9 @@ export interface MessagingBackend extends Backend {
  *
  * @example
  * ```ts
+ * import { conversationEvents } from 'chatshift';
+ * import { messaging } from 'chatshift/messaging';
+ *
  * const msg = messaging({ accountId, domain, bearer: () => tokens.current(), agentId });
  * conversationEvents({ backend: 'messaging', messaging: msg }).subscribe(handle);
  * ```
@@ -59,6 +62,15 @@ export function messaging(options: MessagingOptions): MessagingBackend {
  * Throws `ERR_INVALID_OPTIONS` / `ERR_INSECURE_TRANSPORT` synchronously for bad options. The
  * stream errors only for conditions retrying cannot fix: `ERR_AUTH_REJECTED`,
  * `ERR_BEARER_PROVIDER`, `ERR_RETRIES_EXHAUSTED`, `ERR_HTTP_STATUS` (a handshake 404 three times), `ERR_CHECKPOINT_IO`.
+ *
+ * @example
+ * ```ts
+ * import { messagingSource } from 'chatshift/messaging';
+ *
+ * messagingSource({ accountId, domain, bearer: () => tokens.current(), agentId }).subscribe((e) =>
+ *   console.log(e.conversationId, e.type),
+ * );
+ * ```
  */
 export function messagingSource(options: MessagingOptions): Observable<ConversationEvent> {
   return messaging(options).events();

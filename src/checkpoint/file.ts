@@ -54,6 +54,14 @@ const STALE_LOCK_MS = 60_000;
  * longer than `lockTimeoutMs` fails the save with `ERR_CHECKPOINT_LOCKED` naming the lock file; a
  * lock left by a dead process is taken over. Saves of one instance are serialised, and `load()`
  * waits for the saves queued before it. Closed conversations are compacted (see `maxClosed`).
+ *
+ * @example
+ * ```ts
+ * import { conversationEvents, fileCheckpointStore } from 'chatshift';
+ *
+ * const checkpoint = fileCheckpointStore('/var/lib/my-bridge/chatshift.json');
+ * conversationEvents({ backend: 'legacy-chat', legacy, checkpoint }).subscribe(handle);
+ * ```
  */
 export function fileCheckpointStore(path: string, options: FileCheckpointStoreOptions = {}): CheckpointStore {
   if (typeof path !== 'string' || path.length === 0) {

@@ -4,6 +4,15 @@ import type { CheckpointMap, CheckpointStore, ConversationCheckpoint } from './s
 /**
  * Checkpoints held in this process only: the default. Survives a source re-subscribing (a backend
  * switched off and on again) but not a restart; use {@link fileCheckpointStore} for that.
+ *
+ * @example
+ * ```ts
+ * import { conversationEvents, memoryCheckpointStore } from 'chatshift';
+ *
+ * // Kept across re-subscriptions in this process (a backend switched off and on), not restarts.
+ * const checkpoint = memoryCheckpointStore();
+ * conversationEvents({ backend: 'messaging', messaging, checkpoint }).subscribe(handle);
+ * ```
  */
 export function memoryCheckpointStore(): CheckpointStore {
   const data = new Map<BackendId, Map<string, ConversationCheckpoint>>();

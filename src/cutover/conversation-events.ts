@@ -86,6 +86,21 @@ export interface ConversationEventsOptions {
  * and no duplicate. Cold: nothing runs until subscribed; unsubscribing stops every source.
  * Invalid options throw `ERR_INVALID_OPTIONS` synchronously; a flag naming a backend without
  * options fails the stream with `ERR_BACKEND_UNAVAILABLE` (or is ignored, logged, once running).
+ *
+ * @example
+ * ```ts
+ * import { conversationEvents, fileCheckpointStore } from 'chatshift';
+ * import { legacyChat } from 'chatshift/legacy-chat';
+ * import { messaging } from 'chatshift/messaging';
+ *
+ * const events$ = conversationEvents({
+ *   backend: flag$, // 'legacy-chat' | 'both' | 'messaging', changeable at run time
+ *   legacy: legacyChat({ agentSessionUrl, bearer: () => tokens.current() }),
+ *   messaging: messaging({ accountId, domain, bearer: () => tokens.current() }),
+ *   checkpoint: fileCheckpointStore('./chatshift-checkpoint.json'),
+ * });
+ * events$.subscribe((e) => console.log(e.id, e.type));
+ * ```
  */
 export function conversationEvents(options: ConversationEventsOptions): Observable<ConversationEvent> {
   const check = new OptionsChecker('conversationEvents');

@@ -62,6 +62,15 @@ export function bindFlagLogger(flag: unknown, logger: Logger): void {
  * `warn` and skipped (the current backend stays). A flag key the provider does not know
  * (`FLAG_NOT_FOUND`) or a provider error is logged once at `warn` with its error code and the
  * default used.
+ *
+ * @example
+ * ```ts
+ * import { OpenFeature } from '@openfeature/server-sdk';
+ * import { conversationEvents, fromOpenFeature } from 'chatshift';
+ *
+ * const backend$ = fromOpenFeature(OpenFeature.getClient(), 'chatshift-backend', { accountId });
+ * conversationEvents({ backend: backend$, legacy, messaging }).subscribe(handle);
+ * ```
  */
 export function fromOpenFeature(
   client: OpenFeatureClientLike,

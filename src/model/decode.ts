@@ -2,7 +2,18 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { ConversationEventCodec, type ConversationEvent } from './event.js';
 
-/** Decodes untrusted input as a {@link ConversationEvent}; never throws. */
+/**
+ * Decodes untrusted input as a {@link ConversationEvent}; never throws.
+ *
+ * @example
+ * ```ts
+ * import { decodeConversationEvent, formatValidationErrors } from 'chatshift';
+ *
+ * const r = decodeConversationEvent(JSON.parse(line));
+ * if (r._tag === 'Left') console.error(formatValidationErrors(r.left));
+ * else console.log(r.right.id);
+ * ```
+ */
 export function decodeConversationEvent(u: unknown): Either<t.Errors, ConversationEvent> {
   return ConversationEventCodec.decode(u);
 }

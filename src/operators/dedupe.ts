@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { ConversationEvent } from '../model/event.js';
 
 export interface DedupeOptions {
-  /** Starting cursors, keyed by {@link cursorKey}; e.g. loaded from a checkpoint store. */
+  /** Starting cursors, keyed by `${backend}:${conversationId}`; e.g. loaded from a checkpoint store. */
   initial?: ReadonlyMap<string, number>;
   /**
    * How many closed conversations keep their cursor so a late re-delivery is still dropped.

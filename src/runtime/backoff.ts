@@ -1,4 +1,4 @@
-/** Retry and reconnect timing. Every field is optional; see {@link resolveBackoff} for defaults. */
+/** Retry and reconnect timing. Every field is optional, with the default named on each field. */
 export interface BackoffOptions {
   /** First delay in ms. Default 5000 (LivePerson: retry at 5, 10, 15 s). */
   initialMs?: number;

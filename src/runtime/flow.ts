@@ -59,6 +59,22 @@ export interface FlowControl {
   checkpoints(store: CheckpointStore): CheckpointStore;
 }
 
+/**
+ * A {@link FlowControl}: give it to `conversationEvents({ flow })` and handle the events with its
+ * `process`; wrap the checkpoint store with its `checkpoints` so a save never runs ahead of the
+ * handler. Throws `ERR_INVALID_OPTIONS` unless `highWaterMark` is an integer >= 1 and
+ * `lowWaterMark` an integer from 0 to below it.
+ *
+ * @example
+ * ```ts
+ * import { conversationEvents, fileCheckpointStore, flowControl } from 'chatshift';
+ *
+ * const flow = flowControl({ highWaterMark: 1000 });
+ * conversationEvents({ backend, legacy, flow, checkpoint: flow.checkpoints(fileCheckpointStore(path)) })
+ *   .pipe(flow.process(async (e) => db.upsert(e))) // e.id is stable: upsert by it
+ *   .subscribe();
+ * ```
+ */
 export function flowControl(options: FlowControlOptions = {}): FlowControl {
   const high = options.highWaterMark ?? 1000;
   const low = options.lowWaterMark ?? Math.floor(high / 2);

@@ -67,6 +67,7 @@ declare global {
   const accountId: string;
   const domain: string;
   const userId: string;
+  const agentId: string;
   const legacy: Backend;
   const messaging: Backend;
   const backend: BackendChoice;
@@ -95,6 +96,19 @@ const markdownFiles = (): string[] => {
       d.isDirectory() ? docs(join(dir, d.name)) : d.name.endsWith('.md') ? [join(dir, d.name)] : [],
     );
   return [join(root, 'README.md'), ...docs(join(root, 'docs'))];
+};
+
+/** The `@example` blocks of the library's TSDoc (what typedoc shows), as Markdown-like text per file. */
+const tsdocSources = (): Array<{ file: string; text: string }> => {
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+    );
+  return [...sources(join(root, 'src')), ...sources(join(root, 'adapters'))].map((f) => ({
+    file: relative(root, f),
+    // Comment lines lose their leading ` * `; line numbers stay.
+    text: readFileSync(f, 'utf8').replace(/^[ \t]*\*(?: |$)/gm, ''),
+  }));
 };
 
 /** Type-checks the snippets, each as its own module; returns tsc's diagnostics per snippet. */
@@ -136,19 +150,25 @@ async function typeCheck(snippets: readonly Snippet[]): Promise<Map<Snippet, str
     if (s === undefined) continue;
     byFile.get(s)?.push(`${s.file}:${s.line + Number(m[3]) - 1}: ${m[5]}`);
   }
-  const unmatched = out.split('\n').filter((l) => l.trim() !== '' && !/^snippet-\d+\.ts\(/.test(l));
+  // Lines that start with a space continue the diagnostic above them.
+  const unmatched = out
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^\s/.test(l) && !/^snippet-\d+\.ts\(/.test(l));
   assert.deepEqual(unmatched, [], 'tsc reported errors outside the snippets');
   return byFile;
 }
 
-describe('docs: every ```ts snippet in README.md and docs/ compiles against the public API', function () {
+describe('docs: every ```ts snippet in README.md, docs/ and the TSDoc @example blocks compiles against the public API', function () {
   // One tsc run over all snippets and the sources they import.
   this.timeout(180_000);
 
   it('finds the snippets, compiles each as a module importing chatshift by name, and reports a broken one', async () => {
-    const all = markdownFiles().flatMap((f) => snippetsOf(relative(root, f), readFileSync(f, 'utf8')));
+    const all = [
+      ...markdownFiles().map((f) => ({ file: relative(root, f), text: readFileSync(f, 'utf8') })),
+      ...tsdocSources(),
+    ].flatMap(({ file, text }) => snippetsOf(file, text));
     const compiled = all.filter((s) => !s.skipped);
-    assert.ok(compiled.length >= 10, `snippets found: ${compiled.length}`);
+    assert.ok(compiled.length >= 20, `snippets found: ${compiled.length}`);
     const skipped = all.filter((s) => s.skipped).map((s) => `${s.file}:${s.line}`);
     assert.ok(skipped.length <= 3, `snippets skipped (use the marker sparingly): ${skipped.join(', ')}`);
     const errors = await typeCheck([...compiled, broken]);
