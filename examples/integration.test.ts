@@ -99,6 +99,9 @@ describe('the CRM bridge and the triage bot on both simulators', () => {
     // The queued 503 was served: the test exercised the retry it meant to.
     legacySim.assertNoPendingFaults();
     messagingSim.assertNoPendingFaults();
+    // Strict: the bridge sent nothing the simulators do not serve.
+    legacySim.assertNoUnexpectedRequests();
+    messagingSim.assertNoUnexpectedRequests();
   });
 
   it('greets once per conversation and escalates on a refund request', async () => {
@@ -130,5 +133,6 @@ describe('the CRM bridge and the triage bot on both simulators', () => {
       ['greet', 'escalate'],
     );
     messagingSim.assertNoPendingFaults();
+    messagingSim.assertNoUnexpectedRequests();
   });
 });

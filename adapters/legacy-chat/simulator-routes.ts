@@ -31,6 +31,8 @@ export interface LegacyRouteContext {
   bearer(): string;
   takeFault(route: string): LegacyChatFault | undefined;
   record(r: LegacyChatRequestRecord): void;
+  /** Notes a request no route of the simulator serves (`METHOD /path`). */
+  unexpected(what: string): void;
   /** Runs `fn` after `ms`, unless the simulator closes first. */
   later(fn: () => void, ms: number): void;
   /** What the agent writes through the API. */
@@ -42,6 +44,8 @@ export interface LegacyRouteContext {
 interface Answer {
   status: number;
   body: unknown;
+  /** No route serves this request (an unknown path, or a method a chat path does not take). */
+  unexpected?: true;
 }
 
 /** Answers one request (its body already read). */
@@ -136,6 +140,7 @@ export function answer(
     if (fault?.malformed === true)
       return send(200, '{"chats":{"chat":[{"info":', { 'content-type': 'application/json' });
     const result = dispatch(ctx, route, rest ?? '', method, url, body, fault);
+    if (route === 'other' || result.unexpected === true) ctx.unexpected(`${method} ${url.pathname}`);
     let payload = JSON.stringify(result.body);
     if (fault?.oversizeBytes !== undefined && payload.length < fault.oversizeBytes) {
       payload = `${payload}${' '.repeat(fault.oversizeBytes - payload.length)}`;
@@ -223,7 +228,7 @@ function dispatch(
       },
     };
   }
-  return { status: 404, body: errorBody('Not found') };
+  return { status: 404, body: errorBody('Not found'), unexpected: true };
 }
 
 function routeName(method: string, rest: string | undefined): string {

@@ -83,6 +83,7 @@ export class LegacyChatSimulator
   private readonly script: ChatScript;
   private readonly routes: LegacyRouteContext;
   private readonly log: LegacyChatRequestRecord[] = [];
+  private readonly unserved: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private bearer: string;
   private inFlightCount = 0;
@@ -112,6 +113,7 @@ export class LegacyChatSimulator
       takeFault: (route) =>
         this.faultModel.take((f) => (f.route ?? 'multichat') === 'any' || (f.route ?? 'multichat') === route),
       record: (r) => this.log.push(r),
+      unexpected: (what) => this.unserved.push(what),
       later: (fn, ms) => {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -244,6 +246,18 @@ export class LegacyChatSimulator
   /** Throws, naming them, when queued faults never fired. */
   assertNoPendingFaults(): void {
     this.faultModel.assertNoPending();
+  }
+  /** Requests no route of the simulator serves (`METHOD /path`), in order; each was answered 404/405. */
+  get unexpectedRequests(): readonly string[] {
+    return this.unserved;
+  }
+  /**
+   * Strict mode for tests: throws, naming them, when a client sent requests the simulator does not
+   * serve (as undici's `MockAgent` fails on a request no interceptor matches).
+   */
+  assertNoUnexpectedRequests(): void {
+    if (this.unserved.length > 0)
+      throw new Error(`legacy simulator: unexpected requests: ${this.unserved.join(', ')}`);
   }
 
   // ---- observation -----------------------------------------------------------------------

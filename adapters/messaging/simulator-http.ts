@@ -7,6 +7,8 @@ export interface SimHttpContext {
   agentUserId: string;
   issueToken(): string;
   log(entry: { method: string; path: string; status: number }): void;
+  /** Notes a request no HTTP route serves (`METHOD /path`). */
+  unexpected(what: string): void;
   /** The messaging service names CSDS lists (the `csdsMessagingService` switch). */
   messagingServices(): string[];
 }
@@ -31,6 +33,10 @@ export function createHttpHandler(ctx: SimHttpContext): (req: IncomingMessage, r
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
+    const unserved = (status: number, error: string): void => {
+      ctx.unexpected(`${req.method ?? ''} ${path}`);
+      done(status, { error });
+    };
     const done = (status: number, body: unknown, headers?: Record<string, string>): void => {
       ctx.log({ method: req.method ?? '', path, status });
       json(res, status, body, headers);
@@ -38,10 +44,10 @@ export function createHttpHandler(ctx: SimHttpContext): (req: IncomingMessage, r
     const m = /^\/api\/account\/([^/]+)\/(?:service\/(?:([^/]+)\/)?baseURI\.json|(login|refresh))$/.exec(
       path,
     );
-    if (m === null || m[1] !== ctx.accountId) return done(404, { error: 'not found' });
+    if (m === null || m[1] !== ctx.accountId) return unserved(404, 'not found');
     const services = ['agentVep', ...ctx.messagingServices()];
     if (m[3] === undefined) {
-      if (req.method !== 'GET') return done(405, { error: 'method' });
+      if (req.method !== 'GET') return unserved(405, 'method');
       const wanted = m[2];
       if (wanted !== undefined) {
         if (!services.includes(wanted)) return done(404, { error: 'unknown service' });
@@ -60,7 +66,7 @@ export function createHttpHandler(ctx: SimHttpContext): (req: IncomingMessage, r
       } catch {
         return done(400, { error: { message: 'bad json' } });
       }
-      if (req.method !== 'POST') return done(405, { error: 'method' });
+      if (req.method !== 'POST') return unserved(405, 'method');
       if (m[3] === 'login') {
         const ok = typeof body['username'] === 'string' || typeof body['assertion'] === 'string';
         if (!ok) return done(401, { error: { message: 'bad credentials', internalCode: 10 } });

@@ -14,6 +14,8 @@ export interface RequestContext {
   readonly agentId: string;
   /** Takes a queued `{ request, code: 429 }` fault matching this request type, if any. */
   takeRequestFault(type: string): { request: string; code: 429; retryAfter?: number } | undefined;
+  /** Notes a frame the simulator does not serve (not JSON, not a request, an unknown type). */
+  unexpected(what: string): void;
 }
 
 /**
@@ -49,9 +51,10 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
   try {
     m = JSON.parse(text) as typeof m;
   } catch {
-    return;
+    return ctx.unexpected(`a frame that is not JSON (${text.length} chars)`);
   }
-  if (m.kind !== 'req' || typeof m.id !== 'string' || typeof m.type !== 'string') return;
+  if (m.kind !== 'req' || typeof m.id !== 'string' || typeof m.type !== 'string')
+    return ctx.unexpected(`a frame that is not a request (kind ${String(m.kind)})`);
   const body = (typeof m.body === 'object' && m.body !== null ? m.body : {}) as Record<string, unknown>;
   const reply: Reply = (code, type, b, sent) =>
     ctx.sockets.send(client, { kind: 'resp', reqId: m.id, code, type, body: b }, sent);
@@ -109,6 +112,7 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
     case 'cm.UpdateConversationField':
       return updateField(ctx, body, reply);
     default:
+      ctx.unexpected(`request ${m.type}`);
       return reply(400, '.ReqBody$StringResp', `unknown request type ${m.type}`);
   }
 }

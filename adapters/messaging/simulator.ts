@@ -65,6 +65,7 @@ export class MessagingSimulator
   private readonly subscriptions: SimSubscriptions;
   private readonly requestContext: RequestContext;
   private readonly http: Array<{ method: string; path: string; status: number }> = [];
+  private readonly unserved: string[] = [];
   private readonly tokens: Set<string>;
   private nextToken = 2;
 
@@ -94,6 +95,7 @@ export class MessagingSimulator
       takeRequestFault: (type) =>
         this.faultModel.take((f) => 'request' in f && type.endsWith(f.request)) as
           { request: string; code: 429; retryAfter?: number } | undefined,
+      unexpected: (what) => this.unserved.push(what),
     };
   }
 
@@ -115,6 +117,7 @@ export class MessagingSimulator
         domain: () => sim?.domain ?? '',
         issueToken: () => sim?.issueToken() ?? '',
         log: (e) => sim?.http.push(e),
+        unexpected: (what) => sim?.unserved.push(what),
         messagingServices: () => {
           const which = sim?.switches.csdsMessagingService ?? 'both';
           return which === 'both' ? ['asyncMessagingEnt', 'facadeMsg'] : [which];
@@ -339,6 +342,18 @@ export class MessagingSimulator
   /** Throws, naming them, when queued faults never fired. */
   assertNoPendingFaults(): void {
     this.faultModel.assertNoPending();
+  }
+  /** Frames and HTTP requests the simulator does not serve, in order (answered with an error, or dropped). */
+  get unexpectedRequests(): readonly string[] {
+    return this.unserved;
+  }
+  /**
+   * Strict mode for tests: throws, naming them, when a client sent frames or HTTP requests the
+   * simulator does not serve (as undici's `MockAgent` fails on a request no interceptor matches).
+   */
+  assertNoUnexpectedRequests(): void {
+    if (this.unserved.length > 0)
+      throw new Error(`messaging simulator: unexpected requests: ${this.unserved.join(', ')}`);
   }
 
   // ---- connections and raw frames --------------------------------------------------------
