@@ -8,6 +8,7 @@ import type { BackendChoice } from '../cutover/backend-flag.js';
 import { counterMetrics } from '../runtime/metrics.js';
 import type { CliIo } from './run.js';
 import { Tally } from './summary.js';
+import { alignedBlock, counts, parseTypes, useColour } from './format.js';
 import { createView } from './view.js';
 import { Workload, type ScriptedConversation } from './workload.js';
 
@@ -16,6 +17,8 @@ export const demoHelp = `Demo options (chatshift [demo]):
   --duration-s N      compress the scripted traffic into about N seconds (default 20)
   --conversations N   how many conversations to script (default 40)
   --seed N            replay a run with the same traffic (default: random, printed)
+  --types T1,T2       show only these event types (message, state, typing, participant,
+                      receipt); the summary counts every event
 
 The demo starts a legacy Chat Agent API simulator and a Messaging simulator on 127.0.0.1,
 scripts a contact centre's traffic on them, and follows it through conversationEvents() while
@@ -53,6 +56,7 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
     allowPositionals: false,
     options: {
       json: { type: 'boolean', default: false },
+      types: { type: 'string' },
       'duration-s': { type: 'string' },
       conversations: { type: 'string' },
       seed: { type: 'string' },
@@ -62,7 +66,11 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
   const total = positiveInt('--conversations', values.conversations, 40);
   const seed =
     values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInt('--seed', values.seed, 1);
-  const view = createView(io, { json: values.json });
+  const view = createView(io, {
+    json: values.json,
+    colour: useColour(io.stdout.isTTY, io.env),
+    types: parseTypes(values.types),
+  });
   const out = values.json ? io.stderr : io.stdout;
 
   const legacySim = await LegacyChatSimulator.start({ bearer: 'demo-legacy-bearer', now: Date.now });
@@ -224,23 +232,19 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
 }
 
 function printSummary(out: NodeJS.WritableStream, s: Summary): void {
-  const n = (o: Record<string, number>) =>
-    Object.entries(o)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') || 'none';
   out.write(
-    [
-      '',
-      `summary (seed ${s.seed}, ${(s.durationMs / 1000).toFixed(1)} s)`,
-      `  conversations      ${s.conversations.seen} followed of ${s.conversations.scripted} scripted${s.conversations.notTakenDuringDrain > 0 ? ` (${s.conversations.notTakenDuringDrain} rang during the drain and were not taken)` : ''}`,
-      `  events             ${n(s.events)}`,
-      `  by type            ${n(s.types)}`,
-      `  duplicates dropped ${s.duplicatesDropped} (re-deliveries caught by the per-conversation cursors)`,
-      `  gaps               ${s.gaps}`,
-      `  out of order       ${s.outOfOrder}`,
-      `  HTTP requests      ${s.httpRequests} (legacy polling, one multi-chat request per cycle)`,
-      `  WebSocket frames   ${s.wsFrames.in} in, ${s.wsFrames.out} out`,
-      '',
-    ].join('\n'),
+    alignedBlock(`summary (seed ${s.seed}, ${(s.durationMs / 1000).toFixed(1)} s)`, [
+      [
+        'conversations',
+        `${s.conversations.seen} followed of ${s.conversations.scripted} scripted${s.conversations.notTakenDuringDrain > 0 ? ` (${s.conversations.notTakenDuringDrain} rang during the drain and were not taken)` : ''}`,
+      ],
+      ['events', counts(s.events)],
+      ['by type', counts(s.types)],
+      ['duplicates dropped', `${s.duplicatesDropped} (re-deliveries caught by the per-conversation cursors)`],
+      ['gaps', String(s.gaps)],
+      ['out of order', String(s.outOfOrder)],
+      ['HTTP requests', `${s.httpRequests} (legacy polling, one multi-chat request per cycle)`],
+      ['WebSocket frames', `${s.wsFrames.in} in, ${s.wsFrames.out} out`],
+    ]),
   );
 }

@@ -10,6 +10,8 @@ import type { Logger } from '../runtime/logger.js';
 import { createView } from './view.js';
 import { Tally } from './summary.js';
 import type { CliIo } from './run.js';
+import { alignedBlock, counts, logLine, parseTypes, useColour } from './format.js';
+import { redact } from '../runtime/logger.js';
 
 export const tailHelp = `chatshift tail: follow real LivePerson endpoints and print their events.
 
@@ -28,8 +30,10 @@ Options:
   --account ID            messaging: the account id
   --agent-id ID           messaging: "{accountId}.{userId}" for the agentIds filter
   --checkpoint FILE       keep cursors in FILE, so a restart resumes without loss or duplicates
-  --json                  print NDJSON events instead of the readable view
-  --verbose               log retries and reconnects to stderr
+  --json                  print NDJSON events instead of the readable view (and a JSON summary)
+  --types T1,T2           show only these event types (message, state, typing, participant,
+                          receipt); the summary counts every event
+  --verbose               log retries and reconnects to stderr, with their code and reason
 
 Stops on Ctrl-C (SIGINT) or SIGTERM and prints a summary.
 `;
@@ -55,6 +59,7 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
       'agent-id': { type: 'string' },
       checkpoint: { type: 'string' },
       json: { type: 'boolean', default: false },
+      types: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -81,13 +86,16 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
   const wantsLegacy = backend !== 'messaging';
   const wantsMessaging = backend !== 'legacy-chat';
   const options: ConversationEventsOptions = { backend };
+  const types = parseTypes(values.types);
+  // The adapters redact their own lines; the token is redacted here once more, as the last stop.
+  const log =
+    (level: string) =>
+    (m: string, fields?: Record<string, unknown>): void => {
+      io.stderr.write(`${redact(logLine(level, m, fields), [io.env[envName] ?? ''])}\n`);
+    };
   const logger: Logger = values.verbose
-    ? {
-        info: (m) => io.stderr.write(`info: ${m}\n`),
-        warn: (m) => io.stderr.write(`warn: ${m}\n`),
-        error: (m) => io.stderr.write(`error: ${m}\n`),
-      }
-    : { warn: (m) => io.stderr.write(`warn: ${m}\n`), error: (m) => io.stderr.write(`error: ${m}\n`) };
+    ? { info: log('info'), warn: log('warn'), error: log('error') }
+    : { warn: log('warn'), error: log('error') };
   options.logger = logger;
   const metrics = counterMetrics();
   options.metrics = metrics;
@@ -135,7 +143,11 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
     halt.abort();
   };
   io.stdout.on('error', onOutputError);
-  const view = createView(io, { json: values.json });
+  const view = createView(io, {
+    json: values.json,
+    colour: useColour(io.stdout.isTTY, io.env),
+    types,
+  });
   const tally = new Tally();
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {
@@ -179,8 +191,29 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
   }
   view.end();
   const m = metrics.snapshot();
-  io.stderr.write(
-    `summary: ${JSON.stringify({ events: tally.perBackend, types: tally.perType, duplicatesDropped: m['events.duplicates'] ?? 0, httpRequests: m['http.requests'] ?? 0, wsFramesIn: m['ws.frames.in'] ?? 0, wsFramesOut: m['ws.frames.out'] ?? 0 })}\n`,
+  const summary = {
+    durationMs: Date.now() - started,
+    events: tally.perBackend,
+    types: tally.perType,
+    duplicatesDropped: m['events.duplicates'] ?? 0,
+    httpRequests: m['http.requests'] ?? 0,
+    wsFramesIn: m['ws.frames.in'] ?? 0,
+    wsFramesOut: m['ws.frames.out'] ?? 0,
+  };
+  if (values.json) {
+    io.stderr.write(`summary: ${JSON.stringify(summary)}\n`);
+    return code;
+  }
+  // The readable view gets the demo's aligned summary, after the events on stdout.
+  io.stdout.write(
+    alignedBlock(`summary (${(summary.durationMs / 1000).toFixed(1)} s)`, [
+      ['events', counts(summary.events)],
+      ['by type', counts(summary.types)],
+      ['open conversations', String(tally.openConversations)],
+      ['duplicates dropped', String(summary.duplicatesDropped)],
+      ['HTTP requests', String(summary.httpRequests)],
+      ['WebSocket frames', `${summary.wsFramesIn} in, ${summary.wsFramesOut} out`],
+    ]),
   );
   return code;
 }

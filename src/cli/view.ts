@@ -1,4 +1,5 @@
-import type { ConversationEvent } from '../model/event.js';
+import type { ConversationEvent, ConversationEventType } from '../model/event.js';
+import { palette, type Palette } from './format.js';
 
 /** Where the CLI writes: stdout for events, stderr for progress on a non-TTY. */
 export interface ViewIo {
@@ -21,22 +22,37 @@ export interface View {
   end(): void;
 }
 
-export function createView(io: ViewIo, options: { json: boolean }): View {
+/** How the view renders: NDJSON or readable, with colour, showing only some event types. */
+export interface ViewOptions {
+  json: boolean;
+  /** Colour the readable view (see `useColour`). Default false. */
+  colour?: boolean;
+  /** Show only these event types (`--types`); the summary still counts every event. */
+  types?: ReadonlySet<ConversationEventType> | undefined;
+}
+
+export function createView(io: ViewIo, options: ViewOptions): View {
+  const shown = (e: ConversationEvent): boolean => options.types?.has(e.type) ?? true;
   if (options.json) {
     return {
-      event: (e) => io.stdout.write(`${JSON.stringify(e)}\n`),
+      event: (e) => {
+        if (shown(e)) io.stdout.write(`${JSON.stringify(e)}\n`);
+      },
       progress: () => {},
       note: (line) => io.stderr.write(`${line}\n`),
       end: () => {},
     };
   }
   const tty = io.stdout.isTTY === true;
+  const paint = palette(options.colour === true);
   let status = '';
   let lastProgressLine = 0;
   const clear = () => (tty && status !== '' ? '\r\x1b[K' : '');
   const write = (line: string) => io.stdout.write(`${clear()}${line}\n${tty ? status : ''}`);
   return {
-    event: (e) => write(describe(e, tty ? (io.stdout.columns ?? 120) : 200)),
+    event: (e) => {
+      if (shown(e)) write(describe(e, tty ? (io.stdout.columns ?? 120) : 200, paint));
+    },
     note: (line) => write(line),
     progress(p) {
       const line = progressLine(p);
@@ -63,7 +79,7 @@ export function progressLine(p: Progress): string {
 }
 
 /** One human line per event: time, backend, short conversation id, what happened. */
-export function describe(e: ConversationEvent, width: number): string {
+export function describe(e: ConversationEvent, width: number, paint: Palette = palette(false)): string {
   const conv = e.conversationId.length > 14 ? `…${e.conversationId.slice(-13)}` : e.conversationId;
   const head = `${e.time.slice(11, 23)} ${e.backend.padEnd(11)} ${conv.padEnd(14)}`;
   let what: string;
@@ -85,7 +101,19 @@ export function describe(e: ConversationEvent, width: number): string {
       break;
   }
   const line = `${head} ${what.replace(/\s+/g, ' ')}`;
-  return line.length > width ? `${line.slice(0, Math.max(10, width - 1))}…` : line;
+  // Cut to the width first: colour codes take no columns.
+  const cut = line.length > width ? `${line.slice(0, Math.max(10, width - 1))}…` : line;
+  const time = cut.slice(0, 12);
+  const backend = cut.slice(12, 24);
+  const rest = cut.slice(24);
+  const colourOf = e.backend === 'legacy-chat' ? paint.yellow : paint.cyan;
+  const body =
+    e.type === 'state'
+      ? paint.bold(rest)
+      : e.type === 'typing' || e.type === 'receipt'
+        ? paint.dim(rest)
+        : rest;
+  return `${paint.dim(time)}${colourOf(backend)}${body}`;
 }
 
 function stripTags(html: string): string {

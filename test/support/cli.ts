@@ -19,3 +19,41 @@ export function spawnCli(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+/** How a CLI run ended. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI (see {@link spawnCli}) to its end. With `stopOn`, sends SIGINT once stdout matches
+ * it, as a user's Ctrl-C would.
+ */
+export function runCliUntil(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  stopOn?: RegExp,
+): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawnCli(args, env);
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stopOn !== undefined && !interrupted && stopOn.test(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
