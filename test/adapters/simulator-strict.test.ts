@@ -12,15 +12,17 @@ describe('simulators: strict mode (assertNoUnexpectedRequests)', function () {
 
   it('legacy: a source following a chat sends nothing unexpected; an unknown path and a method a chat path does not take are named', async () => {
     const sim = await LegacyChatSimulator.start();
+    let rec: Recorder | undefined;
     try {
       const key = sim.openConversation();
       sim.consumerSays(key, 'hello');
       sim.closeConversation(key);
-      const rec = new Recorder(
+      rec = new Recorder(
         legacyChatSource({ ...sim.clientOptions(), chats: [key], acceptIncoming: true, pollIntervalMs: 10 }),
       );
-      await rec.waitFor(() => rec.closed.size === 1, 10_000, 'the chat closed');
-      rec.subscription.unsubscribe();
+      const legacyRec = rec;
+      await legacyRec.waitFor(() => legacyRec.closed.size === 1, 10_000, 'the chat closed');
+      legacyRec.subscription.unsubscribe();
       assert.ok(sim.requests.length > 0);
       sim.assertNoUnexpectedRequests();
 
@@ -42,20 +44,23 @@ describe('simulators: strict mode (assertNoUnexpectedRequests)', function () {
         /unexpected requests: GET .*no-such-resource, PUT /,
       );
     } finally {
+      rec?.subscription.unsubscribe();
       await sim.close();
     }
   });
 
   it('messaging: a source sends nothing unexpected; an unknown request type, a non-request frame and an unknown HTTP path are named', async () => {
     const sim = await MessagingSimulator.start({ frameLog: false });
+    let rec: Recorder | undefined;
     try {
-      const rec = new Recorder(messagingSource(sim.clientOptions()));
+      rec = new Recorder(messagingSource(sim.clientOptions()));
       await waitFor(() => sim.subscriptionsAnswered > 0, 'the subscription answered');
       const conv = sim.openConversation();
       sim.consumerSays(conv, 'hello');
       sim.closeConversation(conv);
-      await rec.waitFor(() => rec.closed.size === 1, 10_000, 'the conversation closed');
-      rec.subscription.unsubscribe();
+      const messagingRec = rec;
+      await messagingRec.waitFor(() => messagingRec.closed.size === 1, 10_000, 'the conversation closed');
+      messagingRec.subscription.unsubscribe();
       sim.assertNoUnexpectedRequests();
 
       const ws = new WebSocket(
@@ -83,6 +88,7 @@ describe('simulators: strict mode (assertNoUnexpectedRequests)', function () {
         /messaging simulator: unexpected requests: request \.ams\.cm\.NoSuchRequest/,
       );
     } finally {
+      rec?.subscription.unsubscribe();
       await sim.close();
     }
   });
