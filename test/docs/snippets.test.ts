@@ -49,7 +49,9 @@ export function snippetsOf(file: string, text: string): Snippet[] {
 
 // The reader's own objects the snippets use without defining them, typed as the docs mean them.
 const context = `import type { Observable } from 'rxjs';
-import type { Backend, BackendChoice, CheckpointStore, ConversationEvent, Logger } from 'chatshift';
+import type { BackendChoice, CheckpointStore, ConversationEvent, Logger } from 'chatshift';
+import type { LegacyChatBackend } from 'chatshift/legacy-chat';
+import type { MessagingBackend } from 'chatshift/messaging';
 declare global {
   const flag$: Observable<BackendChoice>;
   const tokens: { current(): string };
@@ -68,8 +70,10 @@ declare global {
   const domain: string;
   const userId: string;
   const agentId: string;
-  const legacy: Backend;
-  const messaging: Backend;
+  const legacy: LegacyChatBackend;
+  const messaging: MessagingBackend;
+  const msg: MessagingBackend;
+  const logger: Required<Logger>; // the reader's own logger (console, pino, …)
   const backend: BackendChoice;
   const checkpoint: CheckpointStore;
   const events$: Observable<ConversationEvent>;
