@@ -79,6 +79,8 @@ export interface Consumer {
  *
  * @example
  * ```ts
+ * import { consume, fileCheckpointStore } from 'chatshift';
+ *
  * const consumer = consume({ legacy, backend: 'legacy-chat', checkpoint: fileCheckpointStore('cp.json') },
  *   async (e) => { await db.upsert(e.id, e); }); // idempotent by e.id
  * process.on('SIGTERM', () => void consumer.stop());

@@ -16,6 +16,9 @@ import type { Participant } from './participant.js';
  *
  * @example
  * ```ts
+ * import { filter } from 'rxjs';
+ * import { isEvent } from 'chatshift';
+ *
  * events$.pipe(filter(isEvent('state'))).subscribe((e) => e.state);
  * ```
  */

@@ -27,6 +27,8 @@ export interface PinoLike {
  *
  * @example
  * ```ts
+ * import { conversationEvents, pinoLogger } from 'chatshift';
+ *
  * conversationEvents({ backend: 'both', legacy, messaging, logger: pinoLogger(pino()) });
  * ```
  */

@@ -61,7 +61,7 @@ declare global {
     close(conversationId: string): void;
   };
   const db: {
-    upsert(e: ConversationEvent): Promise<void>;
+    upsert(...args: [ConversationEvent] | [string, ConversationEvent]): Promise<void>;
     insert(e: ConversationEvent): Promise<void>;
   };
   const log: Logger;
@@ -81,7 +81,7 @@ declare global {
   const path: string;
   function handle(e: ConversationEvent): void;
   function reLogin(): void;
-  function pino(): Logger;
+  function pino(): import('pino').Logger; // the real pino's type
 }
 export {};
 `;
