@@ -206,6 +206,22 @@ describe('public surface snapshot', function () {
       'messaging',
       'messagingSource',
     ],
+    'adapters/redis/index.ts': [
+      'OwnershipChange',
+      'RedisCheckpointStoreOptions',
+      'RedisClientLike',
+      'ShardContext',
+      'ShardLease',
+      'ShardLeaseOptions',
+      'ShardSpec',
+      'ShardedConversationEventsOptions',
+      'ShardedEvent',
+      'ShardedRunner',
+      'redisCheckpointStore',
+      'rendezvousOwner',
+      'shardFlagContext',
+      'shardedConversationEvents',
+    ],
   };
   let actual: Map<string, string[]>;
   before(() => {

@@ -35,6 +35,19 @@ describe('module graph: optional I/O loads only when asked for', function () {
     assert.ok(loaded.includes('rxjs'), `the probe sees CommonJS packages (loaded: ${loaded.join(', ')})`);
     assert.ok(!loaded.includes('ws'), `ws was loaded: ${loaded.join(', ')}`);
     assert.ok(!loaded.includes('undici'), `undici was loaded: ${loaded.join(', ')}`);
+    assert.ok(
+      !loaded.includes('redis') && !loaded.includes('@redis/client'),
+      `redis was loaded: ${loaded.join(', ')}`,
+    );
+  });
+
+  it('chatshift/redis loads no Redis client: the application brings its own (an optional peer)', async () => {
+    const loaded = await packagesLoadedBy('adapters/redis/index.ts');
+    assert.ok(loaded.includes('rxjs'), `the probe sees CommonJS packages (loaded: ${loaded.join(', ')})`);
+    assert.ok(
+      !loaded.includes('redis') && !loaded.includes('@redis/client'),
+      `redis was loaded: ${loaded.join(', ')}`,
+    );
   });
 
   it("import 'chatshift' does not load @opentelemetry/api (an optional peer: openTelemetryMetrics takes the meter)", async () => {

@@ -10,6 +10,8 @@ import { isChatshiftError } from '../../src/errors.js';
 import { lastValueFrom } from 'rxjs';
 import { legacyChat } from '../../adapters/legacy-chat/index.js';
 import { messaging } from '../../adapters/messaging/index.js';
+import { redisCheckpointStore } from '../../adapters/redis/index.js';
+import { describeWithRedis, RedisServer, type TestRedisClient } from '../support/redis.js';
 
 function behavesAsAStore(make: () => CheckpointStore) {
   it('starts empty, merges changes per backend, deletes on null, and returns copies', async () => {
@@ -27,6 +29,23 @@ function behavesAsAStore(make: () => CheckpointStore) {
 }
 
 describe('memoryCheckpointStore', () => behavesAsAStore(memoryCheckpointStore));
+
+describeWithRedis('redisCheckpointStore (the same conformance suite)', function () {
+  this.timeout(20_000);
+  let server: RedisServer;
+  let client: TestRedisClient;
+  let n = 0;
+  before(async () => {
+    server = await RedisServer.start();
+    client = await server.client();
+  });
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+  behavesAsAStore(() => redisCheckpointStore(client, { shard: `conformance-${++n}`, epoch: 1 }));
+  behavesAsAStore(() => redisCheckpointStore(client, { shard: `unfenced-${++n}` }));
+});
 
 describe('fileCheckpointStore', () => {
   let dir: string;

@@ -1,0 +1,179 @@
+import * as t from 'io-ts';
+import type { CheckpointMap, CheckpointStore, ConversationCheckpoint } from '../../src/checkpoint/store.js';
+import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
+import { formatValidationErrors } from '../../src/model/decode.js';
+import { OptionsChecker } from '../../src/runtime/options.js';
+import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
+import {
+  arrayReply,
+  hashReply,
+  intReply,
+  isShardId,
+  LuaScript,
+  shardKeys,
+  type RedisClientLike,
+} from './client.js';
+
+/**
+ * The save script. KEYS: the shard's checkpoint hash, its epoch counter. ARGV: the saver's epoch
+ * ('' = unfenced), the field prefix (the backend), then pairs of conversation id and value ('' =
+ * delete). A value is `seq|closed|json`, so the script compares cursors without decoding JSON.
+ * Replies `{1, current}` when the saver's epoch is older than the counter (nothing written), else
+ * `{0, skipped}`: entries that would move a cursor backwards (or reopen a closed one) are kept.
+ */
+export const SAVE_SCRIPT = new LuaScript(`
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+local mine = tonumber(ARGV[1])
+if mine ~= nil and mine < current then return {1, current} end
+local skipped = 0
+for i = 3, #ARGV, 2 do
+  local field = ARGV[2] .. ARGV[i]
+  local v = ARGV[i + 1]
+  if v == '' then
+    redis.call('HDEL', KEYS[1], field)
+  else
+    local old = redis.call('HGET', KEYS[1], field)
+    local back = false
+    if old then
+      local os, oc = string.match(old, '^([^|]*)|([01])|')
+      local ns, nc = string.match(v, '^([^|]*)|([01])|')
+      os = tonumber(os)
+      ns = tonumber(ns)
+      if os ~= nil and ns ~= nil and (os > ns or (os == ns and oc == '1' and nc == '0')) then back = true end
+    end
+    if back then skipped = skipped + 1 else redis.call('HSET', KEYS[1], field, v) end
+  end
+end
+return {0, skipped}
+`);
+
+const CheckpointCodec = t.intersection([
+  t.type({ seq: t.number }),
+  t.partial({ closed: t.boolean, meta: t.UnknownRecord }),
+]);
+
+/** Options of {@link redisCheckpointStore}. */
+export interface RedisCheckpointStoreOptions {
+  /** The shard (one agent user) whose checkpoints these are: one hash per shard. */
+  shard: string;
+  /**
+   * The owner's fencing epoch (a number, or a function read at each save, e.g. a lease's). A save
+   * whose epoch is older than the shard's epoch counter is rejected with `ERR_CHECKPOINT_FENCED`.
+   * Unset: saves are not fenced (a single instance).
+   */
+  epoch?: number | (() => number);
+  /** Key prefix. Default `chatshift`. Keys: `<prefix>:{<shard>}:checkpoints` (and `:epoch`). */
+  prefix?: string;
+  /** Counters: `chatshift.checkpoint.fenced_saves`, `chatshift.checkpoint.backwards_skipped`. */
+  metrics?: Metrics;
+}
+
+/**
+ * A {@link CheckpointStore} in Redis: one hash per shard, a field per backend and conversation.
+ * A save is one Lua script (one round trip, atomic) that rejects a stale fencing epoch with
+ * `ERR_CHECKPOINT_FENCED` and never moves a cursor backwards; a load is one HGETALL. A stored entry
+ * that cannot be decoded fails the load with `ERR_CHECKPOINT_CORRUPT`; a client failure is
+ * `ERR_CHECKPOINT_IO`.
+ */
+export function redisCheckpointStore(
+  client: RedisClientLike,
+  options: RedisCheckpointStoreOptions,
+): CheckpointStore {
+  const check = new OptionsChecker('redisCheckpointStore');
+  check.withMethods('client', client, ['sendCommand'], 'a Redis client');
+  if (client === undefined) check.fail('client', 'a Redis client (an object with sendCommand)');
+  const o = check.object(options);
+  if (!isShardId(o['shard']))
+    check.fail('shard', 'a non-empty string without { or } (at most 200 characters)');
+  const epoch = o['epoch'];
+  if (
+    epoch !== undefined &&
+    typeof epoch !== 'function' &&
+    !(Number.isSafeInteger(epoch) && (epoch as number) >= 0)
+  )
+    check.fail('epoch', 'an integer >= 0 or a function returning one');
+  const prefix = o['prefix'] === undefined ? 'chatshift' : check.nonEmptyString('prefix', o['prefix']);
+  const metrics =
+    check.withMethods<Metrics>('metrics', o['metrics'], ['increment'], 'a counter sink') ?? noopMetrics;
+  const shard = options.shard;
+  const keys = shardKeys(prefix, shard);
+  const epochNow = (): string =>
+    epoch === undefined ? '' : String(typeof epoch === 'function' ? (epoch as () => number)() : epoch);
+
+  return {
+    async load(backend) {
+      let reply: unknown;
+      try {
+        reply = await client.sendCommand(['HGETALL', keys.checkpoints]);
+      } catch (cause) {
+        throw new ChatshiftError('ERR_CHECKPOINT_IO', `redis: checkpoint load of shard ${shard} failed`, {
+          cause,
+        });
+      }
+      const out: CheckpointMap = {};
+      const head = `${backend}:`;
+      for (const [field, value] of hashReply(reply, 'HGETALL')) {
+        if (!field.startsWith(head)) continue;
+        out[field.slice(head.length)] = decodeValue(value, shard, field);
+      }
+      return out;
+    },
+    async save(backend, changes) {
+      const args = [epochNow(), `${backend}:`];
+      for (const [id, entry] of Object.entries(changes))
+        args.push(id, entry === null ? '' : encodeValue(entry));
+      if (args.length === 2) return;
+      let reply: unknown[];
+      try {
+        reply = arrayReply(
+          await SAVE_SCRIPT.run(client, [keys.checkpoints, keys.epoch], args),
+          'the save script',
+        );
+      } catch (cause) {
+        if (isChatshiftError(cause)) throw cause;
+        throw new ChatshiftError('ERR_CHECKPOINT_IO', `redis: checkpoint save of shard ${shard} failed`, {
+          cause,
+        });
+      }
+      const [status, n] = [intReply(reply[0], 'the save script'), intReply(reply[1], 'the save script')];
+      if (status === 1) {
+        metrics.increment('chatshift.checkpoint.fenced_saves');
+        throw new ChatshiftError(
+          'ERR_CHECKPOINT_FENCED',
+          `redis: checkpoint save of shard ${shard} rejected: epoch ${args[0]} is older than ${n}`,
+          { details: { shard, epoch: Number(args[0]), current: n, backend } },
+        );
+      }
+      if (n > 0) metrics.increment('chatshift.checkpoint.backwards_skipped', n);
+    },
+  };
+}
+
+/** `seq|closed|json`: the cursor in front, for the script to compare. */
+function encodeValue(entry: ConversationCheckpoint): string {
+  return `${entry.seq}|${entry.closed === true ? 1 : 0}|${JSON.stringify(entry)}`;
+}
+
+function decodeValue(value: string, shard: string, field: string): ConversationCheckpoint {
+  const m = /^[^|]*\|[01]\|/.exec(value);
+  let json: unknown;
+  try {
+    if (m === null) throw new Error('no cursor prefix');
+    json = JSON.parse(value.slice(m[0].length));
+  } catch (cause) {
+    throw new ChatshiftError(
+      'ERR_CHECKPOINT_CORRUPT',
+      `redis: checkpoint ${field} of shard ${shard} is not readable`,
+      {
+        cause,
+      },
+    );
+  }
+  const r = CheckpointCodec.decode(json);
+  if (r._tag === 'Left')
+    throw new ChatshiftError(
+      'ERR_CHECKPOINT_CORRUPT',
+      `redis: checkpoint ${field} of shard ${shard} has an unexpected shape: ${formatValidationErrors(r.left).slice(0, 2).join('; ')}`,
+    );
+  return r.right as ConversationCheckpoint;
+}

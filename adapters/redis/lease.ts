@@ -1,0 +1,178 @@
+import { ChatshiftError } from '../../src/errors.js';
+import { arrayReply, intReply, LuaScript, shardKeys, type RedisClientLike } from './client.js';
+
+/** KEYS: lease, epoch counter. ARGV: owner, ttl ms. `{1, epoch}` when taken, `{0, holder}` when held. */
+const ACQUIRE = new LuaScript(`
+local held = redis.call('GET', KEYS[1])
+if held then return {0, held} end
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. epoch, 'PX', ARGV[2])
+return {1, epoch}
+`);
+/** KEYS: lease. ARGV: `owner|epoch`, ttl ms. 1 when still ours and extended. */
+const RENEW = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`);
+/** KEYS: lease. ARGV: `owner|epoch`. 1 when it was ours and is gone. */
+const RELEASE = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/** Options of {@link ShardLease}. */
+export interface ShardLeaseOptions {
+  shard: string;
+  /** This instance's id (stored in the lease). */
+  owner: string;
+  /** Lease time to live in Redis, ms. */
+  ttlMs: number;
+  /** Key prefix, as the checkpoint store's. */
+  prefix: string;
+  /** Renewals per TTL. Default 4 (renew every quarter TTL). */
+  renewsPerTtl?: number;
+  /**
+   * Fraction of the TTL after the last confirmed renewal's *send* time at which the owner fences
+   * itself if no renewal was confirmed since. Default 0.75: Redis counts its TTL from when it got
+   * the command, which is after the send, so the owner always stops first.
+   */
+  fenceAt?: number;
+  /** Monotonic clock, ms. Default `performance.now`. */
+  clock?: () => number;
+  /** Called once when the lease is lost (renewal refused or not confirmed in time). Synchronous. */
+  onLost: (error: ChatshiftError) => void;
+}
+
+/**
+ * One shard's lease: a Redis key `<prefix>:{shard}:lease` holding `owner|epoch` with a TTL, where
+ * the epoch comes from the shard's counter (INCR at every acquisition), so every owner of a shard
+ * ever has a larger epoch than the one before. Renewed every `ttl / renewsPerTtl`; the owner
+ * fences itself (calls `onLost`) on its monotonic clock before Redis could hand the lease to
+ * someone else. {@link valid} is what guarded work checks before it runs.
+ */
+export class ShardLease {
+  private epochValue: number | undefined;
+  /** Monotonic deadline after which this owner must not act. */
+  private validUntil = Number.NEGATIVE_INFINITY;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
+  private renewing = false;
+  private lost = false;
+  private readonly keys: ReturnType<typeof shardKeys>;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly client: RedisClientLike,
+    private readonly o: ShardLeaseOptions,
+  ) {
+    this.keys = shardKeys(o.prefix, o.shard);
+    this.clock = o.clock ?? (() => performance.now());
+  }
+
+  /** The epoch held, once acquired. */
+  get epoch(): number {
+    if (this.epochValue === undefined) throw new Error('ShardLease: not acquired');
+    return this.epochValue;
+  }
+
+  /** True while held and inside its confirmed window, without side effects (for measuring). */
+  held(): boolean {
+    return !this.lost && this.epochValue !== undefined && this.clock() < this.validUntil;
+  }
+
+  /** True while held and inside its confirmed window; fences at once (synchronously) when past it. */
+  valid(): boolean {
+    if (this.lost || this.epochValue === undefined) return false;
+    if (this.clock() < this.validUntil) return true;
+    this.lose('not renewed in time');
+    return false;
+  }
+
+  /** Tries to take the lease: the epoch when taken, undefined when someone holds it. */
+  async acquire(): Promise<number | undefined> {
+    const sent = this.clock();
+    const reply = arrayReply(
+      await ACQUIRE.run(
+        this.client,
+        [this.keys.lease, this.keys.epoch],
+        [this.o.owner, String(this.o.ttlMs)],
+      ),
+      'acquire',
+    );
+    if (intReply(reply[0], 'acquire') !== 1) return undefined;
+    this.epochValue = intReply(reply[1], 'acquire');
+    this.confirmed(sent);
+    this.scheduleRenew();
+    return this.epochValue;
+  }
+
+  /** Stops renewing and deletes the lease if still ours (best effort: it expires anyway). */
+  async release(): Promise<void> {
+    this.stopTimers();
+    const held = this.epochValue !== undefined && !this.lost;
+    this.lost = true;
+    if (held) await RELEASE.run(this.client, [this.keys.lease], [this.token()]);
+  }
+
+  /** Stops renewing without touching Redis (the lease then expires on its own). */
+  abandon(): void {
+    this.stopTimers();
+    this.lost = true;
+  }
+
+  private token(): string {
+    return `${this.o.owner}|${this.epoch}`;
+  }
+
+  private confirmed(sentAt: number): void {
+    this.validUntil = sentAt + this.o.ttlMs * (this.o.fenceAt ?? 0.75);
+    clearTimeout(this.fenceTimer);
+    this.fenceTimer = setTimeout(() => this.valid(), Math.max(0, this.validUntil - this.clock()) + 1);
+  }
+
+  private scheduleRenew(): void {
+    const every = this.o.ttlMs / (this.o.renewsPerTtl ?? 4);
+    this.renewTimer = setTimeout(() => void this.renew(), every);
+  }
+
+  private async renew(): Promise<void> {
+    this.renewTimer = undefined;
+    if (this.lost) return;
+    this.scheduleRenew();
+    // One renewal at a time: a hung one (Redis paused) is not stacked on; the fence timer decides.
+    if (this.renewing) return;
+    this.renewing = true;
+    const sent = this.clock();
+    try {
+      const ok = intReply(
+        await RENEW.run(this.client, [this.keys.lease], [this.token(), String(this.o.ttlMs)]),
+        'renew',
+      );
+      if (this.lost) return;
+      if (ok === 1 && this.valid()) this.confirmed(sent);
+      else if (ok !== 1) this.lose('the lease is held by another owner or expired');
+    } catch {
+      // A failed renewal is retried at the next tick; the fence timer stops the owner in time.
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private lose(why: string): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.stopTimers();
+    this.o.onLost(
+      new ChatshiftError('ERR_LEASE_LOST', `shard ${this.o.shard}: lease lost (${why})`, {
+        details: { shard: this.o.shard, epoch: this.epochValue },
+      }),
+    );
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.renewTimer);
+    clearTimeout(this.fenceTimer);
+    this.renewTimer = undefined;
+    this.fenceTimer = undefined;
+  }
+}

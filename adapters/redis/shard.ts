@@ -1,0 +1,86 @@
+import type { SchedulerLike } from 'rxjs';
+import type { BackendFlag } from '../../src/cutover/backend-flag.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import type { Backend } from '../../src/runtime/backend.js';
+import type { OptionsChecker } from '../../src/runtime/options.js';
+import { isShardId } from './client.js';
+
+/** What a shard's `backends()` gets when its owner starts it. */
+export interface ShardContext {
+  readonly shard: string;
+  /** The fencing epoch of this ownership. */
+  readonly epoch: number;
+  /**
+   * Pass it as the backends' `scheduler`: their timers (polls, reconnects, saves) then run only
+   * while the lease is valid, so an owner woken after its lease expired sends nothing.
+   */
+  readonly scheduler: SchedulerLike;
+  /** True while this ownership's lease is held and inside its window (no side effects). */
+  owned(): boolean;
+}
+
+/** One shard = one agent user (its legacy agent session and/or its messaging connection). */
+export interface ShardSpec {
+  /** Stable id, the same on every instance (e.g. `${accountId}:${agentUserId}`); no `{` or `}`. */
+  id: string;
+  /** The account, for per-shard flag evaluation (OpenFeature context). */
+  accountId?: string;
+  /** The agent user, for per-shard flag evaluation (OpenFeature context). */
+  agentId?: string;
+  /** Builds the shard's backends (called once per ownership, after the lease is held). */
+  backends(context: ShardContext): { legacy?: Backend | undefined; messaging?: Backend | undefined };
+  /**
+   * This shard's flag, e.g. `fromOpenFeature(client, 'backend', shardFlagContext(shard))`. Default:
+   * the runner's `backend`.
+   */
+  backend?: BackendFlag;
+}
+
+/** An event and the shard (and ownership epoch) it came from. */
+export interface ShardedEvent {
+  shard: string;
+  epoch: number;
+  event: ConversationEvent;
+}
+
+/**
+ * One ownership change, emitted: `owned` when the lease is held, before the shard's sources start;
+ * `released` after a graceful stop once its checkpoints are flushed and the lease released (or
+ * after its stream ended or failed, `reason` = the error code); `fenced` when the owner stopped
+ * the shard because its lease was lost (`lease-lost`) or a save was rejected (`save-fenced`).
+ */
+export interface OwnershipChange {
+  shard: string;
+  epoch: number;
+  /** The instance (with its per-subscription suffix). */
+  instance: string;
+  change: 'owned' | 'released' | 'fenced';
+  reason?: string;
+}
+
+/** The OpenFeature evaluation context of a shard: its account and agent. */
+export function shardFlagContext(
+  shard: Pick<ShardSpec, 'id' | 'accountId' | 'agentId'>,
+): Record<string, string> {
+  return {
+    targetingKey: shard.agentId ?? shard.id,
+    shard: shard.id,
+    ...(shard.accountId === undefined ? {} : { accountId: shard.accountId }),
+    ...(shard.agentId === undefined ? {} : { agentId: shard.agentId }),
+  };
+}
+
+/** Checks one shard spec of the runner's options. */
+export function shardOptions(check: OptionsChecker, v: unknown, i: number, runnerHasFlag: boolean): void {
+  const sh = v as Partial<ShardSpec> | null;
+  if (typeof sh !== 'object' || sh === null) check.fail(`shards[${i}]`, 'an object');
+  if (!isShardId(sh.id))
+    check.fail(`shards[${i}].id`, 'a non-empty string without { or } (at most 200 characters)');
+  if (typeof sh.backends !== 'function')
+    check.fail(`shards[${i}].backends`, 'a function building its backends');
+  if (sh.backend === undefined && !runnerHasFlag)
+    check.fail(`shards[${i}].backend`, "given (or the runner's backend)");
+  for (const k of ['accountId', 'agentId'] as const)
+    if (sh[k] !== undefined && (typeof sh[k] !== 'string' || sh[k] === ''))
+      check.fail(`shards[${i}].${k}`, 'a non-empty string');
+}

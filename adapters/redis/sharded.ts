@@ -1,0 +1,361 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { asyncScheduler, isObservable, Observable, Subject, type Subscription } from 'rxjs';
+import type { BackendFlag } from '../../src/cutover/backend-flag.js';
+import { conversationEvents } from '../../src/cutover/conversation-events.js';
+import { isChatshiftError, type ChatshiftError } from '../../src/errors.js';
+import type { ConversationEvent } from '../../src/model/event.js';
+import type { Backend } from '../../src/runtime/backend.js';
+import { silentLogger, type Logger } from '../../src/runtime/logger.js';
+import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
+import { OptionsChecker } from '../../src/runtime/options.js';
+import { redisCheckpointStore } from './checkpoint-store.js';
+import { isShardId, type RedisClientLike } from './client.js';
+import { guardedScheduler } from './guarded-scheduler.js';
+import { ShardLease } from './lease.js';
+import { heartbeat, rendezvousOwner } from './membership.js';
+import { shardOptions, type OwnershipChange, type ShardedEvent, type ShardSpec } from './shard.js';
+
+/** Options of {@link shardedConversationEvents}. */
+export interface ShardedConversationEventsOptions {
+  /** A connected Redis client (node-redis v5, or any {@link RedisClientLike}). */
+  redis: RedisClientLike;
+  /** Every shard of the deployment, the same list on every instance. */
+  shards: readonly ShardSpec[];
+  /** The flag of shards that have no `backend` of their own. */
+  backend?: BackendFlag;
+  /** This instance's name in membership and leases (a random suffix is added). Default `hostname:pid`. */
+  instanceId?: string;
+  /**
+   * Lease time to live, ms. Default 10000. A crashed owner's shards are taken over about one TTL
+   * later; a live owner renews every quarter TTL and stops its sources at 3/4 TTL without a renewal.
+   */
+  leaseTtlMs?: number;
+  /**
+   * How long a new instance only announces itself before taking shards, ms, so that instances
+   * started together see each other and the first does not grab everything. Default `leaseTtlMs`.
+   */
+  joinGraceMs?: number;
+  /** Redis key prefix. Default `chatshift`. */
+  prefix?: string;
+  /** Ownership changes at `info`/`warn`, Redis trouble at `warn`; also given to every shard's pipeline. */
+  logger?: Logger;
+  /** Counters (`chatshift.lease.*`, `chatshift.shards.owned`, …); also given to every shard's pipeline. */
+  metrics?: Metrics;
+  /** How often a function flag is re-evaluated, ms (see conversationEvents). */
+  flagIntervalMs?: number;
+  /**
+   * A graceful stop (SIGTERM): every owned shard stops, flushes its checkpoints and releases its
+   * lease, the instance leaves the membership, and the stream completes.
+   */
+  stop?: AbortSignal | Observable<unknown>;
+}
+
+/** What {@link shardedConversationEvents} returns. */
+export interface ShardedRunner {
+  /** Cold: subscribing joins the cluster; unsubscribing leaves it (releasing leases without a flush). */
+  readonly events$: Observable<ShardedEvent>;
+  /** Every ownership change of the running subscription, as it happens (hot). */
+  readonly ownership$: Observable<OwnershipChange>;
+}
+
+interface Owned {
+  spec: ShardSpec;
+  lease: ShardLease;
+  epoch: number;
+  sub: Subscription | undefined;
+  stop$: Subject<void>;
+  stopping: boolean;
+}
+
+/**
+ * Runs `conversationEvents` for the shards this instance owns, over any number of instances that
+ * share one Redis. Each shard (one agent user) has exactly one owner, holding a fenced lease; its
+ * checkpoints live in a {@link redisCheckpointStore} fenced by that lease's epoch. Shards spread
+ * over live instances by rendezvous hashing; on scale-up/down they move by graceful handoff (stop,
+ * flush, release — nothing re-delivered), and a crashed owner's shards are taken over after its
+ * lease expires, from the last saved checkpoint.
+ */
+export function shardedConversationEvents(options: ShardedConversationEventsOptions): ShardedRunner {
+  const o = resolve(options);
+  const ownership = new Subject<OwnershipChange>();
+  const events$ = new Observable<ShardedEvent>((subscriber) => {
+    const me = `${o.instanceId}/${randomBytes(4).toString('hex')}`;
+    const owned = new Map<string, Owned>();
+    const acquiring = new Set<string>();
+    const coolUntil = new Map<string, number>();
+    let stopping = false;
+    let closed = false;
+    let tickTimer: NodeJS.Timeout | undefined;
+    let redisDown = false;
+
+    const emit = (change: OwnershipChange): void => {
+      const fields = {
+        shard: change.shard,
+        epoch: change.epoch,
+        instance: me,
+        ...(change.reason === undefined ? {} : { reason: change.reason }),
+      };
+      if (change.change === 'fenced')
+        o.logger.warn(`shard ${change.shard}: fenced (${change.reason ?? ''})`, fields);
+      else o.logger.info?.(`shard ${change.shard}: ${change.change}`, fields);
+      o.metrics.increment(`chatshift.lease.${change.change === 'owned' ? 'acquired' : change.change}`);
+      o.metrics.increment('chatshift.shards.owned', change.change === 'owned' ? 1 : -1);
+      ownership.next(change);
+    };
+
+    const fence = (id: string, reason: string): void => {
+      const s = owned.get(id);
+      if (s === undefined) return;
+      owned.delete(id);
+      s.sub?.unsubscribe();
+      s.lease.abandon();
+      emit({ shard: id, epoch: s.epoch, instance: me, change: 'fenced', reason });
+      maybeDone();
+    };
+
+    const released = async (s: Owned, reason: string | undefined): Promise<void> => {
+      owned.delete(s.spec.id);
+      try {
+        await s.lease.release();
+      } catch {
+        // it expires on its own
+      }
+      emit({
+        shard: s.spec.id,
+        epoch: s.epoch,
+        instance: me,
+        change: 'released',
+        ...(reason === undefined ? {} : { reason }),
+      });
+      maybeDone();
+    };
+
+    const start = async (spec: ShardSpec): Promise<void> => {
+      acquiring.add(spec.id);
+      const lease = new ShardLease(o.redis, {
+        shard: spec.id,
+        owner: me,
+        ttlMs: o.leaseTtlMs,
+        prefix: o.prefix,
+        onLost: (e: ChatshiftError) => fence(spec.id, e.code === 'ERR_LEASE_LOST' ? 'lease-lost' : e.code),
+      });
+      let epoch: number | undefined;
+      try {
+        epoch = await lease.acquire();
+      } catch (e) {
+        o.logger.warn(`shard ${spec.id}: lease acquisition failed`, { shard: spec.id, error: errorText(e) });
+      } finally {
+        acquiring.delete(spec.id);
+      }
+      if (epoch === undefined) return maybeDone();
+      if (stopping || closed) {
+        await lease.release().catch(() => {});
+        return maybeDone();
+      }
+      const s: Owned = { spec, lease, epoch, sub: undefined, stop$: new Subject<void>(), stopping: false };
+      owned.set(spec.id, s);
+      emit({ shard: spec.id, epoch, instance: me, change: 'owned' });
+      let events$: Observable<ConversationEvent>;
+      try {
+        const scheduler = guardedScheduler(asyncScheduler, () => lease.valid());
+        const backends = spec.backends({ shard: spec.id, epoch, scheduler, owned: () => lease.held() });
+        events$ = conversationEvents({
+          ...backendsOf(backends),
+          backend: spec.backend ?? (o.backend as BackendFlag),
+          checkpoint: redisCheckpointStore(o.redis, {
+            shard: spec.id,
+            epoch,
+            prefix: o.prefix,
+            metrics: o.metrics,
+          }),
+          logger: o.logger,
+          metrics: o.metrics,
+          stop: s.stop$,
+          ...(o.flagIntervalMs === undefined ? {} : { flagIntervalMs: o.flagIntervalMs }),
+        });
+      } catch (e) {
+        o.logger.error(`shard ${spec.id}: its backends could not be built`, {
+          shard: spec.id,
+          error: errorText(e),
+        });
+        coolUntil.set(spec.id, performance.now() + o.leaseTtlMs);
+        return released(s, 'build-failed');
+      }
+      s.sub = events$.subscribe({
+        next: (event) => {
+          // A lease past its window fences the shard here, before anything reaches the handler.
+          if (lease.valid()) subscriber.next({ shard: spec.id, epoch, event });
+        },
+        error: (e: unknown) => {
+          if (owned.get(spec.id) !== s) return;
+          const cause = (e as { cause?: unknown }).cause;
+          if (
+            isChatshiftError(e, 'ERR_CHECKPOINT_FENCED') ||
+            isChatshiftError(cause, 'ERR_CHECKPOINT_FENCED')
+          )
+            return fence(spec.id, 'save-fenced');
+          const code = isChatshiftError(e) ? e.code : 'error';
+          o.logger.error(`shard ${spec.id}: its stream failed; released, retried after one lease TTL`, {
+            shard: spec.id,
+            code,
+            error: errorText(e),
+          });
+          coolUntil.set(spec.id, performance.now() + o.leaseTtlMs);
+          void released(s, code);
+        },
+        complete: () => {
+          if (owned.get(spec.id) === s) void released(s, s.stopping ? 'handoff' : 'completed');
+        },
+      });
+    };
+
+    const tick = async (): Promise<void> => {
+      tickTimer = undefined;
+      if (closed) return;
+      try {
+        const view = await heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, false);
+        if (redisDown) o.logger.info?.('redis: membership heartbeat works again', { instance: me });
+        redisDown = false;
+        if (!closed && !stopping) assign(view.now, view.members);
+      } catch (e) {
+        o.metrics.increment('chatshift.membership.heartbeat_failures');
+        if (!redisDown)
+          o.logger.warn('redis: membership heartbeat failed', { instance: me, error: errorText(e) });
+        redisDown = true;
+      }
+      if (!closed && !stopping) tickTimer = setTimeout(() => void tick(), o.leaseTtlMs / 4);
+    };
+
+    const assign = (now: number, members: Array<{ id: string; joinedAt: number }>): void => {
+      const ready = members.filter((m) => now - m.joinedAt >= o.joinGraceMs).map((m) => m.id);
+      for (const spec of o.shards) {
+        const want = rendezvousOwner(spec.id, ready);
+        const s = owned.get(spec.id);
+        if (s === undefined) {
+          if (want !== me || acquiring.has(spec.id)) continue;
+          if ((coolUntil.get(spec.id) ?? 0) > performance.now()) continue;
+          void start(spec);
+        } else if (want !== undefined && want !== me && !s.stopping) {
+          s.stopping = true;
+          o.logger.info?.(`shard ${spec.id}: handing off to ${want}`, { shard: spec.id, instance: me });
+          s.stop$.next();
+        }
+      }
+    };
+
+    const maybeDone = (): void => {
+      if (!stopping || closed || owned.size > 0 || acquiring.size > 0) return;
+      closed = true;
+      void heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, true)
+        .catch(() => {})
+        .then(() => subscriber.complete());
+    };
+
+    const stopSub =
+      o.stop === undefined
+        ? undefined
+        : (isObservable(o.stop) ? o.stop : abortSignal$(o.stop)).subscribe({
+            next: () => gracefulStop(),
+            complete: () => gracefulStop(),
+            error: () => gracefulStop(),
+          });
+    function gracefulStop(): void {
+      if (stopping) return;
+      stopping = true;
+      clearTimeout(tickTimer);
+      for (const s of owned.values()) {
+        s.stopping = true;
+        s.stop$.next();
+      }
+      maybeDone();
+    }
+
+    void tick();
+    return () => {
+      closed = true;
+      stopSub?.unsubscribe();
+      clearTimeout(tickTimer);
+      for (const s of owned.values()) {
+        s.sub?.unsubscribe();
+        void s.lease.release().catch(() => {});
+      }
+      owned.clear();
+      void heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, true).catch(() => {});
+    };
+  });
+  return { events$, ownership$: ownership.asObservable() };
+}
+
+function backendsOf(b: { legacy?: Backend | undefined; messaging?: Backend | undefined }): {
+  legacy?: Backend;
+  messaging?: Backend;
+} {
+  return {
+    ...(b.legacy === undefined ? {} : { legacy: b.legacy }),
+    ...(b.messaging === undefined ? {} : { messaging: b.messaging }),
+  };
+}
+
+const errorText = (e: unknown): string =>
+  isChatshiftError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+
+function abortSignal$(signal: AbortSignal): Observable<void> {
+  return new Observable<void>((subscriber) => {
+    const fire = (): void => subscriber.complete();
+    if (signal.aborted) return fire();
+    signal.addEventListener('abort', fire, { once: true });
+    return () => signal.removeEventListener('abort', fire);
+  });
+}
+
+function resolve(options: ShardedConversationEventsOptions) {
+  const check = new OptionsChecker('shardedConversationEvents');
+  const o = check.object(options);
+  check.withMethods('redis', o['redis'], ['sendCommand'], 'a Redis client');
+  if (o['redis'] === undefined) check.fail('redis', 'a Redis client (an object with sendCommand)');
+  const shards = o['shards'];
+  if (!Array.isArray(shards) || shards.length === 0) check.fail('shards', 'a non-empty array of shards');
+  const seen = new Set<string>();
+  for (const [i, sh] of (shards as unknown[]).entries()) {
+    shardOptions(check, sh, i, o['backend'] !== undefined);
+    const id = (sh as ShardSpec).id;
+    if (seen.has(id)) check.fail(`shards[${i}].id`, 'unique');
+    seen.add(id);
+  }
+  const leaseTtlMs = check.positive('leaseTtlMs', o['leaseTtlMs'], 10_000, { ms: true });
+  if (leaseTtlMs < 100) check.fail('leaseTtlMs', 'at least 100 ms');
+  const joinGraceMs =
+    o['joinGraceMs'] === 0 ? 0 : check.positive('joinGraceMs', o['joinGraceMs'], leaseTtlMs, { ms: true });
+  const prefix = o['prefix'] === undefined ? 'chatshift' : check.nonEmptyString('prefix', o['prefix']);
+  const instanceId =
+    o['instanceId'] === undefined
+      ? `${hostname()}:${process.pid}`
+      : check.nonEmptyString('instanceId', o['instanceId']);
+  if (instanceId.includes('|')) check.fail('instanceId', 'a string without |');
+  const logger =
+    check.withMethods<Logger>('logger', o['logger'], ['warn', 'error'], 'a logger') ?? silentLogger;
+  const metrics =
+    check.withMethods<Metrics>('metrics', o['metrics'], ['increment'], 'a counter sink') ?? noopMetrics;
+  const flagIntervalMs =
+    o['flagIntervalMs'] === undefined
+      ? undefined
+      : check.positive('flagIntervalMs', o['flagIntervalMs'], 5000, { ms: true });
+  const stop = o['stop'];
+  if (stop !== undefined && !(stop instanceof AbortSignal) && !isObservable(stop))
+    check.fail('stop', 'an AbortSignal or an Observable');
+  if (isShardId(instanceId) === false) check.fail('instanceId', 'at most 200 characters without { or }');
+  return {
+    redis: options.redis,
+    shards: options.shards,
+    backend: options.backend,
+    leaseTtlMs,
+    joinGraceMs,
+    prefix,
+    instanceId,
+    logger,
+    metrics,
+    flagIntervalMs,
+    stop: stop as AbortSignal | Observable<unknown> | undefined,
+  };
+}

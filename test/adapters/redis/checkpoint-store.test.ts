@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { redisCheckpointStore, type RedisClientLike } from '../../../adapters/redis/index.js';
+import { isChatshiftError } from '../../../src/errors.js';
+import { counterMetrics } from '../../../src/runtime/metrics.js';
+import { describeWithRedis, RedisServer, type TestRedisClient } from '../../support/redis.js';
+
+/** The client, counting the commands sent through it. */
+function counting(inner: RedisClientLike): RedisClientLike & { sent: string[] } {
+  const sent: string[] = [];
+  return { sent, sendCommand: (args) => (sent.push(args[0] ?? ''), inner.sendCommand(args)) };
+}
+
+describeWithRedis('redisCheckpointStore', function () {
+  this.timeout(20_000);
+  let server: RedisServer;
+  let client: TestRedisClient;
+  let n = 0;
+  const shard = () => `shard-${++n}`;
+  before(async () => {
+    server = await RedisServer.start({ appendonly: true });
+    client = await server.client();
+  });
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  it('rejects a save from a stale epoch with ERR_CHECKPOINT_FENCED and writes nothing of it', async () => {
+    const id = shard();
+    await client.set(`chatshift:{${id}}:epoch`, '3');
+    const metrics = counterMetrics();
+    const old = redisCheckpointStore(client, { shard: id, epoch: 2, metrics });
+    const current = redisCheckpointStore(client, { shard: id, epoch: 3 });
+    await current.save('messaging', { a: { seq: 1 } });
+    await assert.rejects(
+      old.save('messaging', { a: { seq: 9 }, b: { seq: 1 } }),
+      (e: unknown) => isChatshiftError(e, 'ERR_CHECKPOINT_FENCED') && e.details['current'] === 3,
+    );
+    assert.deepEqual(await current.load('messaging'), { a: { seq: 1 } });
+    assert.equal(metrics.snapshot()['chatshift.checkpoint.fenced_saves'], 1);
+    // An epoch read at each save: once it catches up, saves go through.
+    let epoch = 2;
+    const follows = redisCheckpointStore(client, { shard: id, epoch: () => epoch });
+    await assert.rejects(follows.save('messaging', { a: { seq: 2 } }));
+    epoch = 4;
+    await follows.save('messaging', { a: { seq: 2 } });
+    assert.equal((await current.load('messaging')).a?.seq, 2);
+  });
+
+  it('never moves a cursor backwards nor reopens a closed conversation, and counts what it kept', async () => {
+    const metrics = counterMetrics();
+    const s = redisCheckpointStore(client, { shard: shard(), epoch: 1, metrics });
+    await s.save('legacy-chat', { a: { seq: 10, meta: { x: 1 } }, c: { seq: 4, closed: true } });
+    await s.save('legacy-chat', { a: { seq: 7, meta: { x: 2 } }, b: { seq: 1 }, c: { seq: 4 } });
+    assert.deepEqual(await s.load('legacy-chat'), {
+      a: { seq: 10, meta: { x: 1 } },
+      b: { seq: 1 },
+      c: { seq: 4, closed: true },
+    });
+    await s.save('legacy-chat', { a: { seq: 10, meta: { x: 3 } } });
+    assert.deepEqual((await s.load('legacy-chat')).a, { seq: 10, meta: { x: 3 } }, 'same cursor, new meta');
+    assert.equal(metrics.snapshot()['chatshift.checkpoint.backwards_skipped'], 2);
+  });
+
+  it('a load is one round trip and a save is one script call', async () => {
+    const c = counting(client);
+    const s = redisCheckpointStore(c, { shard: shard(), epoch: 1 });
+    await s.save('messaging', { warm: { seq: 1 } });
+    c.sent.length = 0;
+    await s.save(
+      'messaging',
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`c${i}`, { seq: i }])),
+    );
+    assert.deepEqual(c.sent, ['EVALSHA']);
+    c.sent.length = 0;
+    assert.equal(Object.keys(await s.load('messaging')).length, 51);
+    assert.deepEqual(c.sent, ['HGETALL']);
+  });
+
+  it('keeps working across a redis-server restart (AOF keeps the data; the script is sent again)', async () => {
+    const id = shard();
+    const s = redisCheckpointStore(client, { shard: id, epoch: 1 });
+    await s.save('messaging', { a: { seq: 5 } });
+    await server.restart();
+    const c2 = await server.client();
+    try {
+      const s2 = redisCheckpointStore(c2, { shard: id, epoch: 1 });
+      assert.deepEqual(await s2.load('messaging'), { a: { seq: 5 } });
+      await s2.save('messaging', { a: { seq: 6 } });
+      assert.deepEqual(await s2.load('messaging'), { a: { seq: 6 } });
+    } finally {
+      await c2.close();
+    }
+  });
+
+  it('an unreadable entry is ERR_CHECKPOINT_CORRUPT; a failing client is ERR_CHECKPOINT_IO', async () => {
+    const id = shard();
+    const c = await server.client();
+    await c.hSet(`chatshift:{${id}}:checkpoints`, 'messaging:a', '{"seq":');
+    await assert.rejects(redisCheckpointStore(c, { shard: id }).load('messaging'), (e: unknown) =>
+      isChatshiftError(e, 'ERR_CHECKPOINT_CORRUPT'),
+    );
+    await c.hSet(`chatshift:{${id}}:checkpoints`, 'messaging:a', '1|0|{"seq":"x"}');
+    await assert.rejects(redisCheckpointStore(c, { shard: id }).load('messaging'), (e: unknown) =>
+      isChatshiftError(e, 'ERR_CHECKPOINT_CORRUPT'),
+    );
+    const broken: RedisClientLike = { sendCommand: () => Promise.reject(new Error('connection reset')) };
+    const s = redisCheckpointStore(broken, { shard: id, epoch: 1 });
+    await assert.rejects(s.load('messaging'), (e: unknown) => isChatshiftError(e, 'ERR_CHECKPOINT_IO'));
+    await assert.rejects(s.save('messaging', { a: { seq: 1 } }), (e: unknown) =>
+      isChatshiftError(e, 'ERR_CHECKPOINT_IO'),
+    );
+    await c.close();
+  });
+
+  it('checks its options when made (ERR_INVALID_OPTIONS)', () => {
+    for (const [cl, o] of [
+      [undefined, { shard: 'a' }],
+      [client, { shard: '' }],
+      [client, { shard: 'a{b}' }],
+      [client, { shard: 'a', epoch: -1 }],
+      [client, { shard: 'a', prefix: '' }],
+    ] as const)
+      assert.throws(
+        () => redisCheckpointStore(cl as unknown as RedisClientLike, o as never),
+        (e: unknown) => isChatshiftError(e, 'ERR_INVALID_OPTIONS'),
+      );
+  });
+});

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { redisCheckpointStore, ShardLease } from '../../../adapters/redis/index.js';
+import { isChatshiftError, type ChatshiftError } from '../../../src/errors.js';
+import { describeWithRedis, RedisServer, type TestRedisClient } from '../../support/redis.js';
+import { waitFor } from '../../support/wait.js';
+
+describeWithRedis('ShardLease', function () {
+  this.timeout(20_000);
+  let server: RedisServer;
+  let client: TestRedisClient;
+  let n = 0;
+  before(async () => {
+    server = await RedisServer.start();
+    client = await server.client();
+  });
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  const lease = (shard: string, owner: string, ttlMs: number, lost: ChatshiftError[] = []) =>
+    new ShardLease(client, { shard, owner, ttlMs, prefix: 'chatshift', onLost: (e) => lost.push(e) });
+
+  it('has one holder at a time; each new holder gets a larger epoch', async () => {
+    const shard = `lease-${++n}`;
+    const a = lease(shard, 'a', 1000);
+    const b = lease(shard, 'b', 1000);
+    const e1 = await a.acquire();
+    assert.equal(e1, 1);
+    assert.equal(await b.acquire(), undefined, 'held by a');
+    await a.release();
+    const e2 = await b.acquire();
+    assert.ok(e2 !== undefined && e2 > e1);
+    await b.release();
+  });
+
+  it('renews itself past its TTL while the owner is live', async () => {
+    const shard = `lease-${++n}`;
+    const lost: ChatshiftError[] = [];
+    const a = lease(shard, 'a', 300, lost);
+    await a.acquire();
+    const until = Date.now() + 1000;
+    await waitFor(() => Date.now() > until, 'a second');
+    assert.ok(a.valid());
+    assert.deepEqual(lost, []);
+    assert.equal(await lease(shard, 'b', 300).acquire(), undefined);
+    await a.release();
+  });
+
+  it('fences itself (ERR_LEASE_LOST) while Redis is paused, before the lease can pass to another owner', async () => {
+    const shard = `lease-${++n}`;
+    const lost: ChatshiftError[] = [];
+    const ttlMs = 400;
+    const a = lease(shard, 'a', ttlMs, lost);
+    const epoch = await a.acquire();
+    const other = await server.client();
+    try {
+      await other.sendCommand(['CLIENT', 'PAUSE', String(ttlMs * 3), 'ALL']);
+      await waitFor(() => lost.length > 0, 'the owner to fence itself', 5000);
+      assert.ok(isChatshiftError(lost[0], 'ERR_LEASE_LOST'));
+      assert.equal(a.valid(), false);
+      // b's attempts wait for the pause to end; then the old lease expires and b takes it over.
+      const b = lease(shard, 'b', ttlMs);
+      let e2: number | undefined;
+      for (let i = 0; e2 === undefined && i < 100; i++) {
+        e2 = await b.acquire();
+        if (e2 === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(e2 !== undefined && epoch !== undefined && e2 > epoch, 'taken over with a larger epoch');
+      // The old owner's late save is fenced.
+      await assert.rejects(
+        redisCheckpointStore(client, { shard, epoch: epoch! }).save('messaging', { a: { seq: 1 } }),
+        (e: unknown) => isChatshiftError(e, 'ERR_CHECKPOINT_FENCED'),
+      );
+      await b.release();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a renewal refused (the key was taken) is ERR_LEASE_LOST at once', async () => {
+    const shard = `lease-${++n}`;
+    const lost: ChatshiftError[] = [];
+    const a = lease(shard, 'a', 300, lost);
+    await a.acquire();
+    await client.set(`chatshift:{${shard}}:lease`, 'intruder|99', { PX: 5000 });
+    await waitFor(() => lost.length > 0, 'a refused renewal', 5000);
+    assert.ok(isChatshiftError(lost[0], 'ERR_LEASE_LOST'));
+  });
+});

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { lastValueFrom, Subject, tap, toArray } from 'rxjs';
+import {
+  rendezvousOwner,
+  shardedConversationEvents,
+  shardFlagContext,
+  type OwnershipChange,
+  type RedisClientLike,
+  type ShardedEvent,
+} from '../../../adapters/redis/index.js';
+import { isChatshiftError } from '../../../src/errors.js';
+import { shardSpecs } from '../../cluster/shard-config.js';
+import { ShardWorld } from '../../cluster/world.js';
+import { describeWithRedis, RedisServer, type TestRedisClient } from '../../support/redis.js';
+import { waitFor } from '../../support/wait.js';
+
+describeWithRedis('shardedConversationEvents (two runners in one process)', function () {
+  this.timeout(30_000);
+  let server: RedisServer;
+  let client: TestRedisClient;
+  let world: ShardWorld;
+  before(async () => {
+    server = await RedisServer.start();
+    client = await server.client();
+    world = await ShardWorld.start(6);
+  });
+  after(async () => {
+    await world?.close();
+    await client?.close();
+    await server?.stop();
+  });
+
+  it('spreads the shards, one owner each; a graceful stop hands them over with nothing lost or delivered twice', async () => {
+    world.open(1);
+    const specs = shardSpecs(world.configs(), { pollIntervalMs: 20, flag: () => 'both' });
+    const changes: Array<OwnershipChange & { runner: string }> = [];
+    const delivered: ShardedEvent[] = [];
+    const stopA = new Subject<void>();
+    const stopB = new AbortController();
+    const run = (name: string, stop: Subject<void> | AbortSignal) => {
+      const r = shardedConversationEvents({
+        redis: client,
+        shards: specs,
+        instanceId: name,
+        leaseTtlMs: 600,
+        joinGraceMs: 300,
+        stop,
+      });
+      r.ownership$.subscribe((c) => changes.push({ ...c, runner: name }));
+      return lastValueFrom(
+        r.events$.pipe(
+          tap((e) => delivered.push(e)),
+          toArray(),
+        ),
+      );
+    };
+    const a = run('a', stopA);
+    const b = run('b', stopB.signal);
+    const allDelivered = () => {
+      const ids = new Set(delivered.map((d) => d.event.id));
+      return [...world.expected].every((id) => ids.has(id));
+    };
+    const owners = () => {
+      const m = new Map<string, string>();
+      for (const c of changes) {
+        if (c.change === 'owned') {
+          assert.equal(m.get(c.shard), undefined, `shard ${c.shard} owned twice at once`);
+          m.set(c.shard, c.runner);
+        } else m.delete(c.shard);
+      }
+      return m;
+    };
+    await waitFor(
+      () => owners().size === 6,
+      () => `every shard owned: ${JSON.stringify([...owners()])}`,
+    );
+    // Spread by rendezvous hashing over the two live instances, the same answer on both.
+    const ids = () => [...new Set(changes.map((c) => c.instance))];
+    const runnerOf = (instance: string | undefined) => instance?.split('/')[0];
+    await waitFor(
+      () => ids().length === 2 && [...owners()].every(([s, r]) => runnerOf(rendezvousOwner(s, ids())) === r),
+      () => `the rendezvous assignment: ${JSON.stringify([...owners()])}`,
+    );
+    world.say();
+    await waitFor(allDelivered, 'the first round');
+    world.say();
+    stopA.next();
+    await a;
+    // a released every shard it had, after its flush; b takes them all.
+    await waitFor(
+      () => [...owners().values()].every((r) => r === 'b') && owners().size === 6,
+      'b to own every shard',
+    );
+    world.say();
+    await waitFor(allDelivered, 'the last rounds');
+    stopB.abort();
+    await b;
+    const got = delivered.map((d) => d.event.id);
+    const missing = [...world.expected].filter((id) => !got.includes(id));
+    assert.deepEqual(missing, [], 'lost');
+    assert.deepEqual(
+      got.filter((id, i) => got.indexOf(id) !== i),
+      [],
+      'delivered twice',
+    );
+    for (const c of changes.filter((x) => x.runner === 'a' && x.change === 'released'))
+      assert.equal(c.reason, 'handoff');
+    const epochs = new Map<string, number[]>();
+    for (const c of changes.filter((x) => x.change === 'owned'))
+      epochs.set(c.shard, [...(epochs.get(c.shard) ?? []), c.epoch]);
+    for (const [shard, es] of epochs)
+      assert.deepEqual(
+        es,
+        [...es].sort((x, y) => x - y),
+        `epochs of ${shard} grow`,
+      );
+    for (const d of delivered)
+      assert.ok(d.event.conversationId.includes(d.shard), 'the shard each event came from');
+  });
+
+  it('evaluates the flag per shard (each shard its own backend)', async () => {
+    const specs = shardSpecs(world.configs().slice(0, 2), {
+      pollIntervalMs: 20,
+      flag: (s) => (s.id === 'agent-00' ? 'legacy-chat' : 'messaging'),
+    });
+    world.say();
+    const stop = new AbortController();
+    const r = shardedConversationEvents({
+      redis: client,
+      shards: specs,
+      leaseTtlMs: 600,
+      joinGraceMs: 0,
+      prefix: 'flag',
+      stop: stop.signal,
+    });
+    const seen: ShardedEvent[] = [];
+    const done = lastValueFrom(
+      r.events$.pipe(
+        tap((e) => seen.push(e)),
+        toArray(),
+      ),
+    );
+    await waitFor(
+      () =>
+        ['agent-00', 'agent-01'].every((s) => seen.some((e) => e.shard === s && e.event.type === 'message')),
+      () => `messages from both shards: ${JSON.stringify(seen.map((e) => e.event.id))}`,
+    );
+    stop.abort();
+    await done;
+    assert.ok(seen.some((e) => e.shard === 'agent-00'));
+    assert.ok(seen.some((e) => e.shard === 'agent-01'));
+    for (const e of seen)
+      assert.equal(e.event.backend, e.shard === 'agent-00' ? 'legacy-chat' : 'messaging', e.event.id);
+    assert.deepEqual(shardFlagContext({ id: 'x', accountId: '1', agentId: '1.2' }), {
+      targetingKey: '1.2',
+      shard: 'x',
+      accountId: '1',
+      agentId: '1.2',
+    });
+  });
+
+  it('checks its options when called (ERR_INVALID_OPTIONS)', () => {
+    const shard = { id: 's', backends: () => ({}), backend: 'both' as const };
+    const redis = client as RedisClientLike;
+    for (const o of [
+      {},
+      { redis, shards: [] },
+      { redis, shards: [shard, shard] },
+      { redis, shards: [{ ...shard, id: 'a{b}' }] },
+      { redis, shards: [{ id: 's', backends: () => ({}) }] },
+      { redis, shards: [shard], leaseTtlMs: 10 },
+      { redis, shards: [shard], instanceId: 'a|b' },
+      { redis, shards: [shard], stop: 'now' },
+    ])
+      assert.throws(
+        () => shardedConversationEvents(o as never),
+        (e: unknown) => isChatshiftError(e, 'ERR_INVALID_OPTIONS'),
+        JSON.stringify(o),
+      );
+  });
+});

@@ -1,0 +1,67 @@
+// One cluster instance as a child process: runs shardedConversationEvents over the shards given
+// as JSON in argv[2] and writes every delivered event and ownership change to stdout as NDJSON
+// (stdout to a pipe is synchronous on Linux: a line written is a line delivered). SIGTERM is a
+// graceful stop.
+import { createClient } from 'redis';
+import { Subject } from 'rxjs';
+import { shardedConversationEvents } from '../../adapters/redis/index.js';
+import type { BackendChoice } from '../../src/cutover/backend-flag.js';
+import { counterMetrics } from '../../src/runtime/metrics.js';
+import { fencedOwnerWork, shardSpecs, type ShardConfig } from './shard-config.js';
+
+export interface InstanceConfig {
+  instanceId: string;
+  redisSocket: string;
+  shards: ShardConfig[];
+  leaseTtlMs: number;
+  joinGraceMs: number;
+  pollIntervalMs: number;
+  /** The flag of every shard is read from this Redis key (a stand-in for a flag service), else 'both'. */
+  flagKey?: string;
+}
+
+const cfg = JSON.parse(process.argv[2] ?? '{}') as InstanceConfig;
+const out = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+
+const client = createClient({ socket: { path: cfg.redisSocket, tls: false, reconnectStrategy: () => 50 } });
+client.on('error', () => {});
+await client.connect();
+const metrics = counterMetrics();
+const stop$ = new Subject<void>();
+const flagKey = cfg.flagKey;
+const runner = shardedConversationEvents({
+  redis: client,
+  instanceId: cfg.instanceId,
+  leaseTtlMs: cfg.leaseTtlMs,
+  joinGraceMs: cfg.joinGraceMs,
+  flagIntervalMs: 100,
+  metrics,
+  logger: {
+    warn: (m, f) => out({ t: 'log', level: 'warn', m, code: f?.['code'] }),
+    error: (m, f) => out({ t: 'log', level: 'error', m, code: f?.['code'] }),
+  },
+  shards: shardSpecs(cfg.shards, {
+    pollIntervalMs: cfg.pollIntervalMs,
+    flag: (s) =>
+      flagKey === undefined
+        ? 'both'
+        : async () => ((await client.get(`${flagKey}:${s.id}`)) ?? 'legacy-chat') as BackendChoice,
+  }),
+  stop: stop$,
+});
+runner.ownership$.subscribe((c) => out({ t: 'own', at: Date.now(), ...c }));
+runner.events$.subscribe({
+  next: ({ shard, epoch, event }) =>
+    out({ t: 'ev', at: Date.now(), shard, epoch, id: event.id, type: event.type }),
+  error: (e: unknown) => {
+    out({ t: 'fatal', m: e instanceof Error ? e.message : String(e) });
+    process.exit(1);
+  },
+  complete: () => {
+    out({ t: 'done', metrics: metrics.snapshot(), fencedOwnerWork });
+    void client.close().finally(() => process.exit(0));
+  },
+});
+process.on('SIGTERM', () => stop$.next());
+setInterval(() => out({ t: 'metrics', metrics: metrics.snapshot(), fencedOwnerWork }), 200).unref();
+out({ t: 'ready', pid: process.pid });
