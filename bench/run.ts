@@ -14,18 +14,19 @@ import {
   messagingThroughputFull,
   type MessagingThroughputSize,
 } from './messaging-throughput.js';
+import { redisCheckpoint, redisCheckpointFull, type RedisCheckpointSize } from './redis-checkpoint.js';
 import { machine, progress, type Figure } from './support.js';
 import { table } from './table.js';
 
-// `npm run bench [-- --json] [--quick] [--only messaging,legacy,memory,latency] [--rounds N]`
+// `npm run bench [-- --json] [--quick] [--only messaging,legacy,memory,latency,redis] [--rounds N]`
 
-const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,legacy,memory,latency] [--rounds N]
+const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,legacy,memory,latency,redis] [--rounds N]
   --json    print a JSON summary on stdout (progress goes to stderr)
   --quick   small workloads (a minute-long sanity run, figures not comparable)
   --only    run only these benchmarks
   --rounds  interleaved rounds per comparison (default 5 messaging/legacy, 3 latency; min 3)`;
 
-const sections = ['messaging', 'legacy', 'memory', 'latency'] as const;
+const sections = ['messaging', 'legacy', 'memory', 'latency', 'redis'] as const;
 type Section = (typeof sections)[number];
 
 const quick = {
@@ -34,6 +35,7 @@ const quick = {
   memory: { conversations: 1000, eventsSmall: 1000, eventsLarge: 20_000 } satisfies MemorySize,
   slowConsumer: { conversations: 20, events: 20_000 } satisfies SlowConsumerSize,
   latency: { ratePerSec: 2000, durationMs: 1500, conversations: 20, rounds: 3 } satisfies LatencySize,
+  redis: { conversations: 20, perConversation: 200, rounds: 3 } satisfies RedisCheckpointSize,
 };
 
 async function main(): Promise<void> {
@@ -81,6 +83,12 @@ async function main(): Promise<void> {
     progress('latency…');
     const size = withRounds(values.quick ? quick.latency : latencyFull);
     figures.push(...(await latency(size)).figures);
+  }
+
+  if (only.includes('redis')) {
+    progress('redis-checkpointed vs memory-checkpointed throughput…');
+    const size = withRounds(values.quick ? quick.redis : redisCheckpointFull);
+    figures.push(...((await redisCheckpoint(size))?.figures ?? []));
   }
 
   if (values.json) {

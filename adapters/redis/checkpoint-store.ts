@@ -62,6 +62,13 @@ export interface RedisCheckpointStoreOptions {
    * Unset: saves are not fenced (a single instance).
    */
   epoch?: number | (() => number);
+  /**
+   * While this returns false, saves are refused with `ERR_CHECKPOINT_FENCED` without reaching
+   * Redis: the sharded runner passes its lease's check, so an owner past its lease window saves
+   * nothing — not even the best-effort flush of a source it has just stopped, whose cursors may
+   * cover events it never handed to the application.
+   */
+  owned?: () => boolean;
   /** Key prefix. Default `chatshift`. Keys: `<prefix>:{<shard>}:checkpoints` (and `:epoch`). */
   prefix?: string;
   /** Counters: `chatshift.checkpoint.fenced_saves`, `chatshift.checkpoint.backwards_skipped`. */
@@ -95,6 +102,8 @@ export function redisCheckpointStore(
   const prefix = o['prefix'] === undefined ? 'chatshift' : check.nonEmptyString('prefix', o['prefix']);
   const metrics =
     check.withMethods<Metrics>('metrics', o['metrics'], ['increment'], 'a counter sink') ?? noopMetrics;
+  const owned = o['owned'];
+  if (owned !== undefined && typeof owned !== 'function') check.fail('owned', 'a function');
   const shard = options.shard;
   const keys = shardKeys(prefix, shard);
   const epochNow = (): string =>
@@ -119,6 +128,16 @@ export function redisCheckpointStore(
       return out;
     },
     async save(backend, changes) {
+      if (options.owned !== undefined && !options.owned()) {
+        metrics.increment('chatshift.checkpoint.fenced_saves');
+        throw new ChatshiftError(
+          'ERR_CHECKPOINT_FENCED',
+          `redis: checkpoint save of shard ${shard} refused: its lease is gone`,
+          {
+            details: { shard, backend },
+          },
+        );
+      }
       const args = [epochNow(), `${backend}:`];
       for (const [id, entry] of Object.entries(changes))
         args.push(id, entry === null ? '' : encodeValue(entry));

@@ -79,3 +79,18 @@ export function shardKeys(prefix: string, shard: string) {
 export function isShardId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= 200 && !/[{}]/.test(v);
 }
+
+/**
+ * `p`, or `ERR_TIMEOUT` after `ms`: a command that never answers (a paused or restarting server,
+ * a client holding it in its offline queue) must not stall the loop that sent it.
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ChatshiftError('ERR_TIMEOUT', `redis: ${what} got no answer in ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}

@@ -1,5 +1,5 @@
 import { ChatshiftError } from '../../src/errors.js';
-import { arrayReply, intReply, LuaScript, shardKeys, type RedisClientLike } from './client.js';
+import { arrayReply, intReply, LuaScript, shardKeys, withTimeout, type RedisClientLike } from './client.js';
 
 /** KEYS: lease, epoch counter. ARGV: owner, ttl ms. `{1, epoch}` when taken, `{0, holder}` when held. */
 const ACQUIRE = new LuaScript(`
@@ -57,6 +57,7 @@ export class ShardLease {
   private renewTimer: NodeJS.Timeout | undefined;
   private fenceTimer: NodeJS.Timeout | undefined;
   private renewing = false;
+  private confirmedAt = 0;
   private lost = false;
   private readonly keys: ReturnType<typeof shardKeys>;
   private readonly clock: () => number;
@@ -84,7 +85,10 @@ export class ShardLease {
   valid(): boolean {
     if (this.lost || this.epochValue === undefined) return false;
     if (this.clock() < this.validUntil) return true;
-    this.lose('not renewed in time');
+    const since = Math.round(this.clock() - this.confirmedAt);
+    this.lose(
+      `not renewed in time: last renewal confirmed ${since} ms ago${this.renewing ? ', one in flight' : ''}`,
+    );
     return false;
   }
 
@@ -111,7 +115,12 @@ export class ShardLease {
     this.stopTimers();
     const held = this.epochValue !== undefined && !this.lost;
     this.lost = true;
-    if (held) await RELEASE.run(this.client, [this.keys.lease], [this.token()]);
+    if (held)
+      await withTimeout(
+        RELEASE.run(this.client, [this.keys.lease], [this.token()]),
+        this.o.ttlMs,
+        'lease release',
+      );
   }
 
   /** Stops renewing without touching Redis (the lease then expires on its own). */
@@ -125,6 +134,7 @@ export class ShardLease {
   }
 
   private confirmed(sentAt: number): void {
+    this.confirmedAt = this.clock();
     this.validUntil = sentAt + this.o.ttlMs * (this.o.fenceAt ?? 0.75);
     clearTimeout(this.fenceTimer);
     this.fenceTimer = setTimeout(() => this.valid(), Math.max(0, this.validUntil - this.clock()) + 1);
@@ -145,7 +155,11 @@ export class ShardLease {
     const sent = this.clock();
     try {
       const ok = intReply(
-        await RENEW.run(this.client, [this.keys.lease], [this.token(), String(this.o.ttlMs)]),
+        await withTimeout(
+          RENEW.run(this.client, [this.keys.lease], [this.token(), String(this.o.ttlMs)]),
+          this.o.ttlMs,
+          'lease renew',
+        ),
         'renew',
       );
       if (this.lost) return;

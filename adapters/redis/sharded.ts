@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../../src/runtime/logger.js';
 import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
 import { OptionsChecker } from '../../src/runtime/options.js';
 import { redisCheckpointStore } from './checkpoint-store.js';
-import { isShardId, type RedisClientLike } from './client.js';
+import { isShardId, withTimeout, type RedisClientLike } from './client.js';
 import { guardedScheduler } from './guarded-scheduler.js';
 import { ShardLease } from './lease.js';
 import { heartbeat, rendezvousOwner } from './membership.js';
@@ -138,7 +138,10 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         owner: me,
         ttlMs: o.leaseTtlMs,
         prefix: o.prefix,
-        onLost: (e: ChatshiftError) => fence(spec.id, e.code === 'ERR_LEASE_LOST' ? 'lease-lost' : e.code),
+        onLost: (e: ChatshiftError) => {
+          o.logger.warn(e.message, { shard: spec.id, code: e.code });
+          fence(spec.id, 'lease-lost');
+        },
       });
       let epoch: number | undefined;
       try {
@@ -168,6 +171,8 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
             epoch,
             prefix: o.prefix,
             metrics: o.metrics,
+            // Past the lease window nothing is saved: the events a fenced owner dropped stay unsaved.
+            owned: () => lease.held(),
           }),
           logger: o.logger,
           metrics: o.metrics,
@@ -214,7 +219,11 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       tickTimer = undefined;
       if (closed) return;
       try {
-        const view = await heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, false);
+        const view = await withTimeout(
+          heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, false),
+          o.leaseTtlMs / 2,
+          'membership heartbeat',
+        );
         if (redisDown) o.logger.info?.('redis: membership heartbeat works again', { instance: me });
         redisDown = false;
         if (!closed && !stopping) assign(view.now, view.members);
@@ -247,7 +256,11 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
     const maybeDone = (): void => {
       if (!stopping || closed || owned.size > 0 || acquiring.size > 0) return;
       closed = true;
-      void heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, true)
+      void withTimeout(
+        heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, true),
+        o.leaseTtlMs / 2,
+        'membership leave',
+      )
         .catch(() => {})
         .then(() => subscriber.complete());
     };

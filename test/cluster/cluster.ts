@@ -28,6 +28,8 @@ export interface Instance {
   metrics: Record<string, number>;
   fencedOwnerWork: { requests: number; sockets: number; frames: number };
   errors: string[];
+  /** Longest event-loop stall the instance saw, ms. */
+  loopDelayMaxMs: number;
 }
 
 export interface ClusterOptions {
@@ -74,6 +76,7 @@ export class Cluster {
       metrics: {},
       fencedOwnerWork: { requests: 0, sockets: 0, frames: 0 },
       errors: [],
+      loopDelayMaxMs: 0,
     };
     void inst.exited.then(() => (inst.dead = true));
     this.instances.set(name, inst);
@@ -101,6 +104,7 @@ export class Cluster {
       else if (m['t'] === 'metrics' || m['t'] === 'done') {
         inst.metrics = m['metrics'] as Record<string, number>;
         inst.fencedOwnerWork = m['fencedOwnerWork'] as Instance['fencedOwnerWork'];
+        inst.loopDelayMaxMs = Math.max(inst.loopDelayMaxMs, Number(m['loopDelayMaxMs'] ?? 0));
       } else if (m['t'] === 'fatal' || m['t'] === 'log') inst.errors.push(line);
     });
     await inst.ready;

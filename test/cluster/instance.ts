@@ -2,6 +2,7 @@
 // as JSON in argv[2] and writes every delivered event and ownership change to stdout as NDJSON
 // (stdout to a pipe is synchronous on Linux: a line written is a line delivered). SIGTERM is a
 // graceful stop.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { Subject } from 'rxjs';
 import { shardedConversationEvents } from '../../adapters/redis/index.js';
@@ -63,5 +64,10 @@ runner.events$.subscribe({
   },
 });
 process.on('SIGTERM', () => stop$.next());
-setInterval(() => out({ t: 'metrics', metrics: metrics.snapshot(), fencedOwnerWork }), 200).unref();
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+setInterval(
+  () => out({ t: 'metrics', metrics: metrics.snapshot(), fencedOwnerWork, loopDelayMaxMs: loop.max / 1e6 }),
+  200,
+).unref();
 out({ t: 'ready', pid: process.pid });

@@ -47,6 +47,20 @@ describeWithRedis('redisCheckpointStore', function () {
     assert.equal((await current.load('messaging')).a?.seq, 2);
   });
 
+  it('refuses saves without a round trip while owned() is false (a stopped owner flushes nothing)', async () => {
+    const c = counting(client);
+    let owned = true;
+    const s = redisCheckpointStore(c, { shard: shard(), epoch: 1, owned: () => owned });
+    await s.save('messaging', { a: { seq: 1 } });
+    owned = false;
+    c.sent.length = 0;
+    await assert.rejects(s.save('messaging', { a: { seq: 2 } }), (e: unknown) =>
+      isChatshiftError(e, 'ERR_CHECKPOINT_FENCED'),
+    );
+    assert.deepEqual(c.sent, []);
+    assert.deepEqual(await s.load('messaging'), { a: { seq: 1 } });
+  });
+
   it('never moves a cursor backwards nor reopens a closed conversation, and counts what it kept', async () => {
     const metrics = counterMetrics();
     const s = redisCheckpointStore(client, { shard: shard(), epoch: 1, metrics });
