@@ -71,7 +71,7 @@ export interface RedisCheckpointStoreOptions {
   owned?: () => boolean;
   /** Key prefix. Default `chatshift`. Keys: `<prefix>:{<shard>}:checkpoints` (and `:epoch`). */
   prefix?: string;
-  /** Counters: `chatshift.checkpoint.fenced_saves`, `chatshift.checkpoint.backwards_skipped`. */
+  /** Counter `lease.fenced`: saves refused (a stale epoch, or past the lease window). */
   metrics?: Metrics;
 }
 
@@ -129,7 +129,7 @@ export function redisCheckpointStore(
     },
     async save(backend, changes) {
       if (options.owned !== undefined && !options.owned()) {
-        metrics.increment('chatshift.checkpoint.fenced_saves');
+        metrics.increment('lease.fenced');
         throw new ChatshiftError(
           'ERR_CHECKPOINT_FENCED',
           `redis: checkpoint save of shard ${shard} refused: its lease is gone`,
@@ -156,14 +156,13 @@ export function redisCheckpointStore(
       }
       const [status, n] = [intReply(reply[0], 'the save script'), intReply(reply[1], 'the save script')];
       if (status === 1) {
-        metrics.increment('chatshift.checkpoint.fenced_saves');
+        metrics.increment('lease.fenced');
         throw new ChatshiftError(
           'ERR_CHECKPOINT_FENCED',
           `redis: checkpoint save of shard ${shard} rejected: epoch ${args[0]} is older than ${n}`,
           { details: { shard, epoch: Number(args[0]), current: n, backend } },
         );
       }
-      if (n > 0) metrics.increment('chatshift.checkpoint.backwards_skipped', n);
     },
   };
 }

@@ -40,7 +40,7 @@ export interface ShardedConversationEventsOptions {
   prefix?: string;
   /** Ownership changes at `info`/`warn`, Redis trouble at `warn`; also given to every shard's pipeline. */
   logger?: Logger;
-  /** Counters (`chatshift.lease.*`, `chatshift.shards.owned`, …); also given to every shard's pipeline. */
+  /** Metrics (`lease.acquired`, `lease.lost`, `lease.fenced`, the `shards.owned` gauge); also given to every shard's pipeline. */
   metrics?: Metrics;
   /** How often a function flag is re-evaluated, ms (see conversationEvents). */
   flagIntervalMs?: number;
@@ -99,8 +99,9 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       if (change.change === 'fenced')
         o.logger.warn(`shard ${change.shard}: fenced (${change.reason ?? ''})`, fields);
       else o.logger.info?.(`shard ${change.shard}: ${change.change}`, fields);
-      o.metrics.increment(`chatshift.lease.${change.change === 'owned' ? 'acquired' : change.change}`);
-      o.metrics.increment('chatshift.shards.owned', change.change === 'owned' ? 1 : -1);
+      if (change.change === 'owned') o.metrics.increment('lease.acquired');
+      else if (change.reason === 'lease-lost') o.metrics.increment('lease.lost');
+      o.metrics.gauge?.('shards.owned', owned.size);
       ownership.next(change);
     };
 
@@ -228,7 +229,6 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         redisDown = false;
         if (!closed && !stopping) assign(view.now, view.members);
       } catch (e) {
-        o.metrics.increment('chatshift.membership.heartbeat_failures');
         if (!redisDown)
           o.logger.warn('redis: membership heartbeat failed', { instance: me, error: errorText(e) });
         redisDown = true;

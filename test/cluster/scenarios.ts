@@ -170,7 +170,7 @@ export async function runScenario(
       lost: [...world.expected].filter((id) => !cluster.deliveries.has(id)).length,
       duplicated: dups.length,
       duplicatesOnlyInInterruptedShards: dups.every(([, d]) => interrupted.has(d[0]!.shard)),
-      fencedSaves: cluster.sum('chatshift.checkpoint.fenced_saves'),
+      fencedSaves: cluster.sum('lease.fenced'),
       selfFences: cluster.ownership.filter((c) => c.change === 'fenced').length,
       fencedOwnerWork: live.reduce(
         (n, i) => n + i.fencedOwnerWork.requests + i.fencedOwnerWork.sockets + i.fencedOwnerWork.frames,
