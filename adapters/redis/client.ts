@@ -7,6 +7,9 @@ import { ChatshiftError } from '../../src/errors.js';
  * adapt theirs in one line:
  *
  * ```ts
+ * import type { RedisClientLike } from 'chatshift/redis';
+ * declare const ioredis: { call(command: string, ...args: string[]): Promise<unknown> };
+ *
  * const client: RedisClientLike = { sendCommand: ([cmd, ...args]) => ioredis.call(cmd!, ...args) };
  * ```
  *
