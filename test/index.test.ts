@@ -222,6 +222,21 @@ describe('public surface snapshot', function () {
       'shardFlagContext',
       'shardedConversationEvents',
     ],
+    'adapters/login/index.ts': [
+      'AppKeyCredentials',
+      'ExistingBearer',
+      'LoginClientOptions',
+      'LoginRequestRecord',
+      'LoginSession',
+      'LoginSessionCommonOptions',
+      'LoginSessionOptions',
+      'LoginSimulator',
+      'LoginSimulatorFault',
+      'LoginSimulatorOptions',
+      'LoginSimulatorSwitches',
+      'PasswordCredentials',
+      'loginSession',
+    ],
   };
   let actual: Map<string, string[]>;
   before(() => {
