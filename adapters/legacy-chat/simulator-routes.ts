@@ -1,5 +1,6 @@
 // The legacy simulator's HTTP side: auth, one-shot faults, and the agent-session routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimAgentSessions } from './simulator-agent-sessions.js';
 import type { ChatScript, SimChat } from './simulator-chats.js';
 import { errorBody, multiChat, splitList } from './simulator-multichat.js';
 import { renderChat, renderEvents, renderInfo } from './simulator-render.js';
@@ -22,13 +23,15 @@ export interface LegacyChatRequestRecord {
 
 /** What the routes need from the simulator. */
 export interface LegacyRouteContext {
-  readonly agentSessionUrl: string;
-  readonly basePath: string;
+  /** `http://127.0.0.1:{port}`. */
+  readonly origin: string;
+  /** `/api/account/{accountId}/agentSession`: sessions are created here, and live below it. */
+  readonly sessionsPath: string;
   readonly chats: ChatScript;
-  /** The agent session's cookie, `name=value`. */
-  readonly cookie: string;
+  readonly sessions: SimAgentSessions;
   readonly switches: Readonly<LegacyChatSimulatorSwitches>;
-  bearer(): string;
+  /** Whether `token` is a bearer the simulator accepts now. */
+  accepts(token: string): boolean;
   takeFault(route: string): LegacyChatFault | undefined;
   record(r: LegacyChatRequestRecord): void;
   /** Notes a request no route of the simulator serves (`METHOD /path`). */
@@ -62,8 +65,12 @@ export function answer(
     'GET'
   ).toUpperCase();
   const path = url.pathname.replace(/\.json$/, '');
-  const rest = path.startsWith(ctx.basePath) ? path.slice(ctx.basePath.length) : undefined;
-  const route = routeName(method, rest);
+  const below = path.startsWith(`${ctx.sessionsPath}/`) ? path.slice(ctx.sessionsPath.length + 1) : undefined;
+  const sessionId = below?.split('/', 1)[0] ?? '';
+  const basePath = `${ctx.sessionsPath}/${sessionId}`;
+  const rest = below === undefined ? undefined : below.slice(sessionId.length);
+  const route =
+    path === ctx.sessionsPath && method === 'POST' ? 'createAgentSession' : routeName(method, rest);
   const keys = route === 'multichat' ? splitList(url.searchParams.get('chatSessionKeys')) : [];
   const record: LegacyChatRequestRecord = {
     method,
@@ -76,7 +83,10 @@ export function answer(
     cookie: req.headers.cookie,
   };
   const taken: { fault?: LegacyChatFault | undefined } = {};
-  const setCookie = { 'set-cookie': `${ctx.cookie}; Path=${ctx.basePath}; HttpOnly` };
+  const sessionCookie = (id: string) => ({
+    'set-cookie': `${ctx.sessions.cookieOf(id)}; Path=${ctx.sessionsPath}/${id}; HttpOnly`,
+  });
+  const setCookie: Record<string, string> = rest === undefined ? {} : sessionCookie(sessionId);
   const send = (status: number, payload: string, headers: Record<string, string> = {}) => {
     record.status = status;
     ctx.record(record);
@@ -106,7 +116,9 @@ export function answer(
   const json = (status: number, value: unknown) =>
     send(status, JSON.stringify(value), { 'content-type': 'application/json' });
 
-  if (req.headers['authorization'] !== `Bearer ${ctx.bearer()}`) {
+  const auth = req.headers['authorization'] ?? '';
+  const alive = rest === undefined || ctx.sessions.isAlive(sessionId);
+  if (!auth.startsWith('Bearer ') || !ctx.accepts(auth.slice(7)) || !alive) {
     const s = ctx.switches.expiredAgentSession;
     if (s === 'oauth-text') {
       return send(
@@ -118,7 +130,23 @@ export function answer(
     return json(s === '404' ? 404 : 401, errorBody(s === '404' ? 'Agent session not found' : 'Unauthorized'));
   }
   const cookies = (req.headers.cookie ?? '').split(/;\s*/);
-  if (ctx.switches.cookies === 'required' && !cookies.includes(ctx.cookie)) {
+  if (route === 'createAgentSession') {
+    const parsed = parseJson(body);
+    if (parsed === undefined || !('loginData' in parsed))
+      return json(400, errorBody('A body with loginData is required'));
+    const id = ctx.sessions.create();
+    const href = `${ctx.origin}${ctx.sessionsPath}/${id}`;
+    return send(
+      201,
+      JSON.stringify({ agentSessionLocation: { link: { '@href': href, '@rel': 'location' } } }),
+      {
+        'content-type': 'application/json',
+        ...sessionCookie(id),
+      },
+    );
+  }
+  if (rest === undefined) return json(404, errorBody('Not found'));
+  if (ctx.switches.cookies === 'required' && !cookies.includes(ctx.sessions.cookieOf(sessionId))) {
     return json(401, errorBody('Agent session cookie missing'));
   }
   const fault = ctx.takeFault(route);
@@ -139,7 +167,7 @@ export function answer(
     }
     if (fault?.malformed === true)
       return send(200, '{"chats":{"chat":[{"info":', { 'content-type': 'application/json' });
-    const result = dispatch(ctx, route, rest ?? '', method, url, body, fault);
+    const result = dispatch(ctx, sessionId, route, rest, method, url, body, fault);
     if (route === 'other' || result.unexpected === true) ctx.unexpected(`${method} ${url.pathname}`);
     let payload = JSON.stringify(result.body);
     if (fault?.oversizeBytes !== undefined && payload.length < fault.oversizeBytes) {
@@ -153,6 +181,7 @@ export function answer(
 
 function dispatch(
   ctx: LegacyRouteContext,
+  sessionId: string,
   route: string,
   rest: string,
   method: string,
@@ -161,14 +190,29 @@ function dispatch(
   fault: LegacyChatFault | undefined,
 ): Answer {
   const r = ctx.switches;
-  const chatUrl = (key: string) => `${ctx.agentSessionUrl}/chat/${encodeURIComponent(key)}`;
+  const agentSessionUrl = `${ctx.origin}${ctx.sessionsPath}/${sessionId}`;
+  const chatUrl = (key: string) => `${agentSessionUrl}/chat/${encodeURIComponent(key)}`;
   switch (route) {
-    case 'multichat':
+    case 'multichat': {
+      // A chat another agent session holds is unknown here: the whole request fails (L1).
+      const foreign = splitList(url.searchParams.get('chatSessionKeys')).some(
+        (k) => ctx.chats.chats.has(k) && !ctx.sessions.mayUse(sessionId, k),
+      );
+      if (foreign) return { status: 404, body: errorBody('Chat session not found') };
       return multiChat(ctx.chats, url, r, chatUrl, fault);
+    }
+    case 'chatSessions': {
+      const chatSession = ctx.sessions.claim(sessionId).map((key) => ({
+        link: { href: chatUrl(key), rel: 'chat-session' },
+        chatSessionKey: key,
+        startTime: ctx.chats.chats.get(key)?.startTime ?? 0,
+      }));
+      return { status: 200, body: { chatSessions: { chatSession } } };
+    }
     case 'incomingRequests': {
       const n = ctx.chats.ringingCount();
       const block: Record<string, unknown> = { ringingCount: String(n) };
-      const link = `${ctx.agentSessionUrl}/incomingRequests${r.acceptLink === 'distinct' ? '/next' : ''}`;
+      const link = `${agentSessionUrl}/incomingRequests${r.acceptLink === 'distinct' ? '/next' : ''}`;
       if (n > 0) block['link'] = { '@href': link, '@rel': 'next' };
       return { status: 200, body: { incomingRequests: block } };
     }
@@ -191,7 +235,8 @@ function dispatch(
   }
   const m = /^\/chat\/([^/]+)(\/events|\/info(?:\/agentTyping)?)?$/.exec(rest);
   const chat = m === null ? undefined : ctx.chats.chats.get(decodeURIComponent(m[1] ?? ''));
-  if (m === null || chat === undefined) return { status: 404, body: errorBody('Chat session not found') };
+  if (m === null || chat === undefined || !ctx.sessions.mayUse(sessionId, chat.key))
+    return { status: 404, body: errorBody('Chat session not found') };
   const sub = m[2] ?? '';
   const from = Number(url.searchParams.get('from') ?? 0);
   const since = (c: SimChat) => c.events.filter((e) => e.id >= from);
@@ -237,6 +282,7 @@ function routeName(method: string, rest: string | undefined): string {
   if (rest === '/incomingRequests') return method === 'POST' ? 'accept' : 'incomingRequests';
   if (rest === '/incomingRequests/next' && method === 'POST') return 'accept';
   if (rest.startsWith('/chat/')) return 'chat';
+  if (rest === '/chatSessions' && method === 'GET') return 'chatSessions';
   return 'other';
 }
 

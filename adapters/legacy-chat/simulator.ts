@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type {
   AgentSaysOptions,
@@ -9,6 +8,8 @@ import type {
   TypingOptions,
 } from '../../src/model/conversation-script.js';
 import { FaultModel } from '../../src/runtime/fault-model.js';
+import type { AccountAuthority, AccountMember } from '../../src/runtime/simulated-account.js';
+import { SimAgentSessions } from './simulator-agent-sessions.js';
 import {
   ChatScript,
   type LegacyOpenOptions,
@@ -73,7 +74,10 @@ export interface LegacyChatClientOptions {
  * ```
  */
 export class LegacyChatSimulator
-  implements ConversationScript, SimulatorFaultControls<LegacyChatFault, LegacyChatSimulatorSwitches>
+  implements
+    ConversationScript,
+    SimulatorFaultControls<LegacyChatFault, LegacyChatSimulatorSwitches>,
+    AccountMember
 {
   /** The `{agent-session}` URL (also in {@link clientOptions}). */
   readonly agentSessionUrl: string;
@@ -87,6 +91,9 @@ export class LegacyChatSimulator
   private readonly timers = new Set<NodeJS.Timeout>();
   private bearer: string;
   private inFlightCount = 0;
+  private readonly agentSessions: SimAgentSessions;
+  private readonly accountId: string;
+  private authority: AccountAuthority | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -95,21 +102,24 @@ export class LegacyChatSimulator
   ) {
     const port = (server.address() as AddressInfo).port;
     this.agentSessionUrl = `http://127.0.0.1:${port}${basePath}`;
+    this.accountId = opts.accountId ?? '1234';
     this.faultModel = new FaultModel('LegacyChatSimulator', { ...DEFAULT_SWITCHES, ...opts.switches });
     this.faults = this.faultModel.queue;
     this.bearer = opts.bearer ?? 'sim-bearer';
     let t = Date.UTC(2015, 7, 30, 15, 6, 2, 0);
     this.script = new ChatScript(opts.now ?? (() => t++));
     const faults = this.faultModel;
+    const sessionsPath = basePath.replace(/\/[^/]+$/, '');
+    this.agentSessions = new SimAgentSessions(basePath.slice(sessionsPath.length + 1), this.script);
     this.routes = {
-      agentSessionUrl: this.agentSessionUrl,
-      basePath,
+      origin: `http://127.0.0.1:${port}`,
+      sessionsPath,
       chats: this.script,
-      cookie: `LPAgentSession=${basePath.split('/').pop() ?? ''}.${randomUUID()}`,
+      sessions: this.agentSessions,
       get switches() {
         return faults.switches;
       },
-      bearer: () => this.bearer,
+      accepts: (token) => (this.authority === undefined ? token === this.bearer : this.authority.accepts(token)),
       takeFault: (route) =>
         this.faultModel.take((f) => (f.route ?? 'multichat') === 'any' || (f.route ?? 'multichat') === route),
       record: (r) => this.log.push(r),
@@ -229,6 +239,36 @@ export class LegacyChatSimulator
     this.bearer = token;
   }
 
+  // ---- agent sessions and the account ----------------------------------------------------
+
+  /**
+   * The current agent session expires (apart from the bearer): its URL answers as the
+   * `expiredAgentSession` switch says. With `continuity` (default) a new agent session lists its
+   * open chats in `chatSessions` and takes them over; without, they return to the queue (ringing).
+   */
+  expireAgentSession(options: { continuity?: boolean } = {}): void {
+    this.agentSessions.expire(options.continuity ?? true);
+  }
+  /** The URL of the current agent session (the first is {@link agentSessionUrl}). */
+  get currentAgentSessionUrl(): string {
+    return `${this.routes.origin}${this.routes.sessionsPath}/${this.agentSessions.current}`;
+  }
+  /** Agent sessions created through `POST /api/account/{a}/agentSession`. */
+  get agentSessionsCreated(): number {
+    return this.agentSessions.created;
+  }
+  /**
+   * Joins an account run by a login simulator (`LoginSimulator.bundle`): from now on only its
+   * valid tokens are accepted, this server also answers its Login Service (as production's
+   * `agentVep` host does), and CSDS lists this host as `agentVep`.
+   */
+  joinAccount(authority: AccountAuthority): Record<string, string> {
+    if (authority.accountId !== this.accountId)
+      throw new Error(`LegacyChatSimulator: account ${this.accountId} cannot join account ${authority.accountId}`);
+    this.authority = authority;
+    return { agentVep: new URL(this.routes.origin).host };
+  }
+
   // ---- faults ----------------------------------------------------------------------------
 
   /** Current switches (a copy). */
@@ -284,6 +324,7 @@ export class LegacyChatSimulator
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.authority?.serveLogin(req, res) === true) return;
     this.inFlightCount += 1;
     res.on('close', () => (this.inFlightCount -= 1));
     const chunks: Buffer[] = [];

@@ -8,6 +8,7 @@ import type {
   TypingOptions,
 } from '../../src/model/conversation-script.js';
 import { FaultModel } from '../../src/runtime/fault-model.js';
+import type { AccountAuthority, AccountMember } from '../../src/runtime/simulated-account.js';
 import { burst, type MessagingBurstOptions } from './simulator-burst.js';
 import { createHttpHandler } from './simulator-http.js';
 import { SimModel, type SimConversation, type SimOriginator, type SimRole } from './simulator-model.js';
@@ -47,7 +48,10 @@ import {
  * ```
  */
 export class MessagingSimulator
-  implements ConversationScript, SimulatorFaultControls<MessagingFault, MessagingSimulatorSwitches>
+  implements
+    ConversationScript,
+    SimulatorFaultControls<MessagingFault, MessagingSimulatorSwitches>,
+    AccountMember
 {
   /** `127.0.0.1:{port}` (also in {@link clientOptions}). */
   readonly domain: string;
@@ -68,6 +72,7 @@ export class MessagingSimulator
   private readonly unserved: string[] = [];
   private readonly tokens: Set<string>;
   private nextToken = 2;
+  private authority: AccountAuthority | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -158,6 +163,19 @@ export class MessagingSimulator
         if (how === 'abrupt') c.ws.terminate();
         else c.ws.close(how, 'token revoked');
       }
+  }
+
+  /**
+   * Joins an account run by a login simulator (`LoginSimulator.bundle`): from now on only its
+   * valid tokens open a socket, and a token it revokes ends its sockets (`revocationClose`).
+   * CSDS lists this host as `facadeMsg` and `asyncMessagingEnt`.
+   */
+  joinAccount(authority: AccountAuthority): Record<string, string> {
+    if (authority.accountId !== this.accountId)
+      throw new Error(`MessagingSimulator: account ${this.accountId} cannot join account ${authority.accountId}`);
+    this.authority = authority;
+    authority.onRevoked((token) => this.revokeToken(token));
+    return { facadeMsg: this.domain, asyncMessagingEnt: this.domain };
   }
 
   // ---- the shared script vocabulary ------------------------------------------------------
@@ -409,7 +427,7 @@ export class MessagingSimulator
   private upgrade(req: Parameters<SimSockets['upgrade']>[0], socket: Socket, head: Buffer): void {
     this.sockets.upgrade(req, socket, head, {
       accountId: this.accountId,
-      knows: (token) => this.tokens.has(token),
+      knows: (token) => (this.authority === undefined ? this.tokens.has(token) : this.authority.accepts(token)),
       onMessage: (client, text) => handleRequest(this.requestContext, client, text),
     });
   }
