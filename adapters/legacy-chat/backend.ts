@@ -4,8 +4,10 @@ import { backendServices, type Backend, type BackendContext } from '../../src/ru
 import { checkpointLoadError } from '../../src/checkpoint/writer.js';
 import { HealthTracker, type BackendHealth, type HealthReporter } from '../../src/runtime/health.js';
 import { redactingLogger, type Logger } from '../../src/runtime/logger.js';
+import { sessionBearer } from '../../src/runtime/session.js';
 import { validateOptions, type LegacyChatOptions, type Validated } from './options.js';
 import { LegacyPoller, type PollerConfig } from './poller.js';
+import type { AgentSessionHandle } from './agent-session.js';
 
 /** The legacy Chat Agent backend: what `legacyChat()` returns. */
 export interface LegacyChatBackend extends Backend {
@@ -32,12 +34,26 @@ export function legacyChat(options: LegacyChatOptions): LegacyChatBackend {
   // Subscriptions of this backend that stopped with an accept still unanswered (see settled()).
   const settling = new Set<Promise<void>>();
   const health = new HealthTracker();
-  return {
+  const live: { poller?: LegacyPoller | undefined } = {};
+  const backend: LegacyChatBackend = {
     id: 'legacy-chat',
     health$: health.health$,
     events: (context: BackendContext = {}) =>
-      health.track(context, (reporter) => events(options, validated, context, settling, reporter)),
+      health.track(context, (reporter) => events(options, validated, context, settling, reporter, live)),
   };
+  agentSessions.set(backend, () => live.poller?.agentSession.handle());
+  return backend;
+}
+
+const agentSessions = new WeakMap<LegacyChatBackend, () => AgentSessionHandle | undefined>();
+
+/**
+ * Internal (for the backend's actions): the agent session the backend's running `events()`
+ * subscription works in — URL, cookies, bearer and its client — or `undefined` while none runs
+ * or before its agent session exists. The latest subscription wins.
+ */
+export function currentAgentSession(backend: LegacyChatBackend): AgentSessionHandle | undefined {
+  return agentSessions.get(backend)?.();
 }
 
 /** One subscription's poller: loads the checkpoint, follows the draining switch and the chat set. */
@@ -47,6 +63,7 @@ function events(
   context: BackendContext,
   settling: Set<Promise<void>>,
   health: HealthReporter,
+  live: { poller?: LegacyPoller | undefined },
 ): Observable<ConversationEvent> {
   const services = backendServices(validated, context, 'legacy-chat');
   return new Observable<ConversationEvent>((subscriber) => {
@@ -57,13 +74,21 @@ function events(
       ...(typeof bearer === 'string' ? [bearer] : []),
       ...(holder.poller?.secrets() ?? []),
     ]);
-    const cfg: PollerConfig = { ...validated, ...services, logger, health };
+    // With a session, each subscription reports its own refused tokens (sessionBearer).
+    const cfg: PollerConfig = {
+      ...validated,
+      ...services,
+      logger,
+      health,
+      ...(options.session === undefined ? {} : { bearer: sessionBearer(options.session) }),
+    };
     const active = new LegacyPoller(cfg, {
       next: (e) => subscriber.next(e),
       error: (e) => subscriber.error(e),
       complete: () => subscriber.complete(),
     });
     holder.poller = active;
+    live.poller = active;
     let cancelled = false;
     // A resubscription (retry(), an unsubscribe inside next() and back) first lets the previous
     // subscriptions' late accepts reach the checkpoint: an accepted chat rings no more.
@@ -122,6 +147,7 @@ function events(
     }
     return () => {
       cancelled = true;
+      if (live.poller === active) live.poller = undefined;
       subs.unsubscribe();
       const settled = active.stop().then(() => active.settled());
       settling.add(settled);

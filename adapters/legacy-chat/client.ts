@@ -30,6 +30,17 @@ export class AgentSessionClient {
 
   constructor(private readonly cfg: AgentSessionClientConfig) {}
 
+  /** The `cookie` header this agent session's jar holds now, if any. */
+  cookieHeader(): string | undefined {
+    return this.cookie;
+  }
+
+  /** Empties the jar: a new agent session starts with its own cookies (L3). */
+  resetCookies(): void {
+    this.jar.clear();
+    this.cookie = undefined;
+  }
+
   /** The bearer in use, for the redacting logger. */
   secrets(): string[] {
     return this.token === undefined ? [] : [this.token];

@@ -29,6 +29,8 @@ export async function acceptRinging(
   hooks: {
     more(): boolean;
     accepted(chatSessionKey: string): void;
+    /** An accept answer was lost: the chat it took may be found in `chatSessions`. */
+    lost?(): void;
     logger: Logger;
     metrics: Metrics;
     report: InvalidInputReporter;
@@ -43,6 +45,7 @@ export async function acceptRinging(
       errors,
     });
   const lost = (why: string, fields: Record<string, unknown> = {}): void => {
+    hooks.lost?.();
     hooks.metrics.increment('accept.lost');
     hooks.logger.error(
       `legacy-chat: an accept answer was lost (${why}); a chat may be taken and not followed`,

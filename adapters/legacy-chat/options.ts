@@ -7,15 +7,30 @@ import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
 import { assertSecureTransport } from '../../src/runtime/transport-security.js';
+import { isSession, sessionBearer, type Session } from '../../src/runtime/session.js';
 import type { CheckpointStore } from '../../src/checkpoint/store.js';
 import type { PollerConfig } from './poller.js';
 
-/** Options of `legacyChat()` (and `legacyChatSource()`). Only `agentSessionUrl` and `bearer` are required. */
+/**
+ * Options of `legacyChat()` (and `legacyChatSource()`). Required: `session`, or
+ * `agentSessionUrl` and `bearer` (v1).
+ */
 export interface LegacyChatOptions {
-  /** The agent-session URL, `https://{agentVep}/api/account/{accountId}/agentSession/{agentSessionId}`. */
-  agentSessionUrl: string;
-  /** The bearer token, or a function returning it; called again after a 401 (one retry per request). */
-  bearer: BearerSource;
+  /**
+   * The agent login (`loginSession()` from `chatshift/login`, or anything with the `Session`
+   * shape): the bearer and the `agentVep` host come from it, a 401 is reported to it (one re-login
+   * for every backend sharing it). Without `agentSessionUrl` the backend creates its agent session
+   * and, when that expires, a new one, following its chats on through `chatSessions` (chats that
+   * cannot be are counted as `chats.lost` and logged at error level). Not with `bearer`.
+   */
+  session?: Session;
+  /**
+   * The agent-session URL, `https://{agentVep}/api/account/{accountId}/agentSession/{agentSessionId}`.
+   * Required without `session`; with one, default: created (and re-created) by the backend.
+   */
+  agentSessionUrl?: string;
+  /** The bearer token, or a function returning it; called again after a 401 (one retry per request). Required without `session`. */
+  bearer?: BearerSource;
   /**
    * Chat session keys to follow: a fixed array, or an Observable of the current set. An added key is
    * followed from its checkpoint or from its first event; a removed key is no longer polled.
@@ -76,16 +91,26 @@ export type Validated = Omit<PollerConfig, 'logger' | 'metrics'> & { logger?: Lo
 export function validateOptions(options: LegacyChatOptions): Validated {
   const check = new OptionsChecker('legacyChat');
   const o = check.object(options);
-  const shared = resolveSharedOptions(check, o);
+  const session = o['session'];
+  if (session !== undefined && !isSession(session))
+    check.fail('session', 'a Session (accountId, bearer(), domain(), agentId(), refused(), close())');
+  if (session !== undefined && o['bearer'] !== undefined)
+    check.fail('bearer', 'left out when a session is given');
+  const shared = resolveSharedOptions(
+    check,
+    session === undefined ? o : { ...o, bearer: sessionBearer(session as Session) },
+  );
   const raw = o['agentSessionUrl'];
-  if (typeof raw !== 'string') return check.fail('agentSessionUrl', 'a URL string');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return check.fail('agentSessionUrl', 'a valid URL');
+  let url: URL | undefined;
+  if (raw !== undefined || session === undefined) {
+    if (typeof raw !== 'string') return check.fail('agentSessionUrl', 'a URL string');
+    try {
+      url = new URL(raw);
+    } catch {
+      return check.fail('agentSessionUrl', 'a valid URL');
+    }
+    assertSecureTransport(url, shared.allowInsecureTransport, 'agentSessionUrl');
   }
-  assertSecureTransport(url, shared.allowInsecureTransport, 'agentSessionUrl');
   const chats = o['chats'];
   if (
     chats !== undefined &&
@@ -100,7 +125,14 @@ export function validateOptions(options: LegacyChatOptions): Validated {
     'an undici Dispatcher',
   );
   return {
-    agentSessionUrl: url.toString().replace(/\/+$/, ''),
+    agentSession:
+      url !== undefined
+        ? { kind: 'fixed', url: url.toString().replace(/\/+$/, '') }
+        : {
+            kind: 'session',
+            session: session as Session,
+            allowInsecureTransport: shared.allowInsecureTransport,
+          },
     bearer: shared.bearer,
     acceptIncoming: check.boolean('acceptIncoming', o['acceptIncoming']),
     pollIntervalMs: check.positive('pollIntervalMs', o['pollIntervalMs'], 2000, { ms: true }),

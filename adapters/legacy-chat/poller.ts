@@ -21,6 +21,8 @@ import {
 } from './checkpoint-meta.js';
 import { decodeMultiChat } from './decode.js';
 import { AgentSessionClient } from './client.js';
+import { AgentSessionManager, type AgentSessionSource } from './agent-session.js';
+import { isChatshiftError as isCoded } from '../../src/errors.js';
 import { retryDecision } from './retry-policy.js';
 import { acceptRinging } from './incoming.js';
 import { mapChat, type ChatMemory, type MappedChat } from './mapping.js';
@@ -28,7 +30,8 @@ import { MAX_EVENT_ID } from './wire.js';
 
 /** Everything the poller needs, already validated and defaulted by the source. */
 export interface PollerConfig {
-  agentSessionUrl: string;
+  /** A fixed agent-session URL (v1), or where to create one (with a session). */
+  agentSession: AgentSessionSource;
   bearer: BearerSource;
   acceptIncoming: boolean;
   pollIntervalMs: number;
@@ -70,6 +73,11 @@ interface Followed {
  */
 const KEY_REJECTIONS: ReadonlySet<number> = new Set([400, 404, 409, 410, 422]);
 
+/** Agent sessions replaced in a row (no cycle going through between them) before the 401 is final. */
+const MAX_RENEWALS = 3;
+/** Cycles in which `chatSessions` is read for the chat of a lost accept (its accept may land late). */
+const ACCEPT_RECOVERY_CYCLES = 3;
+
 /** Per cycle: whether the agent session was seen answering (asked once, before dropping a key). */
 interface CycleState {
   sessionAnswers?: boolean;
@@ -87,6 +95,14 @@ export class LegacyPoller {
   private readonly writer: CheckpointWriter;
   private readonly report: InvalidInputReporter;
   private readonly client: AgentSessionClient;
+  /** The agent session polled: fixed, or created and renewed through the session. */
+  readonly agentSession: AgentSessionManager;
+  /** Cursors of chats lost with an expired agent session, kept in case they come back (accepted again). */
+  private readonly lost = new Map<string, ChatMemory>();
+  /** Agent sessions renewed since the last cycle that went through. */
+  private renewals = 0;
+  /** Cycles left in which to look for a chat whose accept answer was lost (in `chatSessions`). */
+  private recoverAccepts = 0;
   private lastSet: readonly string[] = [];
   private timer: Subscription | undefined;
   private abort: AbortController | undefined;
@@ -102,6 +118,7 @@ export class LegacyPoller {
   ) {
     this.report = invalidInputReporter(cfg.logger, cfg.metrics);
     this.client = new AgentSessionClient({ ...cfg, report: this.report });
+    this.agentSession = new AgentSessionManager(cfg.agentSession, this.client, cfg.logger, cfg.metrics);
     this.writer = new CheckpointWriter({
       backend: 'legacy-chat',
       store: cfg.checkpoint,
@@ -183,7 +200,10 @@ export class LegacyPoller {
 
   private follow(key: string, origin: Origin): void {
     if (key === '' || this.followed.has(key) || this.closed.has(key)) return;
-    this.followed.set(key, { memory: { seq: -1 }, origin, absent: 0 });
+    // A chat lost with an expired agent session and accepted again goes on from its cursor.
+    const memory = this.lost.get(key) ?? { seq: -1 };
+    this.lost.delete(key);
+    this.followed.set(key, { memory, origin, absent: 0 });
   }
 
   private schedule(delay: number): void {
@@ -201,10 +221,12 @@ export class LegacyPoller {
     this.abort = abort;
     let delay = this.cfg.pollIntervalMs;
     try {
+      await this.agentSession.ensure(abort.signal);
       if (this.cfg.acceptIncoming && !this.draining) {
         await this.flowing(abort.signal);
         if (this.stopped) return;
         await this.acceptIncoming(abort.signal);
+        if (this.recoverAccepts > 0 && !this.stopped) await this.recoverLostAccepts(abort.signal);
         // Accepted chats are saved before they are polled, so a crash right after an accept keeps them.
         if (!(await this.writer.flush()) || this.stopped) return;
       }
@@ -216,9 +238,10 @@ export class LegacyPoller {
       }
       this.failures = 0;
       this.cfg.health?.connected();
+      this.renewals = 0;
     } catch (e) {
       if (this.stopped) return;
-      const retryIn = this.onFailure(e);
+      const retryIn = (await this.renewAfter(e, abort.signal)) ?? this.onFailure(e);
       if (retryIn === undefined) return;
       delay = retryIn;
     } finally {
@@ -227,6 +250,68 @@ export class LegacyPoller {
     if (this.stopped || !(await this.writer.flush()) || this.stopped) return;
     if (this.draining && this.followed.size === 0) return this.finish();
     this.schedule(delay);
+  }
+
+  /**
+   * After a 401 that a fresh bearer did not cure (L2), a renewable agent session is replaced: the
+   * chats its `chatSessions` lists are followed on, every other followed chat is lost to the queue
+   * (counted as `chats.lost`, logged at error level). Answers the delay before the next cycle, or
+   * `undefined` when `e` is not such a failure (or renewing keeps failing: then the policy decides).
+   */
+  private async renewAfter(e: unknown, signal: AbortSignal): Promise<number | undefined> {
+    if (!this.agentSession.renewable || !isCoded(e, 'ERR_AUTH_REJECTED') || this.renewals >= MAX_RENEWALS)
+      return undefined;
+    this.renewals += 1;
+    this.cfg.logger.warn('legacy-chat: the agent session is gone; creating a new one', {
+      renewal: this.renewals,
+    });
+    let recoverable: Set<string>;
+    try {
+      recoverable = await this.agentSession.renew(signal);
+    } catch (again) {
+      if (this.stopped) return 0;
+      return this.onFailure(again);
+    }
+    for (const [key, f] of [...this.followed]) {
+      if (recoverable.has(key)) continue;
+      this.followed.delete(key);
+      this.lost.set(key, f.memory);
+      this.cfg.metrics.increment('chats.lost');
+      this.cfg.logger.error(
+        'legacy-chat: a chat returned to the queue with its expired agent session; no longer followed',
+        {
+          chatSessionKey: key,
+          reason: 'agent-session-expired',
+        },
+      );
+    }
+    for (const key of recoverable)
+      if (this.cfg.acceptIncoming || this.lost.has(key)) this.follow(key, 'incoming');
+    this.cfg.logger.info?.('legacy-chat: following on in the new agent session', {
+      recovered: recoverable.size,
+    });
+    return 0;
+  }
+
+  /** After a lost accept answer: chats the agent session holds that are not followed are the taken ones. */
+  private async recoverLostAccepts(signal: AbortSignal): Promise<void> {
+    this.recoverAccepts -= 1;
+    const held = await this.agentSession.chatSessions(signal);
+    let found = 0;
+    for (const key of held) {
+      if (this.followed.has(key) || this.closed.has(key)) continue;
+      this.follow(key, 'incoming');
+      const f = this.followed.get(key);
+      if (f !== undefined) this.writer.mark(key, toCheckpoint(f.memory, false));
+      found += 1;
+    }
+    if (found === 0) return;
+    this.recoverAccepts = 0;
+    this.cfg.metrics.increment('accept.recovered', found);
+    this.cfg.logger.warn(
+      'legacy-chat: found the chat of a lost accept answer in chatSessions; following it',
+      { recovered: found },
+    );
   }
 
   /** Waits while the consumer's flow control is paused (or until stop() aborts `signal`). */
@@ -290,7 +375,7 @@ export class LegacyPoller {
       const f = this.followed.get(key);
       if (f !== undefined) entries.push({ key, cursor: f.memory.seq });
     }
-    return buildBatches(this.cfg.agentSessionUrl, entries, this.cfg.limits);
+    return buildBatches(this.agentSession.url, entries, this.cfg.limits);
   }
 
   /**
@@ -325,7 +410,7 @@ export class LegacyPoller {
 
   /** True once `incomingRequests` answers; throws its error when the session itself is gone. */
   private async sessionAnswers(signal: AbortSignal): Promise<boolean> {
-    const base = this.cfg.agentSessionUrl.replace(/\/+$/, '');
+    const base = this.agentSession.url.replace(/\/+$/, '');
     await this.client.send('GET', `${base}/incomingRequests?v=1&NC=true`, undefined, signal);
     return true;
   }
@@ -443,7 +528,7 @@ export class LegacyPoller {
   }
 
   private acceptRinging(signal: AbortSignal): Promise<void> {
-    return acceptRinging(this.client, this.cfg.agentSessionUrl, signal, {
+    return acceptRinging(this.client, this.agentSession.url, signal, {
       more: () => !this.stopped && !this.draining,
       accepted: (key) => {
         this.follow(key, 'incoming');
@@ -452,6 +537,7 @@ export class LegacyPoller {
         const followed = this.followed.get(key);
         if (followed !== undefined) this.writer.mark(key, toCheckpoint(followed.memory, false));
       },
+      lost: () => (this.recoverAccepts = ACCEPT_RECOVERY_CYCLES),
       logger: this.cfg.logger,
       metrics: this.cfg.metrics,
       report: this.report,

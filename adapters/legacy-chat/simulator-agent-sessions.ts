@@ -86,8 +86,20 @@ export class SimAgentSessions {
     this.orphaned.add(s.id);
   }
 
-  /** `chatSessions` of session `id`: its predecessor's open chats, handed over to it as they are listed. */
-  claim(id: string): string[] {
+  /**
+   * `chatSessions` of session `id`: its predecessor's open chats, handed over to it as they are
+   * listed, and (the simulator's reading, so a lost accept can be recovered) the open chats it
+   * holds itself.
+   */
+  chatSessions(id: string): string[] {
+    const keys = new Set(this.claim(id));
+    if (!this.isAlive(id)) return [...keys];
+    for (const chat of this.chats.chats.values())
+      if (!chat.ringing && chat.state !== 'ended' && this.mayUse(id, chat.key)) keys.add(chat.key);
+    return [...keys];
+  }
+
+  private claim(id: string): string[] {
     const pred = this.sessions.get(id)?.predecessor;
     if (pred === undefined || this.orphaned.has(pred)) return [];
     const keys: string[] = [];
@@ -101,7 +113,8 @@ export class SimAgentSessions {
 
   private hold(s: SimAgentSession): void {
     for (const chat of this.chats.chats.values()) {
-      if (!chat.ringing && chat.state !== 'ended' && this.mayUse(s.id, chat.key)) this.owner.set(chat.key, s.id);
+      if (!chat.ringing && chat.state !== 'ended' && this.mayUse(s.id, chat.key))
+        this.owner.set(chat.key, s.id);
     }
   }
 

@@ -67,7 +67,6 @@ export function answer(
   const path = url.pathname.replace(/\.json$/, '');
   const below = path.startsWith(`${ctx.sessionsPath}/`) ? path.slice(ctx.sessionsPath.length + 1) : undefined;
   const sessionId = below?.split('/', 1)[0] ?? '';
-  const basePath = `${ctx.sessionsPath}/${sessionId}`;
   const rest = below === undefined ? undefined : below.slice(sessionId.length);
   const route =
     path === ctx.sessionsPath && method === 'POST' ? 'createAgentSession' : routeName(method, rest);
@@ -202,7 +201,7 @@ function dispatch(
       return multiChat(ctx.chats, url, r, chatUrl, fault);
     }
     case 'chatSessions': {
-      const chatSession = ctx.sessions.claim(sessionId).map((key) => ({
+      const chatSession = ctx.sessions.chatSessions(sessionId).map((key) => ({
         link: { href: chatUrl(key), rel: 'chat-session' },
         chatSessionKey: key,
         startTime: ctx.chats.chats.get(key)?.startTime ?? 0,

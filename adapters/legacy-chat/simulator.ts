@@ -119,7 +119,8 @@ export class LegacyChatSimulator
       get switches() {
         return faults.switches;
       },
-      accepts: (token) => (this.authority === undefined ? token === this.bearer : this.authority.accepts(token)),
+      accepts: (token) =>
+        this.authority === undefined ? token === this.bearer : this.authority.accepts(token),
       takeFault: (route) =>
         this.faultModel.take((f) => (f.route ?? 'multichat') === 'any' || (f.route ?? 'multichat') === route),
       record: (r) => this.log.push(r),
@@ -264,7 +265,9 @@ export class LegacyChatSimulator
    */
   joinAccount(authority: AccountAuthority): Record<string, string> {
     if (authority.accountId !== this.accountId)
-      throw new Error(`LegacyChatSimulator: account ${this.accountId} cannot join account ${authority.accountId}`);
+      throw new Error(
+        `LegacyChatSimulator: account ${this.accountId} cannot join account ${authority.accountId}`,
+      );
     this.authority = authority;
     return { agentVep: new URL(this.routes.origin).host };
   }

@@ -260,3 +260,16 @@ export const WireIncoming = wireObject('WireIncoming', {
 export const WireChatLocation = wireObject('WireChatLocation', {
   chatLocation: wireObject('WireLocation', { link: t.union([WireLink, t.array(WireLink)]) }),
 });
+
+/** The answer of `POST /api/account/{a}/agentSession` (legacy-chat-api.md §3.1). */
+export const WireAgentSessionLocation = wireObject('WireAgentSessionLocation', {
+  agentSessionLocation: wireObject('WireLocation', { link: t.union([WireLink, t.array(WireLink)]) }),
+});
+
+/** `GET {agent-session}/chatSessions` (§3.11): `chatSession` one object, an array, or absent. */
+export const WireChatSessions = wireObject('WireChatSessions', {
+  chatSessions: wireObject('WireChatSessionList', {}, { chatSession: WireList }),
+});
+
+/** One element of `chatSessions.chatSession`. */
+export const WireChatSessionEntry = wireObject('WireChatSessionEntry', { chatSessionKey: WireChatKey });

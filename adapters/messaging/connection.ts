@@ -30,6 +30,12 @@ export const MAX_HANDSHAKE_NOT_FOUND = 3;
 export interface ConnectionSettings {
   scheme: 'ws' | 'wss';
   domain: string;
+  /**
+   * With a session: where to connect, asked before each connect (CSDS answers are cached by the
+   * session). A failure to discover is retried with backoff; a closed session or an insecure host
+   * end the stream.
+   */
+  endpoint?: () => Promise<{ scheme: 'ws' | 'wss'; domain: string }>;
   accountId: string;
   bearer: BearerSource;
   WebSocket: WebSocketConstructor;
@@ -166,7 +172,22 @@ export class Connection {
       this.freshBearer = false;
     }
     if (this.stopped) return;
-    const url = `${this.s.scheme}://${this.s.domain}/ws_api/account/${encodeURIComponent(this.s.accountId)}/messaging/brand/${encodeURIComponent(this.token)}?v=2.1`;
+    let { scheme, domain } = this.s;
+    if (this.s.endpoint !== undefined) {
+      try {
+        ({ scheme, domain } = await this.s.endpoint());
+      } catch (e) {
+        if (this.stopped) return;
+        const code = (e as { code?: unknown }).code;
+        if (code === 'ERR_DISCOVERY' || code === 'ERR_RETRIES_EXHAUSTED') {
+          this.s.logger.warn('messaging: the messaging host could not be discovered; retrying', { code });
+          this.scheduleReconnect();
+        } else this.hooks.fatal(e as ChatshiftError);
+        return;
+      }
+      if (this.stopped) return;
+    }
+    const url = `${scheme}://${domain}/ws_api/account/${encodeURIComponent(this.s.accountId)}/messaging/brand/${encodeURIComponent(this.token)}?v=2.1`;
     let ws: WebSocketLike;
     try {
       ws = new this.s.WebSocket(url, { maxPayload: this.s.maxFrameBytes, perMessageDeflate: false });

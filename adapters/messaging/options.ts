@@ -10,17 +10,31 @@ import type { FlowControl } from '../../src/runtime/flow.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
 import type { CheckpointStore } from '../../src/checkpoint/store.js';
+import { isSession, sessionBearer, type Session } from '../../src/runtime/session.js';
 import type { WebSocketConstructor } from './websocket.js';
 
-/** Options of `messaging()` (and `messagingSource()`). `accountId`, `domain` and `bearer` are required. */
+/**
+ * Options of `messaging()` (and `messagingSource()`). Required: `session`, or `accountId`,
+ * `domain` and `bearer` (v1).
+ */
 export interface MessagingOptions {
-  /** LivePerson account id (site id). Required. */
-  accountId: string;
-  /** The `asyncMessagingEnt` host, `host[:port]`, no scheme. Required. */
-  domain: string;
-  /** Bearer token, or a function returning the current one; called again after close 4401/4407/1011 or a handshake 401. */
-  bearer: BearerSource;
-  /** Old-style agent id `"{accountId}.{userId}"` for the `agentIds` subscription filter. Default: none (whole account). */
+  /**
+   * The agent login (`loginSession()` from `chatshift/login`, or anything with the `Session`
+   * shape): account id, bearer, messaging host (`facadeMsg`, else `asyncMessagingEnt`) and agent
+   * id come from it; a refused token is reported to it (one re-login for every backend sharing
+   * it). Not with `bearer`.
+   */
+  session?: Session;
+  /** LivePerson account id (site id). Required without `session`; with one, it must match. */
+  accountId?: string;
+  /** The `asyncMessagingEnt`/`facadeMsg` host, `host[:port]`, no scheme. Required without `session`; with one, default: discovered. */
+  domain?: string;
+  /** Bearer token, or a function returning the current one; called again after close 4401/4407/1011 or a handshake 401. Required without `session`. */
+  bearer?: BearerSource;
+  /**
+   * Old-style agent id `"{accountId}.{userId}"` for the `agentIds` subscription filter. Default:
+   * the session's agent with a `session`; none (whole account) without.
+   */
   agentId?: string;
   /** Conversation states to subscribe to. Default `['OPEN']`. */
   convState?: ReadonlyArray<'OPEN' | 'CLOSE'>;
@@ -73,10 +87,28 @@ export type MessagingSourceOptions = MessagingOptions;
 export function validateOptions(options: MessagingOptions): ResolvedMessagingOptions {
   const check = new OptionsChecker('messaging');
   const o = check.object(options);
-  const shared = resolveSharedOptions(check, o);
-  check.nonEmptyString('accountId', o['accountId']);
+  const session = o['session'];
+  if (session !== undefined && !isSession(session))
+    check.fail('session', 'a Session (accountId, bearer(), domain(), agentId(), refused(), close())');
+  if (session !== undefined && o['bearer'] !== undefined)
+    check.fail('bearer', 'left out when a session is given');
+  const shared = resolveSharedOptions(
+    check,
+    session === undefined ? o : { ...o, bearer: sessionBearer(session as Session) },
+  );
+  if (session === undefined || o['accountId'] !== undefined)
+    check.nonEmptyString('accountId', o['accountId']);
+  if (
+    session !== undefined &&
+    o['accountId'] !== undefined &&
+    o['accountId'] !== (session as Session).accountId
+  )
+    check.fail('accountId', "the session's account id when both are given");
   const domain = o['domain'];
-  if (typeof domain !== 'string' || domain.length === 0 || /[/\s?#@]/.test(domain) || !isHostPort(domain))
+  if (
+    (session === undefined || domain !== undefined) &&
+    (typeof domain !== 'string' || domain.length === 0 || /[/\s?#@]/.test(domain) || !isHostPort(domain))
+  )
     check.fail('domain', 'host[:port] without scheme or path');
   if (o['agentId'] !== undefined) checkAgentId(check, o['agentId'], o['accountId']);
   const convState = o['convState'];

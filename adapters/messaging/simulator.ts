@@ -172,7 +172,9 @@ export class MessagingSimulator
    */
   joinAccount(authority: AccountAuthority): Record<string, string> {
     if (authority.accountId !== this.accountId)
-      throw new Error(`MessagingSimulator: account ${this.accountId} cannot join account ${authority.accountId}`);
+      throw new Error(
+        `MessagingSimulator: account ${this.accountId} cannot join account ${authority.accountId}`,
+      );
     this.authority = authority;
     authority.onRevoked((token) => this.revokeToken(token));
     return { facadeMsg: this.domain, asyncMessagingEnt: this.domain };
@@ -427,7 +429,8 @@ export class MessagingSimulator
   private upgrade(req: Parameters<SimSockets['upgrade']>[0], socket: Socket, head: Buffer): void {
     this.sockets.upgrade(req, socket, head, {
       accountId: this.accountId,
-      knows: (token) => (this.authority === undefined ? this.tokens.has(token) : this.authority.accepts(token)),
+      knows: (token) =>
+        this.authority === undefined ? this.tokens.has(token) : this.authority.accepts(token),
       onMessage: (client, text) => handleRequest(this.requestContext, client, text),
     });
   }

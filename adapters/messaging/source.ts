@@ -8,6 +8,7 @@ import { redactingLogger } from '../../src/runtime/logger.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
 import { Connection, type Session } from './connection.js';
+import { sessionBearer, type Session as LoginSession } from '../../src/runtime/session.js';
 import { CheckpointWriter, checkpointLoadError } from '../../src/checkpoint/writer.js';
 import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
 import { validateOptions, type MessagingOptions, type ResolvedMessagingOptions } from './options.js';
@@ -39,9 +40,8 @@ export interface MessagingBackend extends Backend {
  */
 export function messaging(options: MessagingOptions): MessagingBackend {
   const cfg = validateOptions(options);
-  const host = options.domain.replace(/:\d+$/, '');
-  const scheme = isLoopbackHost(host) || options.allowInsecureTransport === true ? 'ws' : 'wss';
-  assertSecureTransport(new URL(`${scheme}://${options.domain}/`), options.allowInsecureTransport, 'domain');
+  const scheme =
+    options.domain === undefined ? 'wss' : schemeFor(options.domain, options.allowInsecureTransport);
   const convState = [...(options.convState ?? ['OPEN'])];
   const health = new HealthTracker();
   return {
@@ -49,6 +49,39 @@ export function messaging(options: MessagingOptions): MessagingBackend {
     health$: health.health$,
     events: (context: BackendContext = {}) =>
       health.track(context, (reporter) => events(options, cfg, scheme, convState, context, reporter)),
+  };
+}
+
+/** `ws` for loopback hosts (or with `allowInsecureTransport`), else `wss`; refuses what is not allowed. */
+function schemeFor(domain: string, allowInsecure: boolean | undefined): 'ws' | 'wss' {
+  const host = domain.replace(/:\d+$/, '');
+  const scheme = isLoopbackHost(host) || allowInsecure === true ? 'ws' : 'wss';
+  assertSecureTransport(new URL(`${scheme}://${domain}/`), allowInsecure, 'domain');
+  return scheme;
+}
+
+/**
+ * With a session: the messaging host (`facadeMsg`, falling back to `asyncMessagingEnt`, M3) and
+ * the agent id, asked of the session before each connect.
+ */
+function sessionEndpoint(
+  session: LoginSession,
+  options: MessagingOptions,
+  agent: { id: string | undefined },
+): () => Promise<{ scheme: 'ws' | 'wss'; domain: string }> {
+  return async () => {
+    agent.id ??= await session.agentId();
+    let domain: string;
+    if (options.domain !== undefined) domain = options.domain;
+    else {
+      try {
+        domain = await session.domain('facadeMsg');
+      } catch (e) {
+        if (!isChatshiftError(e, 'ERR_DISCOVERY')) throw e;
+        domain = await session.domain('asyncMessagingEnt');
+      }
+    }
+    return { scheme: schemeFor(domain, options.allowInsecureTransport), domain };
   };
 }
 
@@ -90,6 +123,7 @@ function events(
     const services = backendServices(cfg, context, 'messaging');
     const metrics = services.metrics;
     const tokens = new Set<string>(typeof options.bearer === 'string' ? [options.bearer] : []);
+    const agent: { id: string | undefined } = { id: options.agentId };
     const logger = redactingLogger(services.logger, () => tokens);
     const report = invalidInputReporter(logger, metrics);
     const store = services.checkpoint;
@@ -220,7 +254,7 @@ function events(
 
     const subscribe = (s: Session): void => {
       const body: Record<string, unknown> = { convState: [...convState] };
-      if (options.agentId !== undefined) body['agentIds'] = [options.agentId];
+      if (agent.id !== undefined) body['agentIds'] = [agent.id];
       // Conversations may have closed while we were away — followed ones, and ones that opened and
       // closed during the outage: ask for closed ones changed since then too.
       const away = lostAt === undefined ? undefined : Math.max(0, lostAt - RESUME_MARGIN_MS);
@@ -263,9 +297,13 @@ function events(
       connection = new Connection(
         {
           scheme,
-          domain: options.domain,
-          accountId: options.accountId,
-          bearer: options.bearer,
+          domain: options.domain ?? '',
+          ...(options.session === undefined
+            ? {}
+            : { endpoint: sessionEndpoint(options.session, options, agent) }),
+          accountId: options.accountId ?? options.session?.accountId ?? '',
+          // With a session, each subscription reports its own refused tokens (sessionBearer).
+          bearer: options.session === undefined ? (options.bearer ?? '') : sessionBearer(options.session),
           WebSocket: options.WebSocket ?? WsWebSocket,
           scheduler,
           logger,

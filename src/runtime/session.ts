@@ -32,3 +32,32 @@ export interface Session {
 
 /** CSDS service names chatshift uses. */
 export type SessionService = 'agentVep' | 'facadeMsg' | 'asyncMessagingEnt' | (string & {});
+
+/**
+ * A bearer function for one connection or poller that uses `session`: the first call returns the
+ * session's token; every later call is made because the server refused the last one (the
+ * adapters ask again only then), so it reports that token to `session.refused()` first — the
+ * session logs in again once however many callers report it — and returns the new one.
+ */
+export function sessionBearer(session: Session): () => Promise<string> {
+  let last: string | undefined;
+  return async () => {
+    if (last !== undefined) await session.refused(last);
+    last = await session.bearer();
+    return last;
+  };
+}
+
+/** Whether `v` has the shape of a {@link Session} (used by the factories' option checks). */
+export function isSession(v: unknown): v is Session {
+  const s = v as Partial<Record<keyof Session, unknown>> | null;
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.accountId === 'string' &&
+    s.accountId.length > 0 &&
+    ['bearer', 'domain', 'agentId', 'refused', 'close'].every(
+      (m) => typeof s[m as keyof Session] === 'function',
+    )
+  );
+}

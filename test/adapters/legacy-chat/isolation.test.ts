@@ -210,6 +210,32 @@ describe('legacyChatSource accepting ringing chats', () => {
     }
   });
 
+  // The issue #15 leftover: an accept whose answer is lost took the chat on the server; it is
+  // found again in the agent's chatSessions and followed, not left taken and unread.
+  const committed = [
+    ['a reset mid-body', { route: 'accept', resetAfterBytes: 10 }],
+    ['an href with no key', { route: 'accept', acceptHref: `/chat/` }],
+  ] as const;
+  for (const [what, fault] of committed) {
+    it(`recovers the chat of an accept answer lost to ${what} through chatSessions and follows it`, async () => {
+      const waiting = sim.openConversation({ waiting: true });
+      sim.faults.queue(fault);
+      const metrics = counterMetrics();
+      const run = collect(legacyChatSource(accepting({ metrics, requestTimeoutMs: 300 })));
+      await waitFor(() => metrics.snapshot()['accept.lost'] === 1, 'lost accept');
+      await waitFor(() => seqsOf(run.events, waiting).length >= 4, 'the taken chat followed');
+      sim.consumerSays(waiting, 'after recovery');
+      await waitFor(
+        () => run.events.some((e) => e.type === 'message' && e.text === 'after recovery'),
+        'a later line of the taken chat',
+      );
+      run.sub.unsubscribe();
+      assert.equal(metrics.snapshot()['accept.recovered'], 1);
+      assert.equal(new Set(run.events.map((e) => e.id)).size, run.events.length);
+      assert.equal(run.error, undefined);
+    });
+  }
+
   const lost = [
     ['a timeout', { route: 'accept', hang: true }],
     ['a reset mid-body', { route: 'accept', resetAfterBytes: 10 }],
