@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BehaviorSubject, type Subscription } from 'rxjs';
 import { legacyChat, LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { messaging, MessagingSimulator } from '../../adapters/messaging/index.js';
+import { loginSession, LoginSimulator } from '../../adapters/login/index.js';
 import { ChatshiftError } from '../errors.js';
 import { conversationEvents } from '../cutover/conversation-events.js';
 import type { BackendChoice } from '../cutover/backend-flag.js';
@@ -73,8 +74,12 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
   });
   const out = values.json ? io.stderr : io.stdout;
 
-  const legacySim = await LegacyChatSimulator.start({ bearer: 'demo-legacy-bearer', now: Date.now });
-  const messagingSim = await MessagingSimulator.start({ frameLog: false });
+  // One simulated account: the demo logs in with the simulator's demo credentials, as a user would.
+  const loginSim = await LoginSimulator.start({ accountId: '1234' });
+  const legacySim = await LegacyChatSimulator.start({ accountId: '1234', now: Date.now });
+  const messagingSim = await MessagingSimulator.start({ accountId: '1234', frameLog: false });
+  loginSim.bundle({ legacy: legacySim, messaging: messagingSim });
+  const session = loginSession({ ...loginSim.clientOptions(), backoff: { initialMs: 100, maxMs: 1000 } });
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -110,14 +115,13 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
       sub = conversationEvents({
         backend: flag,
         legacy: legacyChat({
-          ...legacySim.clientOptions(),
+          session,
           acceptIncoming: true,
           pollIntervalMs: 250,
           backoff: { initialMs: 100, maxMs: 1000 },
         }),
         messaging: messaging({
-          ...messagingSim.clientOptions(),
-          agentId: messagingSim.agentId,
+          session,
           backoff: { initialMs: 100, maxMs: 1000 },
         }),
         metrics,
@@ -227,7 +231,8 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
   } finally {
     sub?.unsubscribe();
     for (const t of timers) clearTimeout(t);
-    await Promise.all([legacySim.close(), messagingSim.close()]);
+    await session.close();
+    await Promise.all([loginSim.close(), legacySim.close(), messagingSim.close()]);
   }
 }
 

@@ -12,17 +12,19 @@ import { Tally } from './summary.js';
 import type { CliIo } from './run.js';
 import { alignedBlock, counts, logLine, parseTypes, useColour } from './format.js';
 import { redact } from '../runtime/logger.js';
+import { credentialFlags, credentialHelp, sessionFromFlags } from './credentials.js';
 
 export const tailHelp = `chatshift tail: follow real LivePerson endpoints and print their events.
 
 Usage:
+  chatshift tail --backend <legacy-chat|messaging|both> --account ID --username U --password-env NAME [options]
   chatshift tail --backend <legacy-chat|messaging|both> --bearer-env NAME [options]
 
 Options:
   --backend B             which backend(s) to follow (required)
   --bearer-env NAME       environment variable holding the bearer token (required; never pass
                           a token as an argument: arguments are visible to other processes)
-  --legacy-session URL    legacy: the agent-session URL (.../api/account/{id}/agentSession/{sid})
+${credentialHelp}  --legacy-session URL    legacy: the agent-session URL (.../api/account/{id}/agentSession/{sid})
   --chats K1,K2           legacy: chat session keys to follow
   --accept-incoming       legacy: accept ringing chats and follow them
   --poll-interval-ms N    legacy: poll interval (default 2000)
@@ -62,6 +64,7 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
       types: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      ...credentialFlags,
     },
   });
   if (values.help) {
@@ -71,27 +74,17 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
   const usage = (m: string) => new ChatshiftError('ERR_USAGE', m);
   const backend = values.backend;
   if (!isBackendChoice(backend)) throw usage('--backend must be legacy-chat, messaging or both');
-  const envName = values['bearer-env'];
-  if (envName === undefined)
-    throw usage('--bearer-env NAME is required (the token is read from that variable)');
-  const bearer = () => {
-    const token = io.env[envName];
-    if (token === undefined || token === '') {
-      throw usage(`environment variable ${envName} is empty or not set`);
-    }
-    return token;
-  };
-  bearer(); // fail fast, before any connection
-
   const wantsLegacy = backend !== 'messaging';
   const wantsMessaging = backend !== 'legacy-chat';
   const options: ConversationEventsOptions = { backend };
   const types = parseTypes(values.types);
+  const envName = values['bearer-env'];
   // The adapters redact their own lines; the token is redacted here once more, as the last stop.
   const log =
     (level: string) =>
     (m: string, fields?: Record<string, unknown>): void => {
-      io.stderr.write(`${redact(logLine(level, m, fields), [io.env[envName] ?? ''])}\n`);
+      const token = envName === undefined ? '' : (io.env[envName] ?? '');
+      io.stderr.write(`${redact(logLine(level, m, fields), [token])}\n`);
     };
   const logger: Logger = values.verbose
     ? { info: log('info'), warn: log('warn'), error: log('error') }
@@ -101,13 +94,30 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
   options.metrics = metrics;
   if (values.checkpoint !== undefined) options.checkpoint = fileCheckpointStore(values.checkpoint);
 
+  // Credentials (one login shared by both backends), or a bearer made elsewhere.
+  const session = sessionFromFlags(values, io.env, logger);
+  if (session === undefined && envName === undefined)
+    throw usage('--username U with --password-env NAME, or --bearer-env NAME, is required');
+  if (session !== undefined && envName !== undefined)
+    throw usage('give --username or --bearer-env, not both');
+  const bearer = () => {
+    const token = io.env[envName ?? ''];
+    if (token === undefined || token === '') {
+      throw usage(`environment variable ${envName} is empty or not set`);
+    }
+    return token;
+  };
+  if (session === undefined) bearer(); // fail fast, before any connection
+  const auth = session === undefined ? { bearer } : { session };
+
   if (wantsLegacy) {
     const url = values['legacy-session'];
-    if (url === undefined) throw usage(`--legacy-session URL is required for --backend ${backend}`);
+    if (url === undefined && session === undefined)
+      throw usage(`--legacy-session URL (or --username) is required for --backend ${backend}`);
     const interval = values['poll-interval-ms'];
     options.legacy = legacyChat({
-      agentSessionUrl: url,
-      bearer,
+      ...(url === undefined ? {} : { agentSessionUrl: url }),
+      ...auth,
       acceptIncoming: values['accept-incoming'],
       ...(values.chats === undefined ? {} : { chats: values.chats.split(',').filter((k) => k !== '') }),
       ...(interval === undefined ? {} : { pollIntervalMs: Number(interval) }),
@@ -116,14 +126,14 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
   if (wantsMessaging) {
     const domain = values['messaging-domain'];
     const accountId = values.account;
-    if (domain === undefined || accountId === undefined) {
+    if (session === undefined && (domain === undefined || accountId === undefined)) {
       throw usage(`--messaging-domain HOST and --account ID are required for --backend ${backend}`);
     }
     const agentId = values['agent-id'];
     options.messaging = messaging({
-      domain,
-      accountId,
-      bearer,
+      ...(domain === undefined ? {} : { domain }),
+      ...(accountId === undefined ? {} : { accountId }),
+      ...auth,
       ...(agentId === undefined ? {} : { agentId }),
     });
   }
@@ -183,6 +193,7 @@ export async function runTail(argv: readonly string[], io: CliIo, signal: AbortS
     );
   });
   signal.removeEventListener('abort', onStop);
+  await session?.close();
   if (outputGone) {
     io.stderr.write(
       `summary: ${JSON.stringify({ events: tally.perBackend, output: 'closed by its reader' })}\n`,
