@@ -142,7 +142,7 @@ export function validateLoginOptions(options: LoginSessionOptions): ResolvedLogi
       initialMs: check.positive('backoff.initialMs', b.initialMs, 5000, { ms: true }),
       maxMs: check.positive('backoff.maxMs', b.maxMs, 120_000, { ms: true }),
       factor: check.positive('backoff.factor', b.factor, 2, { max: 1000 }),
-      jitter: b.jitter === undefined ? 0.2 : check.positive('backoff.jitter', b.jitter, 0.2, { max: 1 }),
+      jitter: jitterOf(check, b.jitter),
       maxAttempts: check.positive('backoff.maxAttempts', b.maxAttempts, 4, { integer: true }),
     }),
     requestTimeoutMs: check.positive('requestTimeoutMs', o['requestTimeoutMs'], 30_000, { ms: true }),
@@ -152,6 +152,12 @@ export function validateLoginOptions(options: LoginSessionOptions): ResolvedLogi
     metrics: services.metrics,
     allowInsecureTransport: check.boolean('allowInsecureTransport', o['allowInsecureTransport']),
   };
+}
+
+function jitterOf(check: OptionsChecker, v: unknown): number {
+  if (v === undefined) return 0.2;
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) check.fail('backoff.jitter', 'a number in 0..1');
+  return v;
 }
 
 function resolveCredentials(check: OptionsChecker, o: Record<string, unknown>): Credentials {

@@ -146,6 +146,36 @@ describe('sessions on both backends, the simulators as one account', function ()
     assert.equal(msg.error, undefined);
   });
 
+  it('a wrong password or an unreachable CSDS ends each backend with a coded error, never a hang', async () => {
+    const bad = [
+      loginSession({
+        ...acct.login.clientOptions(),
+        password: 'wrong-password-3',
+        backoff: { initialMs: 10 },
+      }),
+      loginSession({
+        ...acct.login.clientOptions(),
+        csdsDomain: '127.0.0.1:9',
+        backoff: { initialMs: 10, maxAttempts: 2 },
+      }),
+    ];
+    for (const [s, code] of [
+      [bad[0], 'ERR_AUTH_REJECTED'],
+      [bad[1], 'ERR_DISCOVERY'],
+    ] as const) {
+      const legacy = collect(legacyChat({ session: s!, ...fastLegacy }).events());
+      const msg = collect(messaging({ session: s!, ...fastMessaging }).events());
+      await waitFor(() => legacy.error !== undefined, 'the legacy stream to fail');
+      assert.ok(isChatshiftError(legacy.error, code), String(legacy.error));
+      if (code === 'ERR_AUTH_REJECTED') {
+        await waitFor(() => msg.error !== undefined, 'the messaging stream to fail');
+        assert.ok(isChatshiftError(msg.error, code), String(msg.error));
+      }
+      msg.sub!.unsubscribe();
+      await s!.close();
+    }
+  });
+
   it('rejects a session of the wrong shape, and a session with a bearer, synchronously', () => {
     for (const make of [
       () => legacyChat({ session: {} as never }),
