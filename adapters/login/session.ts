@@ -38,7 +38,11 @@ export interface LoginSession extends Session {
  *
  * @example
  * ```ts
- * const session = loginSession({ accountId: '1234', username: 'bot', password: process.env.LP_PASSWORD! });
+ * import { loginSession } from 'chatshift/login';
+ * import { legacyChat } from 'chatshift/legacy-chat';
+ * import { messaging } from 'chatshift/messaging';
+ *
+ * const session = loginSession({ accountId: '1234', username: 'bot', password: process.env['LP_PASSWORD'] ?? '' });
  * const legacy = legacyChat({ session, acceptIncoming: true });
  * const msg = messaging({ session });
  * ```
