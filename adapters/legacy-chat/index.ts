@@ -28,5 +28,7 @@ export type { LegacyChatFault, LegacyChatSimulatorSwitches } from './simulator-s
 export type { LegacyChatRequestRecord } from './simulator-routes.js';
 /** Options of `openConversation`, the agent shape, and a chat as `chat(key)` copies it. */
 export type { LegacyOpenOptions, SimAgent, SimChat, SimEvent } from './simulator-chats.js';
+/** Transfer skills and accepted transfers as the simulator holds them. */
+export type { LegacySimSkill, LegacySimTransfer } from './simulator-writes.js';
 /** How the simulator renders its answers. */
 export type { Rendering } from './simulator-render.js';

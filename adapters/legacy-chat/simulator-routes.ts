@@ -5,6 +5,7 @@ import type { ChatScript, SimChat } from './simulator-chats.js';
 import { errorBody, multiChat, splitList } from './simulator-multichat.js';
 import { renderChat, renderEvents, renderInfo } from './simulator-render.js';
 import type { LegacyChatFault, LegacyChatSimulatorSwitches } from './simulator-switches.js';
+import { availability, chatWrite, parseJson, writeRoute, type WriteContext } from './simulator-writes.js';
 
 /** One request the simulator received, for assertions. */
 export interface LegacyChatRequestRecord {
@@ -38,10 +39,8 @@ export interface LegacyRouteContext {
   unexpected(what: string): void;
   /** Runs `fn` after `ms`, unless the simulator closes first. */
   later(fn: () => void, ms: number): void;
-  /** What the agent writes through the API. */
-  agentSays(key: string, text: string, textType: string): number;
-  agentTyping(key: string, typing: boolean): void;
-  endChat(key: string): number;
+  /** What the write paths need (simulator-writes.ts). */
+  readonly writes: WriteContext;
 }
 
 interface Answer {
@@ -168,13 +167,25 @@ export function answer(
       return send(200, '{"chats":{"chat":[{"info":', { 'content-type': 'application/json' });
     const result = dispatch(ctx, sessionId, route, rest, method, url, body, fault);
     if (route === 'other' || result.unexpected === true) ctx.unexpected(`${method} ${url.pathname}`);
+    // Commit-then-drop: the write is applied, then its answer is lost (reset) or late (delayed).
+    if (fault?.commitThenDrop === 'reset') {
+      record.status = -1;
+      ctx.record(record);
+      req.socket.destroy();
+      return;
+    }
     let payload = JSON.stringify(result.body);
     if (fault?.oversizeBytes !== undefined && payload.length < fault.oversizeBytes) {
       payload = `${payload}${' '.repeat(fault.oversizeBytes - payload.length)}`;
     }
+    if (fault?.commitThenDrop === 'delay')
+      return ctx.later(
+        () => send(result.status, payload, { 'content-type': 'application/json' }),
+        fault.delayMs ?? 60_000,
+      );
     send(result.status, payload, { 'content-type': 'application/json' });
   };
-  if (fault?.delayMs !== undefined) ctx.later(reply, fault.delayMs);
+  if (fault?.delayMs !== undefined && fault.commitThenDrop === undefined) ctx.later(reply, fault.delayMs);
   else reply();
 }
 
@@ -232,7 +243,8 @@ function dispatch(
       return { status: 201, body: { chatLocation: { link: { '@href': href, '@rel': 'location' } } } };
     }
   }
-  const m = /^\/chat\/([^/]+)(\/events|\/info(?:\/agentTyping)?)?$/.exec(rest);
+  if (rest === '/availability') return availability(ctx.writes, method, body);
+  const m = /^\/chat\/([^/]+)(\/events|\/info(?:\/agentTyping)?|\/transfer)?$/.exec(rest);
   const chat = m === null ? undefined : ctx.chats.chats.get(decodeURIComponent(m[1] ?? ''));
   if (m === null || chat === undefined || !ctx.sessions.mayUse(sessionId, chat.key))
     return { status: 404, body: errorBody('Chat session not found') };
@@ -246,32 +258,8 @@ function dispatch(
   }
   if (method === 'GET' && sub === '/info')
     return { status: 200, body: { info: renderInfo(chat, chatUrl(chat.key), r) } };
-  if (method === 'POST' && sub === '/info/agentTyping') {
-    const v = parseJson(body)?.['agentTyping'];
-    if (v !== 'typing' && v !== 'not-typing') return { status: 400, body: errorBody('Bad agentTyping') };
-    ctx.agentTyping(chat.key, v === 'typing');
-    return { status: 200, body: {} };
-  }
-  if (method === 'POST' && sub === '/events') {
-    const ev = parseJson(body)?.['event'] as Record<string, unknown> | undefined;
-    const type = ev?.['@type'] ?? ev?.['type'];
-    let id: number;
-    if (type === 'line' && typeof ev?.['text'] === 'string') {
-      const textType =
-        ev['textType'] === 'html' || ev['textType'] === 'rich-content' ? ev['textType'] : 'plain';
-      id = ctx.agentSays(chat.key, ev['text'], textType);
-    } else if (type === 'state' && ev?.['state'] === 'ended') {
-      id = ctx.endChat(chat.key);
-    } else {
-      return { status: 400, body: errorBody('Bad event') };
-    }
-    return {
-      status: 201,
-      body: {
-        chatEventLocation: { link: { '@href': `${chatUrl(chat.key)}/events/${id}`, '@rel': 'location' } },
-      },
-    };
-  }
+  const written = chatWrite(ctx.writes, chat, sub, method, body);
+  if (written !== undefined) return written;
   return { status: 404, body: errorBody('Not found'), unexpected: true };
 }
 
@@ -280,16 +268,10 @@ function routeName(method: string, rest: string | undefined): string {
   if (rest === '/chat' && method === 'GET') return 'multichat';
   if (rest === '/incomingRequests') return method === 'POST' ? 'accept' : 'incomingRequests';
   if (rest === '/incomingRequests/next' && method === 'POST') return 'accept';
+  const write = writeRoute(method, rest);
+  if (write !== undefined) return write;
   if (rest.startsWith('/chat/')) return 'chat';
   if (rest === '/chatSessions' && method === 'GET') return 'chatSessions';
+  if (rest === '/availability') return 'availability';
   return 'other';
-}
-
-function parseJson(body: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(body);
-    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

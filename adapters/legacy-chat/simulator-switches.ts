@@ -40,16 +40,26 @@ export interface LegacyChatSimulatorSwitches extends RenderOptions {
 
 /** A one-shot misbehaviour, applied to the next matching request(s). */
 export interface LegacyChatFault {
-  /** Which requests it hits. Default `multichat`. */
-  route?: 'multichat' | 'incomingRequests' | 'accept' | 'any';
+  /**
+   * Which requests it hits. Default `multichat`. Writes: `events` (lines and end chat), `typing`,
+   * `transfer` (the POST), `availability` (the PUT), and `accept`.
+   */
+  route?:
+    'multichat' | 'incomingRequests' | 'accept' | 'events' | 'typing' | 'transfer' | 'availability' | 'any';
   /** Answer with this status (body from `body`, default empty). */
   status?: number;
   /** `Retry-After` header value. */
   retryAfter?: string;
   body?: string;
   contentType?: string;
-  /** Wait this long before answering (ms). */
+  /** Wait this long before answering (ms); with `commitThenDrop: 'delay'`, after applying. */
   delayMs?: number;
+  /**
+   * Commit-then-drop (production-behaviour.md §3): the request is applied, then its connection is
+   * reset without an answer (`reset`), or the answer waits `delayMs` (default 60 s) — past the
+   * client's timeout (`delay`).
+   */
+  commitThenDrop?: 'reset' | 'delay';
   /** Destroy the connection instead of answering. */
   reset?: boolean;
   /** Never answer (until the client gives up or the simulator closes). */

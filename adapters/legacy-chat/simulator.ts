@@ -18,6 +18,7 @@ import {
   type SimEvent,
 } from './simulator-chats.js';
 import { answer, type LegacyChatRequestRecord, type LegacyRouteContext } from './simulator-routes.js';
+import { LegacyWriteState, type LegacySimSkill, type LegacySimTransfer } from './simulator-writes.js';
 import {
   DEFAULT_SWITCHES,
   type LegacyChatFault,
@@ -35,6 +36,8 @@ export interface LegacyChatSimulatorOptions {
   switches?: Partial<LegacyChatSimulatorSwitches>;
   /** Clock for event times (epoch ms). Default: deterministic, from 2015-08-30T15:06:02.000Z, +1 ms per event. */
   now?: () => number;
+  /** Skills offered for transfers. Default: `10` Sales (2 agents online), `11` Support (none online). */
+  skills?: LegacySimSkill[];
 }
 
 /** Options of {@link LegacyChatSimulator.agentSays}: also `rich` lines, with their structured `json`. */
@@ -85,6 +88,7 @@ export class LegacyChatSimulator
   readonly faults: SimulatorFaultQueue<LegacyChatFault>;
   private readonly faultModel: FaultModel<LegacyChatFault, LegacyChatSimulatorSwitches>;
   private readonly script: ChatScript;
+  private readonly writeState = new LegacyWriteState();
   private readonly routes: LegacyRouteContext;
   private readonly log: LegacyChatRequestRecord[] = [];
   private readonly unserved: string[] = [];
@@ -132,10 +136,15 @@ export class LegacyChatSimulator
         }, ms);
         this.timers.add(timer);
       },
-      agentSays: (key, text, textType) => this.agentSays(key, text, { textType }),
-      agentTyping: (key, on) => this.typing(key, { who: 'agent', on }),
-      endChat: (key) => this.closeConversation(key),
+      writes: {
+        chats: this.script,
+        writes: this.writeState,
+        chatUrl: (key) => `${this.agentSessionUrl}/chat/${encodeURIComponent(key)}`,
+        append: (key, e) => this.script.append(key, e),
+        agentTyping: (key, on) => this.typing(key, { who: 'agent', on }),
+      },
     };
+    if (opts.skills !== undefined) this.writeState.skills = opts.skills.map((x) => ({ ...x }));
   }
 
   /** Starts a simulator on 127.0.0.1 and a free port. */
@@ -235,6 +244,28 @@ export class LegacyChatSimulator
   chat(key: string): SimChat {
     return structuredClone(this.script.get(key));
   }
+  /** Transfers accepted so far (copies), in order. */
+  get transfers(): LegacySimTransfer[] {
+    return structuredClone(this.writeState.transfers);
+  }
+  /** The agent's chat availability as last set: `Online` (default), `Away` or `Occupied`. */
+  get availability(): string {
+    return this.writeState.availability;
+  }
+  /** Sets how many agents of a skill are online (0: a transfer to it is refused). */
+  setSkillAgents(skillId: number, onlineAgents: number): void {
+    const skill = this.writeState.skills.find((x) => x.id === skillId);
+    if (skill === undefined)
+      this.writeState.skills.push({ id: skillId, name: `skill ${skillId}`, onlineAgents });
+    else skill.onlineAgents = onlineAgents;
+  }
+  /** Agent lines of a chat with this text, as stored (to count what a bot sent). */
+  agentLines(key: string): SimEvent[] {
+    return structuredClone(
+      (this.script.chats.get(key)?.events ?? []).filter((e) => e.type === 'line' && e.source === 'agent'),
+    );
+  }
+
   /** Only `token` is accepted from now on (simulates an expired bearer). */
   rotateBearer(token: string): void {
     this.bearer = token;

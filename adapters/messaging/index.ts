@@ -29,5 +29,7 @@ export type { MessagingBurstOptions } from './simulator-burst.js';
 export type { MessagingFault, MessagingSimulatorSwitches } from './simulator-switches.js';
 /** Frame log entries and client requests as the simulator logged them. */
 export type { FrameLogEntry, MessagingRequestRecord } from './simulator-sockets.js';
+/** A routing ring and a transfer skill as the simulator holds them. */
+export type { MessagingSimSkill, SimRing } from './simulator-writes.js';
 /** Wire roles the simulator knows. */
 export type { SimRole } from './simulator-model.js';

@@ -18,6 +18,8 @@ export interface MessagingSimulatorOptions {
   frameLog?: boolean;
   /** Switches to start with (and to return to on `MessagingSimulator.clearFaults`). */
   switches?: Partial<MessagingSimulatorSwitches>;
+  /** How long a routing ring waits before it is EXPIRED, in ms. Default 20000. */
+  ringExpiryMs?: number;
 }
 
 /**

@@ -1,8 +1,9 @@
 // The requests a Messaging client sends over the socket, answered from the simulator's model.
-import type { SimConversation, SimModel, SimOriginator, SimRole } from './simulator-model.js';
+import type { SimConversation, SimModel } from './simulator-model.js';
 import type { SimClient, SimSockets } from './simulator-sockets.js';
 import type { SimSubscriptions } from './simulator-subscriptions.js';
-import type { MessagingSimulatorSwitches } from './simulator-switches.js';
+import type { MessagingFault, MessagingSimulatorSwitches } from './simulator-switches.js';
+import type { SimWrites } from './simulator-writes.js';
 
 /** What the request handler needs from the simulator. */
 export interface RequestContext {
@@ -12,8 +13,10 @@ export interface RequestContext {
   readonly switches: () => Readonly<MessagingSimulatorSwitches>;
   /** The simulator's agent (old-style id): who publishes and updates. */
   readonly agentId: string;
-  /** Takes a queued `{ request, code: 429 }` fault matching this request type, if any. */
-  takeRequestFault(type: string): { request: string; code: 429; retryAfter?: number } | undefined;
+  /** Takes a queued request fault (429, commit-then-drop) matching this request type, if any. */
+  takeRequestFault(type: string): Extract<MessagingFault, { request: string }> | undefined;
+  /** The write paths (simulator-writes.ts). */
+  readonly writes: SimWrites;
   /** Notes a frame the simulator does not serve (not JSON, not a request, an unknown type). */
   unexpected(what: string): void;
 }
@@ -56,11 +59,19 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
   if (m.kind !== 'req' || typeof m.id !== 'string' || typeof m.type !== 'string')
     return ctx.unexpected(`a frame that is not a request (kind ${String(m.kind)})`);
   const body = (typeof m.body === 'object' && m.body !== null ? m.body : {}) as Record<string, unknown>;
-  const reply: Reply = (code, type, b, sent) =>
-    ctx.sockets.send(client, { kind: 'resp', reqId: m.id, code, type, body: b }, sent);
   const type = m.type.startsWith('.ams.') ? m.type.slice(5) : m.type.replace(/^\./, '');
   const limited = ctx.takeRequestFault(type);
-  if (limited !== undefined)
+  const answer: Reply = (code, type, b, sent) =>
+    ctx.sockets.send(client, { kind: 'resp', reqId: m.id, code, type, body: b }, sent);
+  // Commit-then-drop: the request is applied, then the socket is cut (no answer) or the answer is late.
+  const drop = limited !== undefined && 'commitThenDrop' in limited ? limited : undefined;
+  const reply: Reply =
+    drop === undefined
+      ? answer
+      : drop.commitThenDrop === 'close'
+        ? () => client.ws.terminate()
+        : (...args) => void setTimeout(() => answer(...args), drop.delayMs ?? 60_000);
+  if (limited !== undefined && 'code' in limited)
     return reply(
       429,
       '.ReqBody$StringResp',
@@ -95,92 +106,21 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
       );
     }
     case 'ms.PublishEvent':
-      return publish(ctx, body, Array.isArray(m.metadata) ? (m.metadata as unknown[]) : undefined, reply);
+      return ctx.writes.publish(
+        body,
+        Array.isArray(m.metadata) ? (m.metadata as unknown[]) : undefined,
+        reply,
+      );
     case 'routing.SetAgentState':
-      return reply(202, '.ReqBody$StringResp', 'Agent state updated successfully');
+      return ctx.writes.setAgentState(body, reply);
     case 'routing.UpdateRingState':
-      return reply(202, '.ReqBody$StringResp', 'Ring state updated successfully');
-    case 'routing.SubscribeRoutingTasks': {
-      const id = ctx.subscriptions.nextId('rt');
-      reply(200, '.ams.GenericSubscribe$Response', { subscriptionId: id });
-      return ctx.sockets.send(client, {
-        kind: 'notification',
-        type: '.ams.routing.RoutingTaskNotification',
-        body: { subscriptionId: id, changes: [] },
-      });
-    }
+      return ctx.writes.updateRing(body, reply);
+    case 'routing.SubscribeRoutingTasks':
+      return ctx.writes.subscribeRouting(client, reply);
     case 'cm.UpdateConversationField':
-      return updateField(ctx, body, reply);
+      return ctx.writes.updateField(body, reply);
     default:
       ctx.unexpected(`request ${m.type}`);
       return reply(400, '.ReqBody$StringResp', `unknown request type ${m.type}`);
   }
-}
-
-function publish(
-  ctx: RequestContext,
-  body: Record<string, unknown>,
-  metadata: unknown[] | undefined,
-  reply: Reply,
-): void {
-  const h = ctx.model.holder(String(body['dialogId']));
-  const event = body['event'] as Record<string, unknown> | undefined;
-  if (h === undefined || event === undefined || typeof event['type'] !== 'string')
-    return reply(400, '.ams.ms.PublishEvent$Response', 'bad request');
-  const conv = h.conv;
-  const from: SimOriginator = {
-    id: ctx.agentId,
-    role: conv.participants.MANAGER.includes(ctx.agentId) ? 'MANAGER' : 'ASSIGNED_AGENT',
-  };
-  const sequenced = event['type'] !== 'ChatStateEvent';
-  const audience = typeof body['messageAudience'] === 'string' ? body['messageAudience'] : undefined;
-  const r = ctx.model.record(
-    conv,
-    from,
-    event,
-    sequenced,
-    {
-      ...(audience === undefined ? {} : { messageAudience: audience }),
-      ...(metadata === undefined ? {} : { metadata }),
-    },
-    h.dialog,
-  );
-  reply(200, '.ams.ms.PublishEvent$Response', { sequence: sequenced ? r['sequence'] : 0 });
-  ctx.sockets.liveEvent(r, liveReach(ctx.model, ctx.switches(), conv, ctx.agentId));
-}
-
-function updateField(ctx: RequestContext, body: Record<string, unknown>, reply: Reply): void {
-  const conv = ctx.model.conversations.get(String(body['conversationId']));
-  const fields = body['conversationField'];
-  if (conv === undefined || !Array.isArray(fields)) return reply(400, '.ReqBody$StringResp', 'bad request');
-  for (const f of fields as Array<Record<string, unknown>>) {
-    if (f['field'] === 'ConversationStateField' && f['conversationState'] === 'CLOSE') {
-      conv.state = 'CLOSE';
-      conv.endTs = ctx.model.now();
-    } else if (f['field'] === 'DialogChange') {
-      // M1: closing the MAIN dialog lets a POST_SURVEY run (ADD); the conversation closes after its last dialog.
-      const dialog = (f['dialog'] ?? {}) as Record<string, unknown>;
-      if (f['type'] === 'ADD') ctx.model.openDialog(conv, String(dialog['dialogType'] ?? 'POST_SURVEY'));
-      else if (f['type'] === 'UPDATE' && dialog['state'] === 'CLOSE') {
-        const h = ctx.model.holder(String(dialog['dialogId']));
-        if (h === undefined || h.conv !== conv) return reply(400, '.ReqBody$StringResp', 'unknown dialog');
-        if (h.dialog === undefined) conv.mainState = 'CLOSE';
-        else h.dialog.state = 'CLOSE';
-        if (conv.mainState === 'CLOSE' && conv.dialogs.every((d) => d.state === 'CLOSE')) {
-          conv.state = 'CLOSE';
-          conv.endTs = ctx.model.now();
-        }
-      }
-    } else if (f['field'] === 'ParticipantsChange') {
-      const role = f['role'] as SimRole;
-      const userId = typeof f['userId'] === 'string' ? f['userId'] : ctx.agentId;
-      if (!(role in conv.participants)) return reply(400, '.ReqBody$StringResp', 'bad role');
-      if (f['type'] === 'ADD' && !conv.participants[role].includes(userId))
-        conv.participants[role].push(userId);
-      if (f['type'] === 'REMOVE')
-        conv.participants[role] = conv.participants[role].filter((id) => id !== userId);
-    }
-  }
-  reply(200, '.ReqBody$StringResp', 'OK');
-  ctx.subscriptions.publishChange(conv);
 }

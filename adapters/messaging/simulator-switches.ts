@@ -55,7 +55,8 @@ export interface MessagingSimulatorSwitches {
  *   so the client sees a sequence gap);
  * - `{ handshake: 401 | 404 | 502 | 'stall' }`: the next WebSocket handshake is refused, or accepted at
  *   TCP level and never answered;
- * - `{ request, code: 429, retryAfter? }`: the next request of that type is answered 429.
+ * - `{ request, code: 429, retryAfter? }`: the next request of that type is answered 429;
+ * - `{ request, commitThenDrop }`: the next request of that type is applied, then its answer is lost.
  */
 export type MessagingFault =
   | { notification: 'drop' }
@@ -64,7 +65,13 @@ export type MessagingFault =
    * The next request of this type (`QueryMessages`, `SubscribeExConversations`, … without the
    * `.ams.*.` prefix) is answered 429, with `retryAfter` seconds in the body when given (M4).
    */
-  | { request: string; code: 429; retryAfter?: number };
+  | { request: string; code: 429; retryAfter?: number }
+  /**
+   * Commit-then-drop (production-behaviour.md §3): the next request of this type is applied, then
+   * its socket is cut without an answer (`close`), or its answer waits `delayMs` (default 60 s) —
+   * past the client's deadline (`delay`).
+   */
+  | { request: string; commitThenDrop: 'close' | 'delay'; delayMs?: number };
 
 export const DEFAULT_SWITCHES: Readonly<MessagingSimulatorSwitches> = {
   silent: false,

@@ -22,6 +22,7 @@ import type {
 } from './simulator-options.js';
 import { SimSockets, type FrameLogEntry, type MessagingRequestRecord } from './simulator-sockets.js';
 import { SimSubscriptions } from './simulator-subscriptions.js';
+import { SimWrites, type SimRing } from './simulator-writes.js';
 import {
   DEFAULT_SWITCHES,
   type MessagingFault,
@@ -68,6 +69,7 @@ export class MessagingSimulator
   private readonly sockets: SimSockets;
   private readonly subscriptions: SimSubscriptions;
   private readonly requestContext: RequestContext;
+  private readonly writes: SimWrites;
   private readonly http: Array<{ method: string; path: string; status: number }> = [];
   private readonly unserved: string[] = [];
   private readonly tokens: Set<string>;
@@ -77,8 +79,9 @@ export class MessagingSimulator
   private constructor(
     private readonly server: Server,
     port: number,
-    o: Required<Omit<MessagingSimulatorOptions, 'switches'>> & {
+    o: Required<Omit<MessagingSimulatorOptions, 'switches' | 'ringExpiryMs' | 'skills'>> & {
       switches: Partial<MessagingSimulatorSwitches> | undefined;
+      ringExpiryMs: number | undefined;
     },
   ) {
     this.domain = `127.0.0.1:${port}`;
@@ -91,6 +94,15 @@ export class MessagingSimulator
     this.sockets = new SimSockets(this.faultModel, o.frameLog);
     const switches = () => this.faultModel.switches;
     this.subscriptions = new SimSubscriptions(this.model, this.sockets, switches);
+    this.writes = new SimWrites({
+      model: this.model,
+      sockets: this.sockets,
+      subscriptions: this.subscriptions,
+      agentId: this.agentId,
+      accountId: o.accountId,
+      live: (conv, record) => this.live(conv, record),
+    });
+    if (o.ringExpiryMs !== undefined) this.writes.ringExpiryMs = o.ringExpiryMs;
     this.requestContext = {
       model: this.model,
       sockets: this.sockets,
@@ -99,8 +111,9 @@ export class MessagingSimulator
       agentId: this.agentId,
       takeRequestFault: (type) =>
         this.faultModel.take((f) => 'request' in f && type.endsWith(f.request)) as
-          { request: string; code: 429; retryAfter?: number } | undefined,
+          Extract<MessagingFault, { request: string }> | undefined,
       unexpected: (what) => this.unserved.push(what),
+      writes: this.writes,
     };
   }
 
@@ -112,6 +125,7 @@ export class MessagingSimulator
       tokens: options.tokens ?? ['TOKEN-1'],
       frameLog: options.frameLog ?? true,
       switches: options.switches,
+      ringExpiryMs: options.ringExpiryMs,
     };
     // eslint-disable-next-line prefer-const -- assigned once the port is known; handlers read it later
     let sim: MessagingSimulator | undefined;
@@ -192,13 +206,15 @@ export class MessagingSimulator
 
   /** A consumer text message (in the MAIN dialog, or in `dialogId`); returns its sequence. */
   consumerSays(conversationId: string, text: string, options: { dialogId?: string } = {}): number {
-    return this.sequenced(
+    const seq = this.sequenced(
       conversationId,
       this.who(conversationId, 'consumer'),
       { type: 'ContentEvent', contentType: 'text/plain', message: text },
       {},
       options.dialogId,
     );
+    this.writes.consumerMessaged(this.model.get(conversationId));
+    return seq;
   }
 
   /**
@@ -345,6 +361,39 @@ export class MessagingSimulator
     return structuredClone(this.model.history(this.model.get(conversationId), 0, false));
   }
 
+  // ---- the write side --------------------------------------------------------------------
+
+  /** The agent state last set by `SetAgentState` (default `ONLINE`). */
+  get agentState(): string {
+    return this.writes.agentState;
+  }
+  /** Rings so far (copies): waiting, accepted, rejected, expired or cancelled. */
+  get rings(): SimRing[] {
+    return structuredClone([...this.writes.rings.values()]);
+  }
+  /** Transfers accepted so far (copies), in order. */
+  get transfers(): Array<{ conversationId: string; skillId?: string; agentId?: string }> {
+    return structuredClone(this.writes.transfers);
+  }
+  /** Sets how many agents of a skill are online (0: a transfer to it is refused). */
+  setSkillAgents(skillId: string, onlineAgents: number): void {
+    const skill = this.writes.skills.find((x) => x.id === skillId);
+    if (skill === undefined) this.writes.skills.push({ id: skillId, onlineAgents });
+    else skill.onlineAgents = onlineAgents;
+  }
+  /** Another agent takes a waiting conversation (TakeOver): its rings are cancelled. */
+  takenElsewhere(conversationId: string, otherAgentId = `${this.accountId}.99`): void {
+    this.writes.takenElsewhere(conversationId, otherAgentId);
+  }
+  /** Records of the MAIN dialog carrying this `ExternalId` (to count what a bot sent). */
+  withExternalId(conversationId: string, externalId: string): Array<Record<string, unknown>> {
+    return this.history(conversationId).filter((r) =>
+      ((r['metadata'] as Array<{ type?: string; id?: string }> | undefined) ?? []).some(
+        (m) => m.type === 'ExternalId' && m.id === externalId,
+      ),
+    );
+  }
+
   // ---- faults ----------------------------------------------------------------------------
 
   /** Current switches (a copy). */
@@ -421,6 +470,7 @@ export class MessagingSimulator
 
   /** Stops the server and every socket. */
   async close(): Promise<void> {
+    this.writes.close();
     this.sockets.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
