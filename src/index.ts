@@ -83,3 +83,18 @@ export { openTelemetryMetrics } from './runtime/open-telemetry.js';
 export type { MeterLike } from './runtime/open-telemetry.js';
 export { metricCatalog } from './runtime/metric-catalog.js';
 export type { MetricKind, MetricSpec } from './runtime/metric-catalog.js';
+export { conversationActions } from './actions/conversation-actions.js';
+export type {
+  CloseOptions,
+  ConversationActions,
+  ConversationActionsOptions,
+  SendResult,
+} from './actions/conversation-actions.js';
+export type {
+  ActionsBackend,
+  Availability,
+  ConversationRef,
+  Offer,
+  SendContent,
+  TransferTarget,
+} from './runtime/actions-backend.js';

@@ -1,4 +1,4 @@
-import { isObservable, Observable, Subscription } from 'rxjs';
+import { isObservable, Observable, Subject, Subscription } from 'rxjs';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { backendServices, type Backend, type BackendContext } from '../../src/runtime/backend.js';
 import { checkpointLoadError } from '../../src/checkpoint/writer.js';
@@ -8,6 +8,7 @@ import { sessionBearer } from '../../src/runtime/session.js';
 import { validateOptions, type LegacyChatOptions, type Validated } from './options.js';
 import { LegacyPoller, type PollerConfig } from './poller.js';
 import type { AgentSessionHandle } from './agent-session.js';
+import { legacyActionsBackend } from './actions-backend.js';
 
 /** The legacy Chat Agent backend: what `legacyChat()` returns. */
 export interface LegacyChatBackend extends Backend {
@@ -35,11 +36,22 @@ export function legacyChat(options: LegacyChatOptions): LegacyChatBackend {
   const settling = new Set<Promise<void>>();
   const health = new HealthTracker();
   const live: { poller?: LegacyPoller | undefined } = {};
+  // Chats accepted through the actions: every events() subscription follows them.
+  const adopted = new Subject<string>();
   const backend: LegacyChatBackend = {
     id: 'legacy-chat',
     health$: health.health$,
     events: (context: BackendContext = {}) =>
-      health.track(context, (reporter) => events(options, validated, context, settling, reporter, live)),
+      health.track(context, (reporter) =>
+        events(options, validated, context, settling, reporter, live, adopted),
+      ),
+    actions: (services = {}) =>
+      legacyActionsBackend(
+        validated,
+        services,
+        (key) => adopted.next(key),
+        () => live.poller?.agentSession.handle(),
+      ),
   };
   agentSessions.set(backend, () => live.poller?.agentSession.handle());
   return backend;
@@ -64,6 +76,7 @@ function events(
   settling: Set<Promise<void>>,
   health: HealthReporter,
   live: { poller?: LegacyPoller | undefined },
+  adopted: Observable<string>,
 ): Observable<ConversationEvent> {
   const services = backendServices(validated, context, 'legacy-chat');
   return new Observable<ConversationEvent>((subscriber) => {
@@ -118,6 +131,7 @@ function events(
         } else if (chats !== undefined) {
           active.setChats(chats);
         }
+        subs.add(adopted.subscribe((key) => active.adopt(key)));
         if (!cancelled) active.start();
       },
       (cause: unknown) => {

@@ -64,6 +64,7 @@ export class AgentSessionClient {
     url: string,
     body: string | undefined,
     signal: AbortSignal,
+    headers?: Record<string, string>,
   ): Promise<HttpResponse> {
     const once = async (): Promise<HttpResponse> => {
       // A provider that never answers must not stall polling: it gets `requestTimeoutMs`.
@@ -75,6 +76,7 @@ export class AgentSessionClient {
         bearer: this.token,
         ...(body === undefined ? {} : { body }),
         ...(this.cookie === undefined ? {} : { cookie: this.cookie }),
+        ...(headers === undefined ? {} : { headers }),
         dispatcher: this.cfg.dispatcher,
         signal,
         maxResponseBytes: this.cfg.maxResponseBytes,

@@ -19,6 +19,8 @@ export interface HttpRequest {
   bearer: string;
   /** The `cookie` header to send, if any. */
   cookie?: string;
+  /** Extra headers (e.g. `x-http-method-override: PUT`). */
+  headers?: Record<string, string>;
   body?: string;
   dispatcher: Dispatcher | undefined;
   signal: AbortSignal;
@@ -37,6 +39,7 @@ export interface HttpRequest {
 export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const where = `${req.method} ${new URL(req.url).pathname}`;
   const headers: Record<string, string> = {
+    ...req.headers,
     authorization: `Bearer ${req.bearer}`,
     accept: 'application/json',
   };

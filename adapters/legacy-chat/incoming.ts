@@ -37,7 +37,6 @@ export async function acceptRinging(
   },
 ): Promise<void> {
   const base = agentSessionUrl.replace(/\/+$/, '');
-  const url = `${base}/incomingRequests?v=1&NC=true`;
   const invalid = (what: string, errors: string[]): void =>
     hooks.report({
       code: 'ERR_SCHEMA_INVALID',
@@ -55,40 +54,79 @@ export async function acceptRinging(
       },
     );
   };
-  const body = await client.json('GET', url, 'incomingRequests', signal);
-  if (body === undefined) return;
-  const incoming = WireIncoming.decode(body);
-  if (incoming._tag === 'Left') return invalid('incomingRequests', formatValidationErrors(incoming.left));
-  const { ringingCount, link } = incoming.right.incomingRequests;
-  const acceptUrl = acceptLink(link, base) ?? url;
-  const ringing = Math.min(ringingCount, MAX_ACCEPTS_PER_CYCLE);
+  const incoming = await readIncoming(client, base, signal, invalid);
+  if (incoming === undefined) return;
+  const ringing = Math.min(incoming.ringingCount, MAX_ACCEPTS_PER_CYCLE);
   for (let i = 0; i < ringing && hooks.more(); i++) {
-    let answer: unknown;
-    try {
-      answer = await client.json('POST', acceptUrl, 'accept', new AbortController().signal, '{}');
-    } catch (e) {
-      const status = isChatshiftError(e, 'ERR_HTTP_STATUS') ? e.details['status'] : undefined;
-      if (status === 404 || status === 409) {
-        hooks.metrics.increment('accept.races');
-        hooks.logger.warn('legacy-chat: nothing rings any more (another agent took it)', { status });
-        return;
-      }
-      if (!isChatshiftError(e) || e.code === 'ERR_AUTH_REJECTED' || e.code === 'ERR_BEARER_PROVIDER') throw e;
-      return lost('no answer', { cause: e.code, status });
+    const r = await acceptNext(client, incoming.acceptUrl, base, invalid);
+    if (r.kind === 'gone') {
+      hooks.metrics.increment('accept.races');
+      hooks.logger.warn('legacy-chat: nothing rings any more (another agent took it)', { status: r.status });
+      return;
     }
-    if (answer === undefined) return lost('not JSON');
-    const loc = WireChatLocation.decode(answer);
-    if (loc._tag === 'Left') {
-      invalid('chatLocation', formatValidationErrors(loc.left));
-      return lost('schema-invalid chatLocation');
-    }
-    const l = loc.right.chatLocation.link;
-    const href = Array.isArray(l) ? l[0]?.href : l.href;
-    const key = href === undefined ? undefined : chatKeyOf(href, base);
-    if (key === undefined) return lost('no chat key in chatLocation', { href: href?.slice(0, 200) });
-    hooks.logger.info?.('legacy-chat: accepted a chat', { chatSessionKey: key });
-    hooks.accepted(key);
+    if (r.kind === 'lost') return lost(r.why, r.fields);
+    hooks.logger.info?.('legacy-chat: accepted a chat', { chatSessionKey: r.key });
+    hooks.accepted(r.key);
   }
+}
+
+/** How many chats ring and where to accept them; undefined when the answer was unreadable (reported). */
+export async function readIncoming(
+  client: AgentSessionClient,
+  base: string,
+  signal: AbortSignal,
+  invalid: (what: string, errors: string[]) => void,
+): Promise<{ ringingCount: number; acceptUrl: string } | undefined> {
+  const url = `${base}/incomingRequests?v=1&NC=true`;
+  const body = await client.json('GET', url, 'incomingRequests', signal);
+  if (body === undefined) return undefined;
+  const incoming = WireIncoming.decode(body);
+  if (incoming._tag === 'Left') {
+    invalid('incomingRequests', formatValidationErrors(incoming.left));
+    return undefined;
+  }
+  const { ringingCount, link } = incoming.right.incomingRequests;
+  return { ringingCount, acceptUrl: acceptLink(link, base) ?? url };
+}
+
+/** What one accept came to: the chat taken, nothing ringing any more, or an answer lost. */
+export type AcceptOutcome =
+  | { kind: 'accepted'; key: string }
+  | { kind: 'gone'; status: unknown }
+  | { kind: 'lost'; why: string; fields?: Record<string, unknown> };
+
+/**
+ * One accept (`POST` to the accept link), used by `acceptIncoming` and by the actions' `accept`.
+ * Never aborted once sent and never repeated: the server may have handed the chat over, and a
+ * second POST would take the next one. Auth failures are thrown.
+ */
+export async function acceptNext(
+  client: AgentSessionClient,
+  acceptUrl: string,
+  base: string,
+  invalid: (what: string, errors: string[]) => void,
+): Promise<AcceptOutcome> {
+  let answer: unknown;
+  try {
+    answer = await client.json('POST', acceptUrl, 'accept', new AbortController().signal, '{}');
+  } catch (e) {
+    const status = isChatshiftError(e, 'ERR_HTTP_STATUS') ? e.details['status'] : undefined;
+    if (status === 404 || status === 409) return { kind: 'gone', status };
+    if (!isChatshiftError(e) || e.code === 'ERR_AUTH_REJECTED' || e.code === 'ERR_BEARER_PROVIDER') throw e;
+    return { kind: 'lost', why: 'no answer', fields: { cause: e.code, status } };
+  }
+  if (answer === undefined) return { kind: 'lost', why: 'not JSON' };
+  const loc = WireChatLocation.decode(answer);
+  if (loc._tag === 'Left') {
+    invalid('chatLocation', formatValidationErrors(loc.left));
+    return { kind: 'lost', why: 'schema-invalid chatLocation' };
+  }
+  const l = loc.right.chatLocation.link;
+  const href = Array.isArray(l) ? l[0]?.href : l.href;
+  const key = href === undefined ? undefined : chatKeyOf(href, base);
+  if (key === undefined)
+    return { kind: 'lost', why: 'no chat key in chatLocation', fields: { href: href?.slice(0, 200) } };
+  return { kind: 'accepted', key };
 }
 
 type Link = { href: string } | readonly { href: string }[] | undefined;

@@ -198,6 +198,11 @@ export class LegacyPoller {
     return this.writer.close();
   }
 
+  /** A chat accepted elsewhere (the actions' `accept`): followed like an accepted incoming chat. */
+  adopt(key: string): void {
+    if (!this.draining) this.follow(key, 'incoming');
+  }
+
   private follow(key: string, origin: Origin): void {
     if (key === '' || this.followed.has(key) || this.closed.has(key)) return;
     // A chat lost with an expired agent session and accepted again goes on from its cursor.

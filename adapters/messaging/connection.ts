@@ -55,7 +55,12 @@ export interface ConnectionSettings {
 
 /** One open socket, as the source sees it. */
 export interface Session {
-  request(type: string, body: object, timeoutMs?: number): ReturnType<RequestCorrelator['request']>;
+  request(
+    type: string,
+    body: object,
+    timeoutMs?: number,
+    metadata?: readonly object[],
+  ): ReturnType<RequestCorrelator['request']>;
   /** False once this socket has gone; answers for it must be ignored. */
   readonly alive: boolean;
 }
@@ -218,8 +223,18 @@ export class Connection {
     );
     const session = {
       alive: true,
-      request: (type: string, body: object, timeoutMs = this.s.requestTimeoutMs) =>
-        measureOperation(this.s.metrics, 'messaging', type, correlator.request(type, body, timeoutMs)),
+      request: (
+        type: string,
+        body: object,
+        timeoutMs = this.s.requestTimeoutMs,
+        metadata?: readonly object[],
+      ) =>
+        measureOperation(
+          this.s.metrics,
+          'messaging',
+          type,
+          correlator.request(type, body, timeoutMs, metadata),
+        ),
     };
     let opened = false;
     let handshakeStatus: number | undefined;

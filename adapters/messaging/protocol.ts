@@ -43,7 +43,12 @@ export class RequestCorrelator {
   ) {}
 
   /** Sends a request; resolves with the response (code < 400), rejects with a coded error. */
-  request(type: string, body: object, timeoutMs: number): Promise<ResponseFrame> {
+  request(
+    type: string,
+    body: object,
+    timeoutMs: number,
+    metadata?: readonly object[],
+  ): Promise<ResponseFrame> {
     const id = `${this.idPrefix}-${this.nextId++}`;
     return new Promise<ResponseFrame>((resolve, reject) => {
       let armedAt = this.flowEpoch();
@@ -66,7 +71,13 @@ export class RequestCorrelator {
       const timer = this.scheduler.schedule(expire, timeoutMs);
       this.pending.set(id, { type, resolve, reject, timer });
       try {
-        this.send(JSON.stringify({ kind: 'req', id, type, body }));
+        this.send(
+          JSON.stringify(
+            metadata === undefined
+              ? { kind: 'req', id, type, body }
+              : { kind: 'req', id, type, body, metadata },
+          ),
+        );
       } catch (cause) {
         this.pending.delete(id);
         timer.unsubscribe();
@@ -85,6 +96,8 @@ export class RequestCorrelator {
       // A 429 may say how long to wait (`retryAfter`, seconds): kept for the caller's pacing.
       const after = (frame.body as { retryAfter?: unknown } | null)?.retryAfter;
       const details: Record<string, unknown> = { type: p.type, code: frame.code };
+      // The server's reason, the only thing that tells some refusals apart (a closed conversation).
+      if (typeof frame.body === 'string') details['reason'] = frame.body.slice(0, 200);
       if (frame.code === 429 && typeof after === 'number' && Number.isFinite(after) && after > 0)
         details['retryAfterMs'] = after * 1000;
       p.reject(new ChatshiftError('ERR_PROTOCOL', `${p.type} failed with code ${frame.code}`, { details }));

@@ -14,6 +14,7 @@ import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js
 import { validateOptions, type MessagingOptions, type ResolvedMessagingOptions } from './options.js';
 import { rateLimitWait, RequestPacer } from './pacing.js';
 import { requestTypes } from './wire.js';
+import { messagingActions } from './actions-backend.js';
 
 /** Checkpoint saves: the first change at once, then at most this often. */
 const SAVE_EVERY_MS = 250;
@@ -49,6 +50,7 @@ export function messaging(options: MessagingOptions): MessagingBackend {
     health$: health.health$,
     events: (context: BackendContext = {}) =>
       health.track(context, (reporter) => events(options, cfg, scheme, convState, context, reporter)),
+    actions: (services = {}) => messagingActions(options, cfg, scheme, services),
   };
 }
 
@@ -64,7 +66,7 @@ function schemeFor(domain: string, allowInsecure: boolean | undefined): 'ws' | '
  * With a session: the messaging host (`facadeMsg`, falling back to `asyncMessagingEnt`, M3) and
  * the agent id, asked of the session before each connect.
  */
-function sessionEndpoint(
+export function sessionEndpoint(
   session: LoginSession,
   options: MessagingOptions,
   agent: { id: string | undefined },

@@ -3,6 +3,7 @@ import { meteredCheckpointStore } from '../checkpoint/metered.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
+import type { ActionsBackend } from './actions-backend.js';
 import type { FlowControl } from './flow.js';
 import type { BackendHealth } from './health.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -57,6 +58,11 @@ export interface Backend {
    * Optional for backends written outside chatshift; `legacyChat()` and `messaging()` have it.
    */
   readonly health$?: Observable<BackendHealth>;
+  /**
+   * The backend's outbound actions (for `conversationActions`), sharing its agent session. Cold:
+   * nothing is opened until an action is taken. Optional so a backend may be read-only.
+   */
+  actions?(options?: { logger?: Logger; metrics?: Metrics }): ActionsBackend;
 }
 
 /**

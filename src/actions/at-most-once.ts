@@ -1,0 +1,124 @@
+import { ChatshiftError, isChatshiftError } from '../errors.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
+
+/** Timing of the at-most-once policy. */
+export interface AtMostOnceTiming {
+  /** Longest total wait for 429s on one action before it fails with `ERR_RATE_LIMITED`. */
+  maxRateLimitWaitMs: number;
+  /** Waits (a Promise-based timer, so tests can compress time). */
+  sleep(ms: number): Promise<void>;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * True when a failure leaves it open whether the write took effect: no answer (timeout), the
+ * connection lost after the request went out, or a server error (5xx) on a write.
+ */
+export function isUnclear(e: unknown): boolean {
+  if (!isChatshiftError(e)) return true;
+  if (e.code === 'ERR_TIMEOUT') return true;
+  if (e.code === 'ERR_CONNECTION') return e.details['sent'] !== false;
+  const status = e.details['status'] ?? e.details['code'];
+  return (
+    (e.code === 'ERR_HTTP_STATUS' || e.code === 'ERR_PROTOCOL') && typeof status === 'number' && status >= 500
+  );
+}
+
+/**
+ * Runs one attempt, waiting out 429s (`ERR_RATE_LIMITED` with `details.retryAfterMs`) and trying
+ * again, until their total wait would pass `maxRateLimitWaitMs`: then the refusal is the answer.
+ * A 429 is a clear refusal (nothing was applied), so trying again cannot double anything.
+ */
+export async function withRateLimit<T>(attempt: () => Promise<T>, timing: AtMostOnceTiming): Promise<T> {
+  let waited = 0;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!isChatshiftError(e, 'ERR_RATE_LIMITED')) throw e;
+      const after = Number(e.details['retryAfterMs'] ?? 1000);
+      const wait = Number.isFinite(after) && after >= 1000 ? after : 1000;
+      if (waited + wait > timing.maxRateLimitWaitMs) throw e;
+      timing.metrics.increment('actions.rate_limited');
+      timing.logger.warn('chatshift: action rate-limited (429); retrying after the wait', { waitMs: wait });
+      await timing.sleep(wait);
+      waited += wait;
+    }
+  }
+}
+
+/** A send's two primitives: one attempt, and the read-back that finds it by its client id. */
+export interface SendPrimitives {
+  publish(): Promise<{ seq?: number }>;
+  findSent(): Promise<{ seq?: number } | undefined>;
+  /** How long a write may take to land before a miss is trusted. */
+  readBackDelayMs: number;
+}
+
+/**
+ * Sends at most once. A clear answer (success, or a coded refusal) is final. An unclear one is
+ * resolved by reading the conversation back after a poll interval: found — done; not found — sent
+ * once more; if that is unclear too and the read-back still does not find it, or a read-back
+ * fails, `ERR_OUTCOME_UNKNOWN`. Never a blind resend: every resend follows a read-back that did not
+ * find the message after the write had time to land.
+ */
+export async function sendAtMostOnce(p: SendPrimitives, timing: AtMostOnceTiming): Promise<{ seq?: number }> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return await withRateLimit(() => p.publish(), timing);
+    } catch (e) {
+      if (!isUnclear(e)) throw e;
+      last = e;
+    }
+    timing.metrics.increment('actions.unclear');
+    timing.logger.warn('chatshift: a send had an unclear outcome; reading the conversation back', {
+      code: isChatshiftError(last) ? last.code : 'unknown',
+      attempt: attempt + 1,
+    });
+    await timing.sleep(p.readBackDelayMs);
+    let found: { seq?: number } | undefined;
+    try {
+      found = await withRateLimit(() => p.findSent(), timing);
+    } catch (cause) {
+      throw outcomeUnknown('the read-back failed', cause);
+    }
+    if (found !== undefined) {
+      timing.metrics.increment('actions.found_on_read_back');
+      return found;
+    }
+    timing.metrics.increment('actions.resent');
+  }
+  throw outcomeUnknown('the resend was unclear too and the message is not there', last);
+}
+
+/**
+ * An idempotent action (typing, read, availability) or one whose repeat recognises its own
+ * success (close, transfer): an unclear outcome is tried once more with `retry: true`.
+ */
+export async function idempotent(
+  run: (retry: boolean) => Promise<void>,
+  timing: AtMostOnceTiming,
+): Promise<void> {
+  try {
+    return await withRateLimit(() => run(false), timing);
+  } catch (e) {
+    if (!isUnclear(e)) throw e;
+    timing.metrics.increment('actions.unclear');
+  }
+  try {
+    return await withRateLimit(() => run(true), timing);
+  } catch (e) {
+    if (isUnclear(e)) throw outcomeUnknown('the repeat was unclear too', e);
+    throw e;
+  }
+}
+
+export function outcomeUnknown(why: string, cause: unknown): ChatshiftError {
+  return new ChatshiftError('ERR_OUTCOME_UNKNOWN', `chatshift: outcome unknown (${why}); not resent`, {
+    cause,
+    details: { cause: isChatshiftError(cause) ? cause.code : 'unknown' },
+  });
+}
