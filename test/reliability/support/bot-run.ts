@@ -1,0 +1,197 @@
+import { BehaviorSubject } from 'rxjs';
+import { legacyChat, LegacyChatSimulator } from '../../../adapters/legacy-chat/index.js';
+import { messaging, MessagingSimulator } from '../../../adapters/messaging/index.js';
+import {
+  conversationActions,
+  conversationEvents,
+  isChatshiftError,
+  memoryCheckpointStore,
+} from '../../../src/index.js';
+import type { BackendChoice } from '../../../src/cutover/backend-flag.js';
+import { sleep, waitFor } from '../../support/wait.js';
+import { fastMessaging } from './messaging-run.js';
+import type { Rng } from './prng.js';
+
+/** What a bot run found, counted on the simulators' side. */
+export interface BotRunResult {
+  /** Consumer messages the bot had to answer. */
+  expected: number;
+  /** Sends that resolved. */
+  resolved: number;
+  /** Answers found more than once in their conversation. */
+  duplicated: number;
+  /** Resolved sends whose answer is not in the conversation. */
+  silentlyLost: number;
+  /** Conversations whose answers are not in the order of the messages they answer. */
+  outOfOrder: number;
+  /** Sends reported `ERR_OUTCOME_UNKNOWN` (reported, not silent), and any other errors. */
+  reported: Record<string, number>;
+  /** Legacy answers sent while the flag said messaging (chats draining through legacy). */
+  drainAnswers: number;
+  /** Sends answered through each backend. */
+  byBackend: Record<string, number>;
+  faults: Record<string, number>;
+  /** A secret seen in the logs. */
+  leaked: boolean;
+}
+
+const tally = (m: Record<string, number>, k: string): void => {
+  m[k] = (m[k] ?? 0) + 1;
+};
+
+/**
+ * One seeded run: a bot built on `conversationActions` answers every consumer message
+ * (`re:<text>`) while the flag moves legacy → both → messaging, and the simulators drop, delay
+ * (commit-then-drop) and rate-limit its writes and reset connections. Legacy chats opened before
+ * the move keep draining through legacy. At the end every answer is counted in the simulators.
+ */
+export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult> {
+  const legacySim = await LegacyChatSimulator.start({ bearer: 'BOT-RUN-LEGACY-SECRET' });
+  const msgSim = await MessagingSimulator.start({ frameLog: false, tokens: ['BOT-RUN-MSG-SECRET'] });
+  const logs: string[] = [];
+  const logger = {
+    warn: (m: string, f?: object) => logs.push(`${m} ${JSON.stringify(f ?? {})}`),
+    error: (m: string, f?: object) => logs.push(`${m} ${JSON.stringify(f ?? {})}`),
+  };
+  const legacy = legacyChat({
+    ...legacySim.clientOptions(),
+    acceptIncoming: true,
+    pollIntervalMs: 15,
+    requestTimeoutMs: 200,
+    backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
+    logger,
+  });
+  const msg = messaging({
+    ...msgSim.clientOptions(),
+    agentId: msgSim.agentId,
+    ...fastMessaging,
+    requestTimeoutMs: 200,
+    logger,
+  });
+  const flag$ = new BehaviorSubject<BackendChoice>('legacy-chat');
+  const actions = conversationActions({ legacy, messaging: msg, logger });
+  const faults: Record<string, number> = {};
+  const reported: Record<string, number> = {};
+  const byBackend: Record<string, number> = {};
+  const pending = new Set<Promise<unknown>>();
+  let resolved = 0;
+  let drainAnswers = 0;
+  const answeredOk = new Set<string>();
+  // The bot: the integration code that never changes.
+  const sub = conversationEvents({
+    legacy,
+    messaging: msg,
+    backend: flag$,
+    checkpoint: memoryCheckpointStore(),
+    logger,
+  }).subscribe((e) => {
+    if (e.type !== 'message' || e.from.role !== 'consumer') return;
+    const phaseAtSend = flag$.value;
+    const p = actions.send(e, { text: `re:${e.text}` }).then(
+      (s) => {
+        resolved++;
+        tally(byBackend, s.backend);
+        if (s.backend === 'legacy-chat' && phaseAtSend === 'messaging') drainAnswers++;
+        answeredOk.add(`${e.conversationId}|re:${e.text}`);
+      },
+      (err: unknown) => tally(reported, isChatshiftError(err) ? err.code : String(err)),
+    );
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  });
+  const chats: string[] = [];
+  const convs: string[] = [];
+  const said = new Map<string, string[]>();
+  const say = (id: string, legacyChat: boolean, step: number): void => {
+    const text = `c${step}`;
+    if (legacyChat) legacySim.consumerSays(id, text);
+    else msgSim.consumerSays(id, text);
+    said.set(id, [...(said.get(id) ?? []), text]);
+  };
+  try {
+    for (let step = 0; step < o.steps; step++) {
+      const phase = step < o.steps / 3 ? 'legacy-chat' : step < (2 * o.steps) / 3 ? 'both' : 'messaging';
+      if (flag$.value !== phase) {
+        tally(faults, `flag -> ${phase}`);
+        flag$.next(phase);
+      }
+      const roll = r.next();
+      if (phase !== 'messaging' && (chats.length === 0 || roll < 0.05))
+        chats.push(legacySim.openConversation({ waiting: true }));
+      else if (phase !== 'legacy-chat' && (convs.length === 0 || roll < 0.1))
+        convs.push(msgSim.openConversation());
+      else if (roll < 0.5 && chats.length > 0) say(r.pick(chats), true, step);
+      else if (roll < 0.85 && convs.length > 0) say(r.pick(convs), false, step);
+      else if (legacySim.faults.pending().length === 0 && msgSim.faults.pending().length === 0) {
+        const f = r.pick([
+          'legacy drop',
+          'legacy late',
+          'legacy 429',
+          'legacy 503',
+          'messaging drop',
+          'messaging late',
+          'messaging 429',
+          'messaging reset',
+        ] as const);
+        tally(faults, f);
+        if (f === 'legacy drop') legacySim.faults.queue({ route: 'events', commitThenDrop: 'reset' });
+        if (f === 'legacy late')
+          legacySim.faults.queue({ route: 'events', commitThenDrop: 'delay', delayMs: 400 });
+        if (f === 'legacy 429') legacySim.faults.queue({ route: 'events', status: 429, retryAfter: '1' });
+        if (f === 'legacy 503') legacySim.faults.queue({ route: 'events', status: 503 });
+        if (f === 'messaging drop') msgSim.faults.queue({ request: 'PublishEvent', commitThenDrop: 'close' });
+        if (f === 'messaging late')
+          msgSim.faults.queue({ request: 'PublishEvent', commitThenDrop: 'delay', delayMs: 400 });
+        if (f === 'messaging 429') msgSim.faults.queue({ request: 'PublishEvent', code: 429, retryAfter: 1 });
+        if (f === 'messaging reset') msgSim.dropConnections();
+      }
+      await sleep(r.int(0, 10));
+    }
+    const expected = [...said.values()].reduce((n, l) => n + l.length, 0);
+    // Every consumer message answered or reported; nothing more in flight.
+    await waitFor(
+      () => resolved + Object.values(reported).reduce((a, b) => a + b, 0) >= expected && pending.size === 0,
+      () =>
+        `answers: ${resolved} resolved, ${JSON.stringify(reported)} reported of ${expected}; faults ${JSON.stringify(faults)}; pending ${JSON.stringify([...legacySim.faults.pending(), ...msgSim.faults.pending()])}`,
+      40_000,
+    );
+    let duplicated = 0;
+    let silentlyLost = 0;
+    let outOfOrder = 0;
+    for (const [id, texts] of said) {
+      const isLegacy = chats.includes(id);
+      const got = isLegacy
+        ? legacySim.agentLines(id).map((e) => e.text ?? '')
+        : msgSim
+            .history(id)
+            .filter((x) => (x['originatorMetadata'] as { role?: string }).role !== 'CONSUMER')
+            .map((x) => String((x['event'] as { message?: unknown }).message));
+      const answers = got.filter((t) => t.startsWith('re:'));
+      for (const t of texts) {
+        const n = answers.filter((a) => a === `re:${t}`).length;
+        if (n > 1) duplicated++;
+        if (n === 0 && answeredOk.has(`${id}|re:${t}`)) silentlyLost++;
+      }
+      const wanted = texts.map((t) => `re:${t}`).filter((t) => answers.includes(t));
+      if (JSON.stringify([...new Set(answers)]) !== JSON.stringify(wanted)) outOfOrder++;
+    }
+    const leaked = logs.some((l) => l.includes('BOT-RUN-LEGACY-SECRET') || l.includes('BOT-RUN-MSG-SECRET'));
+    return {
+      expected,
+      resolved,
+      drainAnswers,
+      duplicated,
+      silentlyLost,
+      outOfOrder,
+      reported,
+      byBackend,
+      faults,
+      leaked,
+    };
+  } finally {
+    sub.unsubscribe();
+    await actions.dispose();
+    await legacySim.close();
+    await msgSim.close();
+  }
+}
