@@ -31,6 +31,8 @@ export class LegacyWriteState {
   /** `Online`, `Away` or `Occupied`. */
   availability = 'Online';
   readonly transfers: LegacySimTransfer[] = [];
+  /** Chats transferred away, as they were when they left (for assertions). */
+  readonly departed = new Map<string, SimChat>();
 }
 
 /** Route names of the write requests, for one-shot faults and the request log. */
@@ -147,6 +149,7 @@ function transfer(ctx: WriteContext, chat: SimChat, json: Record<string, unknown
   } else return { status: 400, body: errorBody('Bad transfer') };
   ctx.writes.transfers.push(record);
   // The chat leaves this agent session: its key is unknown here from now on.
+  ctx.writes.departed.set(chat.key, chat);
   ctx.chats.chats.delete(chat.key);
   return { status: 200, body: {} };
 }

@@ -259,11 +259,10 @@ export class LegacyChatSimulator
       this.writeState.skills.push({ id: skillId, name: `skill ${skillId}`, onlineAgents });
     else skill.onlineAgents = onlineAgents;
   }
-  /** Agent lines of a chat with this text, as stored (to count what a bot sent). */
+  /** Agent lines of a chat as stored (to count what a bot sent), also of a chat transferred away. */
   agentLines(key: string): SimEvent[] {
-    return structuredClone(
-      (this.script.chats.get(key)?.events ?? []).filter((e) => e.type === 'line' && e.source === 'agent'),
-    );
+    const chat = this.script.chats.get(key) ?? this.writeState.departed.get(key);
+    return structuredClone((chat?.events ?? []).filter((e) => e.type === 'line' && e.source === 'agent'));
   }
 
   /** Only `token` is accepted from now on (simulates an expired bearer). */
