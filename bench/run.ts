@@ -15,18 +15,19 @@ import {
   type MessagingThroughputSize,
 } from './messaging-throughput.js';
 import { redisCheckpoint, redisCheckpointFull, type RedisCheckpointSize } from './redis-checkpoint.js';
+import { sends, sendsFull, type SendsSize } from './sends.js';
 import { machine, progress, type Figure } from './support.js';
 import { table } from './table.js';
 
-// `npm run bench [-- --json] [--quick] [--only messaging,legacy,memory,latency,redis] [--rounds N]`
+// `npm run bench [-- --json] [--quick] [--only messaging,legacy,memory,latency,redis,sends] [--rounds N]`
 
 const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,legacy,memory,latency,redis] [--rounds N]
   --json    print a JSON summary on stdout (progress goes to stderr)
   --quick   small workloads (a minute-long sanity run, figures not comparable)
-  --only    run only these benchmarks
+  --only    run only these benchmarks (messaging, legacy, memory, latency, sends)
   --rounds  interleaved rounds per comparison (default 5 messaging/legacy, 3 latency; min 3)`;
 
-const sections = ['messaging', 'legacy', 'memory', 'latency', 'redis'] as const;
+const sections = ['messaging', 'legacy', 'memory', 'latency', 'redis', 'sends'] as const;
 type Section = (typeof sections)[number];
 
 const quick = {
@@ -36,6 +37,7 @@ const quick = {
   slowConsumer: { conversations: 20, events: 20_000 } satisfies SlowConsumerSize,
   latency: { ratePerSec: 2000, durationMs: 1500, conversations: 20, rounds: 3 } satisfies LatencySize,
   redis: { conversations: 20, perConversation: 200, rounds: 3 } satisfies RedisCheckpointSize,
+  sends: { conversations: 10, perConversation: 50, rounds: 3 } satisfies SendsSize,
 };
 
 async function main(): Promise<void> {
@@ -83,6 +85,11 @@ async function main(): Promise<void> {
     progress('latency…');
     const size = withRounds(values.quick ? quick.latency : latencyFull);
     figures.push(...(await latency(size)).figures);
+  }
+  if (only.includes('sends')) {
+    progress('outbound sends…');
+    const size = withRounds(values.quick ? quick.sends : sendsFull);
+    figures.push(...(await sends(size)).figures);
   }
 
   if (only.includes('redis')) {

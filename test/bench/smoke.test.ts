@@ -3,6 +3,7 @@ import { latency } from '../../bench/latency.js';
 import { legacyThroughput } from '../../bench/legacy-throughput.js';
 import { memory, slowConsumerMemory } from '../../bench/memory.js';
 import { messagingThroughput } from '../../bench/messaging-throughput.js';
+import { sends } from '../../bench/sends.js';
 import { table } from '../../bench/table.js';
 import { interleave, median, onProgress, percentile, type Figure } from '../../bench/support.js';
 
@@ -86,5 +87,11 @@ describe('bench (smoke, tiny workloads)', function () {
         assert.equal(run.received, run.sent);
         assert.ok(run.p99 >= run.p50);
       }
+  });
+
+  it('sends: every send through conversationActions and the SDK lands once (checked inside the run)', async () => {
+    const r = await sends({ conversations: 3, perConversation: 5, rounds: 3 });
+    wellFormed(r.figures, 2);
+    for (const runs of Object.values(r.runs)) assert.equal(runs.length, 3);
   });
 });
