@@ -24,7 +24,7 @@ import { table } from './table.js';
 const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,legacy,memory,latency,redis] [--rounds N]
   --json    print a JSON summary on stdout (progress goes to stderr)
   --quick   small workloads (a minute-long sanity run, figures not comparable)
-  --only    run only these benchmarks (messaging, legacy, memory, latency, sends)
+  --only    run only these benchmarks (messaging, legacy, memory, latency, redis, sends)
   --rounds  interleaved rounds per comparison (default 5 messaging/legacy, 3 latency; min 3)`;
 
 const sections = ['messaging', 'legacy', 'memory', 'latency', 'redis', 'sends'] as const;

@@ -7,6 +7,8 @@ import { ChatshiftError } from '../errors.js';
 import { conversationEvents } from '../cutover/conversation-events.js';
 import type { BackendChoice } from '../cutover/backend-flag.js';
 import { counterMetrics } from '../runtime/metrics.js';
+import { conversationActions } from '../actions/conversation-actions.js';
+import { demoBot } from './demo-bot.js';
 import type { CliIo } from './run.js';
 import { Tally } from './summary.js';
 import { alignedBlock, counts, parseTypes, useColour } from './format.js';
@@ -24,7 +26,9 @@ export const demoHelp = `Demo options (chatshift [demo]):
 The demo starts a legacy Chat Agent API simulator and a Messaging simulator on 127.0.0.1,
 scripts a contact centre's traffic on them, and follows it through conversationEvents() while
 the backend flag moves legacy-chat -> both -> messaging. Legacy chats open before the switch
-keep streaming until they close (drain), then the legacy source stops. It ends with a summary.
+keep streaming until they close (drain), then the legacy source stops. A bot built on
+conversationActions (src/cli/demo-bot.ts) answers every consumer message on whichever backend owns
+the conversation. It ends with a summary.
 `;
 
 interface Summary {
@@ -39,6 +43,8 @@ interface Summary {
   httpRequests: number;
   wsFrames: { in: number; out: number };
   decisions: string[];
+  /** The demo bot (src/cli/demo-bot.ts): consumer messages answered, and refused (closed meanwhile). */
+  bot: { answered: number; refused: Record<string, number> };
 }
 
 const positiveInt = (name: string, v: string | undefined, dflt: number): number => {
@@ -89,6 +95,21 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
     timers.add(t);
   };
   let sub: Subscription | undefined;
+  // The bot answering every consumer message through the cutover, the same code on both backends.
+  const legacy = legacyChat({
+    session,
+    acceptIncoming: true,
+    pollIntervalMs: 250,
+    backoff: { initialMs: 100, maxMs: 1000 },
+  });
+  const msg = messaging({
+    session,
+    agentId: loginSim.agentId,
+    backoff: { initialMs: 100, maxMs: 1000 },
+  });
+  const actions = conversationActions({ legacy, messaging: msg });
+  const bot = demoBot(actions);
+  const answers = { answered: 0, refused: {} as Record<string, number> };
   try {
     out.write(
       values.json
@@ -114,16 +135,8 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
       };
       sub = conversationEvents({
         backend: flag,
-        legacy: legacyChat({
-          session,
-          acceptIncoming: true,
-          pollIntervalMs: 250,
-          backoff: { initialMs: 100, maxMs: 1000 },
-        }),
-        messaging: messaging({
-          session,
-          backoff: { initialMs: 100, maxMs: 1000 },
-        }),
+        legacy,
+        messaging: msg,
         metrics,
         logger: { warn: (m) => view.note(`warn: ${m}`), error: (m) => view.note(`error: ${m}`) },
         onDecision: (d) => {
@@ -135,6 +148,14 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
         },
       }).subscribe({
         next(e) {
+          if (e.type === 'message' && e.from.role === 'consumer')
+            bot(e).then(
+              () => answers.answered++,
+              (err: { code?: string }) => {
+                const code = err.code ?? 'error';
+                answers.refused[code] = (answers.refused[code] ?? 0) + 1;
+              },
+            );
           tally.add(e);
           view.event(e);
           view.progress({
@@ -226,10 +247,12 @@ export async function runDemo(argv: readonly string[], io: CliIo, signal: AbortS
         httpRequests: m['http.requests'] ?? 0,
         wsFrames: { in: m['ws.frames.in'] ?? 0, out: m['ws.frames.out'] ?? 0 },
         decisions,
+        bot: answers,
       };
     }
   } finally {
     sub?.unsubscribe();
+    await actions.dispose();
     for (const t of timers) clearTimeout(t);
     await session.close();
     await Promise.all([loginSim.close(), legacySim.close(), messagingSim.close()]);
@@ -250,6 +273,10 @@ function printSummary(out: NodeJS.WritableStream, s: Summary): void {
       ['out of order', String(s.outOfOrder)],
       ['HTTP requests', `${s.httpRequests} (legacy polling, one multi-chat request per cycle)`],
       ['WebSocket frames', `${s.wsFrames.in} in, ${s.wsFrames.out} out`],
+      [
+        'bot answers',
+        `${s.bot.answered} through conversationActions${Object.keys(s.bot.refused).length > 0 ? ` (refused: ${counts(s.bot.refused)})` : ''}`,
+      ],
     ]),
   );
 }

@@ -99,9 +99,11 @@ describe('chatshift CLI', function () {
         decisions: string[];
         httpRequests: number;
         wsFrames: { in: number };
+        bot: { answered: number };
       };
     };
     assert.equal(summary.gaps, 0);
+    assert.ok(summary.bot.answered > 0, 'the demo bot answered through conversationActions');
     assert.equal(summary.outOfOrder, 0);
     assert.ok(summary.httpRequests > 0 && summary.wsFrames.in > 0);
     assert.deepEqual(
