@@ -59,6 +59,9 @@ export function legacyActionsBackend(
   return legacyActions({
     agentSession,
     pollIntervalMs: validated.pollIntervalMs,
+    // A request the client gave up on may still be processed: a miss is trusted only after the
+    // longer of a poll interval and the request deadline.
+    readBackDelayMs: Math.max(validated.pollIntervalMs, validated.requestTimeoutMs),
     offerTtlMs: LEGACY_OFFER_TTL_MS,
     adopt,
     logger,

@@ -25,8 +25,10 @@ export interface AgentSessionHandle {
 export interface LegacyActionsConfig {
   /** Yields the agent session to act through (the events' session where one is open). */
   agentSession(): Promise<AgentSessionHandle>;
-  /** Poll interval: how often offers are looked for, and how long a write may take to land. */
+  /** Poll interval: how often offers are looked for. */
   pollIntervalMs: number;
+  /** How long a write may take to land before a read-back trusts a miss. */
+  readBackDelayMs: number;
   /** How long an offer stays valid after it is seen (production: ~20 s before the agent turns Away). */
   offerTtlMs: number;
   /** A chat accepted through the actions: the events follow it from now on. */
@@ -110,7 +112,7 @@ export function legacyActions(cfg: LegacyActionsConfig): ActionsBackend {
 
   return {
     id: 'legacy-chat',
-    readBackDelayMs: cfg.pollIntervalMs,
+    readBackDelayMs: cfg.readBackDelayMs,
     async publish(ref, content, _clientMessageId) {
       const res = await post(ref, (s) => `${chatUrl(s, ref.conversationId)}/events${Q}`, {
         event: lineOf(content),

@@ -8,7 +8,7 @@ import type { MessagingOptions, ResolvedMessagingOptions } from './options.js';
 import { sessionBearer } from '../../src/runtime/session.js';
 import { sessionEndpoint } from './source.js';
 
-/** How long a publish may take to reach the history before a read-back trusts a miss. */
+/** Shortest wait before a read-back trusts a miss (the request deadline counts when longer). */
 export const READ_BACK_DELAY_MS = 1000;
 
 /**
@@ -44,7 +44,8 @@ export function messagingActions(
     // With a session and no agentId option, the agent id is not known here yet (see docs/actions.md).
     agentId: options.agentId ?? '',
     accountId: options.accountId ?? options.session?.accountId ?? '',
-    readBackDelayMs: READ_BACK_DELAY_MS,
+    // A request whose answer was lost may still be in the server's queue: wait out its deadline too.
+    readBackDelayMs: Math.max(READ_BACK_DELAY_MS, cfg.requestTimeoutMs),
     // One reconnect after a drop: its backoff delay, the handshake, and the request's own deadline.
     connectWaitMs: cfg.backoff.initialMs + cfg.heartbeatTimeoutMs + cfg.requestTimeoutMs,
     logger,

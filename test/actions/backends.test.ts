@@ -16,7 +16,7 @@ describe('conversationActions: legacy-only behaviour', function () {
 
   it('a 5xx on the POST is unclear: read back, not there, sent exactly once more', async () => {
     const logger = recordingLogger();
-    const legacy = legacyChat({ ...sim.clientOptions(), pollIntervalMs: 50 });
+    const legacy = legacyChat({ ...sim.clientOptions(), pollIntervalMs: 50, requestTimeoutMs: 300 });
     const actions = conversationActions({ legacy, logger });
     const key = sim.openConversation();
     sim.faults.queue({ route: 'events', status: 503 });

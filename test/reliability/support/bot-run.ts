@@ -16,6 +16,8 @@ import type { Rng } from './prng.js';
 export interface BotRunResult {
   /** Consumer messages the bot had to answer. */
   expected: number;
+  /** Legacy chats that rang until the flag left legacy, never accepted (no answer owed). */
+  neverTaken: number;
   /** Sends that resolved. */
   resolved: number;
   /** Answers found more than once in their conversation. */
@@ -147,18 +149,33 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
       }
       await sleep(r.int(0, 10));
     }
-    const expected = [...said.values()].reduce((n, l) => n + l.length, 0);
+    // A chat still ringing when the flag left legacy was never accepted (legacy drains: no new
+    // conversations), so its consumer's messages are owed no answer; counted apart.
+    const owed = (): Array<[string, string[]]> =>
+      [...said].filter(([id]) => !(chats.includes(id) && legacySim.chat(id).ringing));
+    const expectedNow = (): number => owed().reduce((n, [, l]) => n + l.length, 0);
     // Every consumer message answered or reported; nothing more in flight.
     await waitFor(
-      () => resolved + Object.values(reported).reduce((a, b) => a + b, 0) >= expected && pending.size === 0,
       () =>
-        `answers: ${resolved} resolved, ${JSON.stringify(reported)} reported of ${expected}; faults ${JSON.stringify(faults)}; pending ${JSON.stringify([...legacySim.faults.pending(), ...msgSim.faults.pending()])}`,
+        resolved + Object.values(reported).reduce((a, b) => a + b, 0) >= expectedNow() && pending.size === 0,
+      () =>
+        `answers: ${resolved} resolved, ${JSON.stringify(reported)} reported of ${expectedNow()}; ${pending.size} pending; unanswered ${owed()
+          .flatMap(([id, l]) =>
+            l
+              .filter((t) => !answeredOk.has(`${id}|re:${t}`))
+              .map((t) => `${chats.includes(id) ? 'legacy' : 'messaging'} ${id} ${t}`),
+          )
+          .join(
+            ', ',
+          )}; faults ${JSON.stringify(faults)}; pending ${JSON.stringify([...legacySim.faults.pending(), ...msgSim.faults.pending()])}`,
       40_000,
     );
     let duplicated = 0;
     let silentlyLost = 0;
     let outOfOrder = 0;
-    for (const [id, texts] of said) {
+    const expected = expectedNow();
+    const neverTaken = said.size - owed().length;
+    for (const [id, texts] of owed()) {
       const isLegacy = chats.includes(id);
       const got = isLegacy
         ? legacySim.agentLines(id).map((e) => e.text ?? '')
@@ -178,6 +195,7 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
     const leaked = logs.some((l) => l.includes('BOT-RUN-LEGACY-SECRET') || l.includes('BOT-RUN-MSG-SECRET'));
     return {
       expected,
+      neverTaken,
       resolved,
       drainAnswers,
       duplicated,
