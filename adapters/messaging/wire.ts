@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { refined } from '../../src/model/refine.js';
 
 // Wire codecs are deliberately open (t.type, not strict): the platform adds fields freely, and
 // an unknown extra field must never make a real message disappear.
@@ -155,7 +156,8 @@ export const ConversationChangeCodec = t.type(
   {
     type: t.keyof({ UPSERT: null, DELETE: null }),
     result: t.intersection([
-      t.type({ convId: t.string }),
+      // An empty id names no conversation: the change is reported and skipped (fuzz seed -501902098).
+      t.type({ convId: refined(t.string, (s) => s.length > 0, 'ConversationId') }),
       t.partial({ conversationDetails: ConversationDetailsCodec }),
     ]),
   },

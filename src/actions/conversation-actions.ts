@@ -88,6 +88,8 @@ export interface ConversationActions {
  *
  * @example
  * ```ts
+ * import { conversationActions } from 'chatshift';
+ *
  * const actions = conversationActions({ legacy, messaging: msg });
  * events$.subscribe((e) => {
  *   if (e.type === 'message' && e.from.role === 'consumer') void actions.send(e, { text: 'Hi!' });
