@@ -73,6 +73,9 @@ export class SimSockets {
     head: Buffer,
     ctx: { accountId: string; knows(token: string): boolean; onMessage(c: SimClient, text: string): void },
   ): void {
+    // An upgraded socket has no error listener of Node's: a client that resets a stalled or
+    // refused handshake would otherwise be an uncaught ECONNRESET (cutover seed 2517508950).
+    socket.on('error', () => socket.destroy());
     const m = /^\/ws_api\/account\/([^/]+)\/messaging\/brand\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
     const reject = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
