@@ -7,40 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { decodeConversationEvent } from '../../src/model/decode.js';
-import { spawnCli } from '../support/cli.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI (see {@link spawnCli}) to its end. With `stopOn`, sends SIGINT once stdout matches
- * it (a fixed delay raced the CLI's start on a loaded machine and interrupted it before it began).
- */
-function cli(args: string[], env: Record<string, string> = {}, stopOn?: RegExp): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawnCli(args, env);
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stopOn !== undefined && !interrupted && stopOn.test(stdout)) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
+import { runCliUntil as cli, spawnCli } from '../support/cli.js';
 
 describe('chatshift CLI', function () {
   this.timeout(90_000);
