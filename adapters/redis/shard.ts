@@ -1,4 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
+import type { Dispatcher } from 'undici';
+import type { WebSocketConstructor } from '../messaging/websocket.js';
 import type { BackendFlag } from '../../src/cutover/backend-flag.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Backend } from '../../src/runtime/backend.js';
@@ -15,6 +17,19 @@ export interface ShardContext {
    * while the lease is valid, so an owner woken after its lease expired sends nothing.
    */
   readonly scheduler: SchedulerLike;
+  /**
+   * Pass the result as the legacy backend's `dispatcher`: `base` (default: undici's global
+   * dispatcher) sending a request only while the lease is valid. The scheduler stops a fenced
+   * owner's timers; this stops the requests that follow an answer without a timer (the next
+   * request of a poll cycle after a long stall). A refused request fails with `ERR_LEASE_LOST`.
+   */
+  guardDispatcher(base?: Dispatcher): Dispatcher;
+  /**
+   * Pass the result as the messaging backend's `WebSocket`: `base` (default: the `ws` package's)
+   * opening a socket and sending a frame only while the lease is valid (a frame past it
+   * terminates the socket instead).
+   */
+  guardWebSocket(base?: WebSocketConstructor): WebSocketConstructor;
   /** True while this ownership's lease is held and inside its window (no side effects). */
   owned(): boolean;
 }
@@ -45,8 +60,10 @@ export interface ShardedEvent {
 
 /**
  * One ownership change, emitted: `owned` when the lease is held, before the shard's sources start;
- * `released` after a graceful stop once its checkpoints are flushed and the lease released (or
- * after its stream ended or failed, `reason` = the error code); `fenced` when the owner stopped
+ * `released` after a graceful stop once its checkpoints are flushed and the lease released
+ * (`reason` 'handoff'; 'handoff-timeout' when the stop took longer than `handoffTimeoutMs` and was
+ * given up without the final flush; after its stream ended or failed, 'completed' or the error
+ * code); `fenced` when the owner stopped
  * the shard because its lease was lost (`lease-lost`) or a save was rejected (`save-fenced`).
  */
 export interface OwnershipChange {

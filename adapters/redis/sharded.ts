@@ -11,6 +11,7 @@ import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
 import { OptionsChecker } from '../../src/runtime/options.js';
 import { redisCheckpointStore } from './checkpoint-store.js';
 import { isShardId, withTimeout, type RedisClientLike } from './client.js';
+import { guardedDispatcher, guardedWebSocket } from './guarded-io.js';
 import { guardedScheduler } from './guarded-scheduler.js';
 import { ShardLease } from './lease.js';
 import { heartbeat, rendezvousOwner } from './membership.js';
@@ -36,6 +37,14 @@ export interface ShardedConversationEventsOptions {
    * started together see each other and the first does not grab everything. Default `leaseTtlMs`.
    */
   joinGraceMs?: number;
+  /**
+   * How long a shard's graceful stop (a handoff or SIGTERM) may take, ms, before its owner gives
+   * up the final flush: it then stops the shard, releases the lease and reports `released` with
+   * reason `handoff-timeout` (the events since the last save are delivered again by the next
+   * owner, with the same ids). A stop that never completes would otherwise keep the shard, renewed,
+   * on an owner that no longer wants it. Default three lease TTLs.
+   */
+  handoffTimeoutMs?: number;
   /** Redis key prefix. Default `chatshift`. */
   prefix?: string;
   /** Ownership changes at `info`/`warn`, Redis trouble at `warn`; also given to every shard's pipeline. */
@@ -66,6 +75,7 @@ interface Owned {
   sub: Subscription | undefined;
   stop$: Subject<void>;
   stopping: boolean;
+  handoffTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -109,13 +119,31 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       const s = owned.get(id);
       if (s === undefined) return;
       owned.delete(id);
+      clearTimeout(s.handoffTimer);
       s.sub?.unsubscribe();
       s.lease.abandon();
       emit({ shard: id, epoch: s.epoch, instance: me, change: 'fenced', reason });
       maybeDone();
     };
 
+    /** Asks a shard to stop gracefully, with a deadline. */
+    const stopShard = (s: Owned): void => {
+      if (s.stopping) return;
+      s.stopping = true;
+      s.handoffTimer = setTimeout(() => {
+        if (owned.get(s.spec.id) !== s) return;
+        o.logger.warn(
+          `shard ${s.spec.id}: its graceful stop took over ${o.handoffTimeoutMs} ms; stopped without the final flush`,
+          { shard: s.spec.id, instance: me },
+        );
+        s.sub?.unsubscribe();
+        void released(s, 'handoff-timeout');
+      }, o.handoffTimeoutMs);
+      s.stop$.next();
+    };
+
     const released = async (s: Owned, reason: string | undefined): Promise<void> => {
+      clearTimeout(s.handoffTimer);
       owned.delete(s.spec.id);
       try {
         await s.lease.release();
@@ -163,7 +191,15 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       let events$: Observable<ConversationEvent>;
       try {
         const scheduler = guardedScheduler(asyncScheduler, () => lease.valid());
-        const backends = spec.backends({ shard: spec.id, epoch, scheduler, owned: () => lease.held() });
+        const valid = (): boolean => lease.valid();
+        const backends = spec.backends({
+          shard: spec.id,
+          epoch,
+          scheduler,
+          guardDispatcher: (base) => guardedDispatcher(spec.id, valid, base),
+          guardWebSocket: (base) => guardedWebSocket(spec.id, valid, base),
+          owned: () => lease.held(),
+        });
         events$ = conversationEvents({
           ...backendsOf(backends),
           backend: spec.backend ?? (o.backend as BackendFlag),
@@ -246,9 +282,8 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
           if ((coolUntil.get(spec.id) ?? 0) > performance.now()) continue;
           void start(spec);
         } else if (want !== undefined && want !== me && !s.stopping) {
-          s.stopping = true;
           o.logger.info?.(`shard ${spec.id}: handing off to ${want}`, { shard: spec.id, instance: me });
-          s.stop$.next();
+          stopShard(s);
         }
       }
     };
@@ -277,10 +312,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       if (stopping) return;
       stopping = true;
       clearTimeout(tickTimer);
-      for (const s of owned.values()) {
-        s.stopping = true;
-        s.stop$.next();
-      }
+      for (const s of owned.values()) stopShard(s);
       maybeDone();
     }
 
@@ -290,6 +322,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       stopSub?.unsubscribe();
       clearTimeout(tickTimer);
       for (const s of owned.values()) {
+        clearTimeout(s.handoffTimer);
         s.sub?.unsubscribe();
         void s.lease.release().catch(() => {});
       }
@@ -340,6 +373,9 @@ function resolve(options: ShardedConversationEventsOptions) {
   if (leaseTtlMs < 100) check.fail('leaseTtlMs', 'at least 100 ms');
   const joinGraceMs =
     o['joinGraceMs'] === 0 ? 0 : check.positive('joinGraceMs', o['joinGraceMs'], leaseTtlMs, { ms: true });
+  const handoffTimeoutMs = check.positive('handoffTimeoutMs', o['handoffTimeoutMs'], leaseTtlMs * 3, {
+    ms: true,
+  });
   const prefix = o['prefix'] === undefined ? 'chatshift' : check.nonEmptyString('prefix', o['prefix']);
   const instanceId =
     o['instanceId'] === undefined
@@ -364,6 +400,7 @@ function resolve(options: ShardedConversationEventsOptions) {
     backend: options.backend,
     leaseTtlMs,
     joinGraceMs,
+    handoffTimeoutMs,
     prefix,
     instanceId,
     logger,

@@ -41,7 +41,7 @@ const countingWebSocket = (owned: () => boolean) =>
     }
   };
 
-/** Builds each shard's two backends on the shard's lease-guarded scheduler. */
+/** Builds each shard's two backends on the shard's lease-guarded scheduler, dispatcher and sockets. */
 export function shardSpecs(
   configs: readonly ShardConfig[],
   o: { pollIntervalMs: number; flag: (shard: ShardConfig) => BackendFlag },
@@ -51,10 +51,11 @@ export function shardSpecs(
     accountId: c.accountId,
     agentId: c.agentId,
     backend: o.flag(c),
-    backends: ({ scheduler, owned }) => ({
+    // The lease guards wrap the counting parts, so what they count is what got past the guards.
+    backends: ({ scheduler, owned, guardDispatcher, guardWebSocket }) => ({
       legacy: legacyChat({
         ...c.legacy,
-        dispatcher: countingDispatcher(owned),
+        dispatcher: guardDispatcher(countingDispatcher(owned)),
         pollIntervalMs: o.pollIntervalMs,
         backoff: { initialMs: 20, maxMs: 200 },
         scheduler,
@@ -63,7 +64,7 @@ export function shardSpecs(
         ...c.messaging,
         backoff: { initialMs: 20, maxMs: 200 },
         scheduler,
-        WebSocket: countingWebSocket(owned),
+        WebSocket: guardWebSocket(countingWebSocket(owned)),
       }),
     }),
   }));

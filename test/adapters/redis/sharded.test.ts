@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lastValueFrom, Subject, tap, toArray } from 'rxjs';
+import { lastValueFrom, NEVER, Subject, tap, toArray } from 'rxjs';
 import {
   rendezvousOwner,
   shardedConversationEvents,
@@ -9,10 +9,11 @@ import {
   type ShardedEvent,
 } from '../../../adapters/redis/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
+import type { Backend } from '../../../src/runtime/backend.js';
 import { shardSpecs } from '../../cluster/shard-config.js';
 import { ShardWorld } from '../../cluster/world.js';
 import { describeWithRedis, RedisServer, type TestRedisClient } from '../../support/redis.js';
-import { waitFor } from '../../support/wait.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 describeWithRedis('shardedConversationEvents (two runners in one process)', function () {
   this.timeout(30_000);
@@ -33,7 +34,12 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
   it('spreads the shards, one owner each; a graceful stop hands them over with nothing lost or delivered twice', async () => {
     world.open(1);
     const specs = shardSpecs(world.configs(), { pollIntervalMs: 20, flag: () => 'both' });
-    const changes: Array<OwnershipChange & { runner: string }> = [];
+    const changes: Array<OwnershipChange & { runner: string; at: number }> = [];
+    const t0 = Date.now();
+    const timeline = () =>
+      changes
+        .map((c) => `${c.at - t0}ms ${c.runner} ${c.change} ${c.shard}#${c.epoch} ${c.reason ?? ''}`)
+        .join('; ');
     const delivered: ShardedEvent[] = [];
     const stopA = new Subject<void>();
     const stopB = new AbortController();
@@ -46,7 +52,7 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
         joinGraceMs: 300,
         stop,
       });
-      r.ownership$.subscribe((c) => changes.push({ ...c, runner: name }));
+      r.ownership$.subscribe((c) => changes.push({ ...c, runner: name, at: Date.now() }));
       return lastValueFrom(
         r.events$.pipe(
           tap((e) => delivered.push(e)),
@@ -56,66 +62,74 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
     };
     const a = run('a', stopA);
     const b = run('b', stopB.signal);
-    const allDelivered = () => {
-      const ids = new Set(delivered.map((d) => d.event.id));
-      return [...world.expected].every((id) => ids.has(id));
-    };
-    const owners = () => {
-      const m = new Map<string, string>();
-      for (const c of changes) {
-        if (c.change === 'owned') {
-          assert.equal(m.get(c.shard), undefined, `shard ${c.shard} owned twice at once`);
-          m.set(c.shard, c.runner);
-        } else m.delete(c.shard);
-      }
-      return m;
-    };
-    await waitFor(
-      () => owners().size === 6,
-      () => `every shard owned: ${JSON.stringify([...owners()])}`,
-    );
-    // Spread by rendezvous hashing over the two live instances, the same answer on both.
-    const ids = () => [...new Set(changes.map((c) => c.instance))];
-    const runnerOf = (instance: string | undefined) => instance?.split('/')[0];
-    await waitFor(
-      () => ids().length === 2 && [...owners()].every(([s, r]) => runnerOf(rendezvousOwner(s, ids())) === r),
-      () => `the rendezvous assignment: ${JSON.stringify([...owners()])}`,
-    );
-    world.say();
-    await waitFor(allDelivered, 'the first round');
-    world.say();
-    stopA.next();
-    await a;
-    // a released every shard it had, after its flush; b takes them all.
-    await waitFor(
-      () => [...owners().values()].every((r) => r === 'b') && owners().size === 6,
-      'b to own every shard',
-    );
-    world.say();
-    await waitFor(allDelivered, 'the last rounds');
-    stopB.abort();
-    await b;
-    const got = delivered.map((d) => d.event.id);
-    const missing = [...world.expected].filter((id) => !got.includes(id));
-    assert.deepEqual(missing, [], 'lost');
-    assert.deepEqual(
-      got.filter((id, i) => got.indexOf(id) !== i),
-      [],
-      'delivered twice',
-    );
-    for (const c of changes.filter((x) => x.runner === 'a' && x.change === 'released'))
-      assert.equal(c.reason, 'handoff');
-    const epochs = new Map<string, number[]>();
-    for (const c of changes.filter((x) => x.change === 'owned'))
-      epochs.set(c.shard, [...(epochs.get(c.shard) ?? []), c.epoch]);
-    for (const [shard, es] of epochs)
-      assert.deepEqual(
-        es,
-        [...es].sort((x, y) => x - y),
-        `epochs of ${shard} grow`,
+    try {
+      const allDelivered = () => {
+        const ids = new Set(delivered.map((d) => d.event.id));
+        return [...world.expected].every((id) => ids.has(id));
+      };
+      const owners = () => {
+        const m = new Map<string, string>();
+        for (const c of changes) {
+          if (c.change === 'owned') {
+            assert.equal(m.get(c.shard), undefined, `shard ${c.shard} owned twice at once`);
+            m.set(c.shard, c.runner);
+          } else m.delete(c.shard);
+        }
+        return m;
+      };
+      await waitFor(
+        () => owners().size === 6,
+        () => `every shard owned: ${JSON.stringify([...owners()])}`,
       );
-    for (const d of delivered)
-      assert.ok(d.event.conversationId.includes(d.shard), 'the shard each event came from');
+      // Spread by rendezvous hashing over the two live instances, the same answer on both.
+      const ids = () => [...new Set(changes.map((c) => c.instance))];
+      const runnerOf = (instance: string | undefined) => instance?.split('/')[0];
+      await waitFor(
+        () =>
+          ids().length === 2 && [...owners()].every(([s, r]) => runnerOf(rendezvousOwner(s, ids())) === r),
+        () => `the rendezvous assignment: ${JSON.stringify([...owners()])}; changes: ${timeline()}`,
+      );
+      world.say();
+      await waitFor(allDelivered, 'the first round');
+      world.say();
+      stopA.next();
+      await a;
+      // a released every shard it had, after its flush; b takes them all.
+      await waitFor(
+        () => [...owners().values()].every((r) => r === 'b') && owners().size === 6,
+        () => `b to own every shard; changes: ${timeline()}`,
+      );
+      world.say();
+      await waitFor(allDelivered, 'the last rounds');
+      stopB.abort();
+      await b;
+      const got = delivered.map((d) => d.event.id);
+      const missing = [...world.expected].filter((id) => !got.includes(id));
+      assert.deepEqual(missing, [], 'lost');
+      assert.deepEqual(
+        got.filter((id, i) => got.indexOf(id) !== i),
+        [],
+        'delivered twice',
+      );
+      for (const c of changes.filter((x) => x.runner === 'a' && x.change === 'released'))
+        assert.equal(c.reason, 'handoff');
+      const epochs = new Map<string, number[]>();
+      for (const c of changes.filter((x) => x.change === 'owned'))
+        epochs.set(c.shard, [...(epochs.get(c.shard) ?? []), c.epoch]);
+      for (const [shard, es] of epochs)
+        assert.deepEqual(
+          es,
+          [...es].sort((x, y) => x - y),
+          `epochs of ${shard} grow`,
+        );
+      for (const d of delivered)
+        assert.ok(d.event.conversationId.includes(d.shard), 'the shard each event came from');
+    } finally {
+      // A failed wait must not leave the two runners ticking (they would keep the process alive).
+      stopA.next();
+      stopB.abort();
+      await Promise.race([Promise.allSettled([a, b]), sleep(5000)]);
+    }
   });
 
   it('evaluates the flag per shard (each shard its own backend)', async () => {
@@ -159,6 +173,35 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
     });
   });
 
+  it('a graceful stop that never completes is given up after handoffTimeoutMs: released as handoff-timeout, the lease free', async () => {
+    // A backend that ignores the stop (a user's own backend, or a bug): its stream never completes.
+    const stuck: Backend = { id: 'legacy-chat', events: () => NEVER };
+    const changes: OwnershipChange[] = [];
+    const stop = new AbortController();
+    const r = shardedConversationEvents({
+      redis: client,
+      shards: [{ id: 'stuck', backends: () => ({ legacy: stuck }), backend: 'legacy-chat' }],
+      leaseTtlMs: 600,
+      joinGraceMs: 0,
+      handoffTimeoutMs: 300,
+      prefix: 'stuck',
+      stop: stop.signal,
+    });
+    r.ownership$.subscribe((c) => changes.push(c));
+    const done = lastValueFrom(r.events$, { defaultValue: undefined });
+    await waitFor(() => changes.some((c) => c.change === 'owned'), 'the shard owned');
+    stop.abort();
+    await done;
+    assert.deepEqual(
+      changes.map((c) => [c.change, c.reason]),
+      [
+        ['owned', undefined],
+        ['released', 'handoff-timeout'],
+      ],
+    );
+    assert.equal(await client.sendCommand(['GET', 'stuck:{stuck}:lease']), null, 'the lease was released');
+  });
+
   it('checks its options when called (ERR_INVALID_OPTIONS)', () => {
     const shard = { id: 's', backends: () => ({}), backend: 'both' as const };
     const redis = client as RedisClientLike;
@@ -171,6 +214,7 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
       { redis, shards: [shard], leaseTtlMs: 10 },
       { redis, shards: [shard], instanceId: 'a|b' },
       { redis, shards: [shard], stop: 'now' },
+      { redis, shards: [shard], handoffTimeoutMs: 0 },
     ])
       assert.throws(
         () => shardedConversationEvents(o as never),
