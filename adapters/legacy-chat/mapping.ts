@@ -27,6 +27,8 @@ export interface ChatMemory {
 
 export interface MappedChat {
   events: ConversationEvent[];
+  /** How many of `events` come from wire events (the rest are derived, then the closing state). */
+  wireCount: number;
   memory: ChatMemory;
   /** Wire events dropped because their id was not above the cursor. */
   duplicates: number;
@@ -120,7 +122,40 @@ export function mapChat(chat: DecodedChat, before: ChatMemory, fallbackTime: Iso
 
   const events = [...wire, ...derived];
   if (closing !== undefined) events.push(closing);
-  return { events, memory, duplicates, unknown, gaps };
+  return { events, wireCount: wire.length, memory, duplicates, unknown, gaps };
+}
+
+/**
+ * What to remember when only the first `delivered` of `mapped.events` reached the consumer (it
+ * stopped inside next()): the cursor of the wire events delivered, and the derived state
+ * (participant, typing) of the derived events delivered — so a resume neither re-derives an event
+ * already delivered nor skips one that was not.
+ */
+export function deliveredMemory(before: ChatMemory, mapped: MappedChat, delivered: number): ChatMemory {
+  if (delivered >= mapped.events.length) return mapped.memory;
+  const m: ChatMemory = { ...before };
+  for (let i = 0; i < delivered; i++) {
+    const e = mapped.events[i] as ConversationEvent;
+    if (i < mapped.wireCount) {
+      if (e.seq !== undefined) m.seq = Math.max(m.seq, e.seq);
+      if (e.type === 'state') m.state = e.state;
+      continue;
+    }
+    // Derived events follow every wire event of the poll: the cursor is past all of them.
+    m.seq = mapped.memory.seq;
+    if (e.type === 'participant') {
+      delete m.agentId;
+      delete m.agentName;
+      if (e.action === 'joined') {
+        if (mapped.memory.agentId !== undefined) m.agentId = mapped.memory.agentId;
+        if (mapped.memory.agentName !== undefined) m.agentName = mapped.memory.agentName;
+      }
+    } else if (e.type === 'typing') {
+      if (e.participant.role === 'consumer') m.visitorTyping = e.typing;
+      else m.agentTyping = e.typing;
+    }
+  }
+  return m;
 }
 
 function mapWireEvent(

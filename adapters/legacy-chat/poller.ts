@@ -25,7 +25,7 @@ import { AgentSessionManager, type AgentSessionSource } from './agent-session.js
 import { isChatshiftError as isCoded } from '../../src/errors.js';
 import { retryDecision } from './retry-policy.js';
 import { acceptRinging } from './incoming.js';
-import { mapChat, type ChatMemory, type MappedChat } from './mapping.js';
+import { deliveredMemory, mapChat, type ChatMemory, type MappedChat } from './mapping.js';
 import { MAX_EVENT_ID } from './wire.js';
 
 /** Everything the poller needs, already validated and defaulted by the source. */
@@ -504,16 +504,15 @@ export class LegacyPoller {
   }
 
   /**
-   * After a stop in the middle of a chat's events: saves the cursor of the last event delivered,
+   * After a stop in the middle of a chat's events: saves the cursor and derived state of what was delivered,
    * so a resume neither re-delivers those nor skips the rest (the writer saves a mark made after
    * its close at once).
    */
   private keepDelivered(key: string, f: Followed, mapped: MappedChat, delivered: number): void {
-    let seq = f.memory.seq;
-    for (let i = 0; i < delivered; i++) seq = Math.max(seq, mapped.events[i]?.seq ?? seq);
-    if (seq === f.memory.seq) return;
-    f.memory = { ...f.memory, seq };
-    this.writer.mark(key, toCheckpoint(f.memory, false));
+    const memory = deliveredMemory(f.memory, mapped, delivered);
+    if (JSON.stringify(memory) === JSON.stringify(f.memory)) return;
+    f.memory = memory;
+    this.writer.mark(key, toCheckpoint(memory, false));
   }
 
   /**

@@ -169,4 +169,51 @@ describe('legacyChatSource against a hostile server and a careless consumer', ()
     const ids = [...first, ...rest.events].filter((e) => e.seq !== undefined).map((e) => e.seq);
     assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
+
+  it('take(1) at a time through a poll with derived events (agent left and joined, typing): each event once, none skipped', async () => {
+    // One poll: lines, then the derived participant and typing events of the same chat. A consumer
+    // that stops after each event must get every one of them exactly once across its resumptions
+    // (the derived state a stop keeps is what it delivered, not only the cursor).
+    sim.setAgent(key, { id: 1, name: 'Ann' });
+    const whole = collect(legacyChatSource({ ...base(), checkpoint: memoryCheckpointStore() }));
+    await waitFor(() => whole.events.some((e) => e.type === 'participant'), 'the agent joined');
+    whole.sub.unsubscribe();
+    const store = memoryCheckpointStore();
+    const got: ConversationEvent[] = [];
+    const takeOne = () =>
+      new Promise<void>((resolve) => {
+        const sub = legacyChatSource({ ...base(), checkpoint: store })
+          .pipe(take(1))
+          .subscribe({ next: (e) => got.push(e), complete: resolve });
+        // A resumption with nothing left to deliver ends after a few polls.
+        setTimeout(() => {
+          sub.unsubscribe();
+          resolve();
+        }, 400);
+      });
+    for (let i = 0; i < 8; i++) await takeOne();
+    sim.setAgent(key, { id: 2, name: 'Bo' });
+    sim.typing(key, { who: 'consumer', on: true });
+    sim.typing(key, { who: 'agent', on: true });
+    sim.consumerSays(key, 'after the transfer');
+    for (let i = 0; i < 8; i++) await takeOne();
+    await sleep(30);
+    const ids = got.map((e) => e.id);
+    assert.deepEqual(
+      ids.filter((id, i) => ids.indexOf(id) !== i),
+      [],
+      'delivered twice',
+    );
+    const kinds = got.map((e) =>
+      e.type === 'participant'
+        ? `${e.action}:${e.participant.name ?? ''}`
+        : e.type === 'typing'
+          ? `typing:${e.participant.role}:${e.typing}`
+          : e.type,
+    );
+    for (const k of ['joined:Ann', 'left:Ann', 'joined:Bo', 'typing:consumer:true', 'typing:agent:true'])
+      assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
+    const lines = whole.events.filter((e) => e.type === 'message').length + 1;
+    assert.equal(got.filter((e) => e.type === 'message').length, lines, kinds.join(', '));
+  });
 });
