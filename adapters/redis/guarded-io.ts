@@ -1,6 +1,6 @@
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
-import type { WebSocketConstructor, WebSocketLike } from '../messaging/websocket.js';
+import type { WebSocketConstructor, WebSocketLike } from '../../src/runtime/websocket.js';
 import { ChatshiftError } from '../../src/errors.js';
 
 // The I/O half of fencing. The lease-guarded scheduler stops the timers of a fenced owner, but

@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Dispatcher } from 'undici';
-import type { WebSocketConstructor } from '../messaging/websocket.js';
+import type { WebSocketConstructor } from '../../src/runtime/websocket.js';
 import type { BackendFlag } from '../../src/cutover/backend-flag.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Backend } from '../../src/runtime/backend.js';
