@@ -48,7 +48,8 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
         redis: client,
         shards: specs,
         instanceId: name,
-        leaseTtlMs: 600,
+        // Well above the stalls of a loaded CI machine: a self-fence here would re-deliver.
+        leaseTtlMs: 2000,
         joinGraceMs: 300,
         stop,
       });
