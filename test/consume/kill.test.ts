@@ -1,46 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { MessagingSimulator } from '../../adapters/messaging/index.js';
-import type { ConversationEvent } from '../../src/model/event.js';
 import { legacyExpected, messagingExpected } from '../reliability/support/common.js';
 import { judge, summary } from '../reliability/support/truth.js';
+import { EventChild } from '../support/event-child.js';
 import { waitFor } from '../support/wait.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const running = new Set<ChildProcess>();
-
 /** One consumer process (test/consume/support/consume-child.ts): the events its handler finished. */
-class Child {
-  readonly events: ConversationEvent[] = [];
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcess;
-  private buffered = '';
+class Child extends EventChild {
   constructor(config: unknown) {
-    this.child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'test/consume/support/consume-child.ts'), JSON.stringify(config)],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child.stdout?.on('data', (d: Buffer) => {
-      this.buffered += d.toString();
-      const lines = this.buffered.split('\n');
-      this.buffered = lines.pop() ?? '';
-      for (const l of lines) if (l.trim() !== '') this.events.push(JSON.parse(l) as ConversationEvent);
-    });
-    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    running.add(this.child);
-    this.exited = new Promise((r) =>
-      this.child.on('exit', (code) => {
-        running.delete(this.child);
-        r(code);
-      }),
-    );
+    super('test/consume/support/consume-child.ts', config);
   }
   /** The checkpoint writes the process reported as completed, in order. */
   saves(): Array<{ backend: string; seqs: Record<string, number | null> }> {
@@ -51,10 +23,6 @@ class Child {
         (l) =>
           JSON.parse(l.slice('saved '.length)) as { backend: string; seqs: Record<string, number | null> },
       );
-  }
-  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null> {
-    this.child.kill(signal);
-    return this.exited;
   }
 }
 
@@ -70,7 +38,7 @@ describe('consume(): kill -9 mid-burst and restart', function () {
     dir = mkdtempSync(join(tmpdir(), 'chatshift-consume-kill-'));
   });
   afterEach(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    EventChild.killAll();
     await legacy.close();
     await messaging.close();
     rmSync(dir, { recursive: true, force: true });

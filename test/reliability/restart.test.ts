@@ -1,52 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
 import { MessagingSimulator } from '../../adapters/messaging/index.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { legacyExpected, messagingExpected, waitAllClosed } from './support/common.js';
 import { rng, runSeed, type Rng } from './support/prng.js';
 import { judge, summary } from './support/truth.js';
+import { EventChild } from '../support/event-child.js';
 import { sleep, waitFor } from '../support/wait.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
 /** The consumer process of test/support/follow.ts: NDJSON events on stdout, file checkpoint store. */
-const running = new Set<ChildProcess>();
-
-class Follower {
-  readonly events: ConversationEvent[] = [];
-  private readonly child: ChildProcess;
-  private buffered = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
+class Follower extends EventChild {
   constructor(config: unknown) {
-    this.child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'test/support/follow.ts'), JSON.stringify(config)],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child.stdout?.on('data', (d: Buffer) => {
-      this.buffered += d.toString();
-      const lines = this.buffered.split('\n');
-      this.buffered = lines.pop() ?? '';
-      for (const l of lines) if (l.trim() !== '') this.events.push(JSON.parse(l) as ConversationEvent);
-    });
-    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    running.add(this.child);
-    this.exited = new Promise((r) =>
-      this.child.on('exit', (code) => {
-        running.delete(this.child);
-        r(code);
-      }),
-    );
-  }
-  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null> {
-    this.child.kill(signal);
-    return this.exited;
+    super('test/support/follow.ts', config);
   }
 }
 
@@ -78,7 +46,7 @@ describe('reliability: process restart with the file checkpoint store', function
     dir = mkdtempSync(join(tmpdir(), 'chatshift-restart-'));
   });
   afterEach(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    EventChild.killAll();
     await legacy.close();
     await messaging.close();
     rmSync(dir, { recursive: true, force: true });
