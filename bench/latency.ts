@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { MessagingSimulator, messagingSource } from '../adapters/messaging/index.js';
 import type { Metrics } from '../src/runtime/metrics.js';
-import { interleave, median, percentile, progress, rawUrl, until, type Figure } from './support.js';
+import { comparedFigure, interleave, percentile, progress, rawUrl, until, type Figure } from './support.js';
 
 export interface LatencySize {
   ratePerSec: number;
@@ -11,6 +11,13 @@ export interface LatencySize {
 }
 
 export const latencyFull: LatencySize = { ratePerSec: 5000, durationMs: 6000, conversations: 100, rounds: 3 };
+/** The same at ten times the rate: reported, no target. */
+export const latencyHigh: LatencySize = {
+  ratePerSec: 50_000,
+  durationMs: 4000,
+  conversations: 100,
+  rounds: 3,
+};
 
 export interface LatencyRun {
   p50: number;
@@ -138,31 +145,29 @@ export async function latency(size: LatencySize): Promise<LatencyResult> {
         `  latency round ${round + 1} ${name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms`,
       ),
   );
-  const p50 = median(runs.chatshift.map((r) => r.p50));
-  const p99 = median(runs.chatshift.map((r) => r.p99));
-  const raw50 = median(runs.rawWs.map((r) => r.p50));
-  const raw99 = median(runs.rawWs.map((r) => r.p99));
+  const rate = size.ratePerSec.toLocaleString('en-US');
+  const p = (k: 'p50' | 'p99', who: 'chatshift' | 'rawWs'): number[] => runs[who].map((r) => r[k]);
+  // The p99 target (< 1 ms) holds at 5k msg/s; other rates are reported.
+  const target = size.ratePerSec <= 5000 ? '< 1 ms' : 'report';
   return {
     runs,
     figures: [
-      {
-        figure: `latency p50 at ${size.ratePerSec} msg/s (vs raw ws)`,
+      comparedFigure({
+        figure: `latency p50 at ${rate} msg/s (vs raw ws)`,
         unit: 'ms',
-        chatshift: p50,
-        baseline: raw50,
-        ratio: p50 / raw50,
+        ours: p('p50', 'chatshift'),
+        theirs: p('p50', 'rawWs'),
         target: 'report',
-        met: true,
-      },
-      {
-        figure: `latency p99 at ${size.ratePerSec} msg/s (vs raw ws)`,
+        met: () => true,
+      }),
+      comparedFigure({
+        figure: `latency p99 at ${rate} msg/s (vs raw ws)`,
         unit: 'ms',
-        chatshift: p99,
-        baseline: raw99,
-        ratio: p99 / raw99,
-        target: '< 5 ms',
-        met: p99 < 5,
-      },
+        ours: p('p99', 'chatshift'),
+        theirs: p('p99', 'rawWs'),
+        target,
+        met: (_, m) => target === 'report' || m.ours < 1,
+      }),
     ],
   };
 }

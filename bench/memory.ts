@@ -162,8 +162,8 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
           figure: `heap per followed conversation (${size.conversations} conversations)`,
           unit: 'bytes',
           chatshift: bytesPerConversation,
-          target: '< 2048',
-          met: bytesPerConversation < 2048,
+          target: '< 1024',
+          met: bytesPerConversation < 1024,
         },
         {
           figure: `heap after ${size.eventsLarge} events vs after ${size.eventsSmall}`,

@@ -1,5 +1,6 @@
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { latency, latencyFull, type LatencySize } from './latency.js';
+import { latency, latencyFull, latencyHigh, type LatencySize } from './latency.js';
 import { legacyThroughput, legacyThroughputFull, type LegacyThroughputSize } from './legacy-throughput.js';
 import {
   memory,
@@ -25,7 +26,7 @@ const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,lega
   --json    print a JSON summary on stdout (progress goes to stderr)
   --quick   small workloads (a minute-long sanity run, figures not comparable)
   --only    run only these benchmarks (messaging, legacy, memory, latency, redis, sends)
-  --rounds  interleaved rounds per comparison (default 5 messaging/legacy, 3 latency; min 3)`;
+  --rounds  interleaved rounds per comparison (default 7 messaging/legacy, 3 latency; min 3)`;
 
 const sections = ['messaging', 'legacy', 'memory', 'latency', 'redis', 'sends'] as const;
 type Section = (typeof sections)[number];
@@ -36,6 +37,7 @@ const quick = {
   memory: { conversations: 1000, eventsSmall: 1000, eventsLarge: 20_000 } satisfies MemorySize,
   slowConsumer: { conversations: 20, events: 20_000 } satisfies SlowConsumerSize,
   latency: { ratePerSec: 2000, durationMs: 1500, conversations: 20, rounds: 3 } satisfies LatencySize,
+  latencyHigh: { ratePerSec: 10_000, durationMs: 1500, conversations: 20, rounds: 3 } satisfies LatencySize,
   redis: { conversations: 20, perConversation: 200, rounds: 3 } satisfies RedisCheckpointSize,
   sends: { conversations: 10, perConversation: 50, rounds: 3 } satisfies SendsSize,
 };
@@ -65,6 +67,8 @@ async function main(): Promise<void> {
 
   const figures: Figure[] = [];
   const started = Date.now();
+  // The machine's load when the run started and ended: figures from a loaded machine are noisier.
+  const loadBefore = loadavg();
   if (only.includes('messaging')) {
     progress('messaging throughput…');
     const size = withRounds(values.quick ? quick.messaging : messagingThroughputFull);
@@ -83,8 +87,9 @@ async function main(): Promise<void> {
   }
   if (only.includes('latency')) {
     progress('latency…');
-    const size = withRounds(values.quick ? quick.latency : latencyFull);
-    figures.push(...(await latency(size)).figures);
+    figures.push(...(await latency(withRounds(values.quick ? quick.latency : latencyFull))).figures);
+    progress('latency at a high rate…');
+    figures.push(...(await latency(withRounds(values.quick ? quick.latencyHigh : latencyHigh))).figures);
   }
   if (only.includes('sends')) {
     progress('outbound sends…');
@@ -104,13 +109,19 @@ async function main(): Promise<void> {
       quick: values.quick,
       date: new Date().toISOString(),
       durationMs: Date.now() - started,
+      load: { before: loadBefore, after: loadavg() },
       figures,
       allMet: figures.every((f) => f.met),
     };
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
     process.stdout.write(`${table(figures)}\n`);
+    const load = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' ');
     process.stdout.write(`\nnode ${m.node} · ${m.cpu} · ${m.cores} cores · ${m.platform}\n`);
+    process.stdout.write(
+      `load average (1/5/15 min): ${load(loadBefore)} at start, ${load(loadavg())} at end\n` +
+        'ratios: median of the per-round ratios (contenders interleaved within each round), min–max of the rounds\n',
+    );
   }
 }
 

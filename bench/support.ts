@@ -16,7 +16,71 @@ export interface Figure {
   met: boolean;
   /** Per-round raw values, for the JSON summary. */
   rounds?: { chatshift: number[]; baseline?: number[] };
+  /**
+   * For a compared figure measured in interleaved rounds: `ratio` is the median of the per-round
+   * ratios (chatshift and baseline of the same round), with their spread and count.
+   */
+  ratioStats?: RatioStats;
   note?: string;
+}
+
+/** The per-round ratios of one comparison, their median and their spread. */
+export interface RatioStats {
+  median: number;
+  min: number;
+  max: number;
+  /** How many rounds (ratios) the figure rests on. */
+  rounds: number;
+  perRound: number[];
+}
+
+/**
+ * Pairs `ours[i]` with `theirs[i]` (the same interleaved round, so the same machine load) and
+ * returns the median of `ours[i] / theirs[i]` with the min–max over the rounds. Noise that hits a
+ * whole round cancels in its ratio; noise that hits one contender shows up in the spread.
+ */
+export function ratioStats(ours: readonly number[], theirs: readonly number[]): RatioStats {
+  if (ours.length !== theirs.length || ours.length === 0)
+    throw new Error(`bench: ratioStats needs paired rounds (got ${ours.length} and ${theirs.length})`);
+  const perRound = ours.map((a, i) => a / (theirs[i] as number));
+  return {
+    median: median(perRound),
+    min: Math.min(...perRound),
+    max: Math.max(...perRound),
+    rounds: perRound.length,
+    perRound,
+  };
+}
+
+/**
+ * A compared figure from interleaved rounds: each side's median value for the table, and as the
+ * ratio the median of the per-round ratios with its spread.
+ */
+export function comparedFigure(f: {
+  figure: string;
+  unit: string;
+  ours: readonly number[];
+  theirs: readonly number[];
+  target: string;
+  /** Whether the target is met, given the median ratio and each side's median value. */
+  met: (ratio: number, medians: { ours: number; theirs: number }) => boolean;
+  note?: string;
+}): Figure {
+  const stats = ratioStats(f.ours, f.theirs);
+  const ours = median(f.ours);
+  const theirs = median(f.theirs);
+  return {
+    figure: f.figure,
+    unit: f.unit,
+    chatshift: ours,
+    baseline: theirs,
+    ratio: stats.median,
+    target: f.target,
+    met: f.met(stats.median, { ours, theirs }),
+    rounds: { chatshift: [...f.ours], baseline: [...f.theirs] },
+    ratioStats: stats,
+    ...(f.note === undefined ? {} : { note: f.note }),
+  };
 }
 
 /** Where the figures were measured. */

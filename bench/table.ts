@@ -9,15 +9,26 @@ function fmt(n: number | undefined, unit: string): string {
   return `${Math.round(n).toLocaleString('en-US')} ${unit}`;
 }
 
-/** The results as a plain-text table: figure | chatshift | baseline | ratio | target | met? */
+/** `0.84 (0.71–0.93, 7 rounds)`: the median per-round ratio, its spread and how many rounds. */
+function ratioCell(f: Figure): string {
+  if (f.ratio === undefined) return '–';
+  const s = f.ratioStats;
+  if (s === undefined) return f.ratio.toFixed(2);
+  return `${f.ratio.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)}, ${s.rounds} rounds)`;
+}
+
+/**
+ * The results as a plain-text table: figure | chatshift | baseline | ratio | target | met?. A
+ * compared figure's ratio is the median of its per-round ratios, followed by their min–max and count.
+ */
 export function table(figures: readonly Figure[]): string {
   const rows = [
-    ['figure', 'chatshift', 'baseline', 'ratio', 'target', 'met?'],
+    ['figure', 'chatshift', 'baseline', 'ratio (min–max, rounds)', 'target', 'met?'],
     ...figures.map((f) => [
       f.figure,
       fmt(f.chatshift, f.unit),
       fmt(f.baseline, f.unit),
-      f.ratio === undefined ? '–' : f.ratio.toFixed(2),
+      ratioCell(f),
       f.target,
       f.met ? 'yes' : 'NO',
     ]),

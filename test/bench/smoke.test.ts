@@ -5,7 +5,7 @@ import { memory, slowConsumerMemory } from '../../bench/memory.js';
 import { messagingThroughput } from '../../bench/messaging-throughput.js';
 import { sends } from '../../bench/sends.js';
 import { table } from '../../bench/table.js';
-import { interleave, median, onProgress, percentile, type Figure } from '../../bench/support.js';
+import { interleave, median, onProgress, percentile, ratioStats, type Figure } from '../../bench/support.js';
 
 // Each benchmark on a tiny workload, so `npm run bench` keeps working. Only structure and
 // correctness are asserted (every message arrived, once, in order); never a timing.
@@ -18,7 +18,17 @@ function wellFormed(figures: readonly Figure[], count: number): void {
     if (f.baseline !== undefined) assert.ok(Number.isFinite(f.baseline) && f.baseline > 0, f.figure);
     assert.equal(typeof f.met, 'boolean');
   }
-  assert.match(table(figures), /figure\s+\| chatshift\s+\| baseline\s+\| ratio\s+\| target\s+\| met\?/);
+  assert.match(
+    table(figures),
+    /figure\s+\| chatshift\s+\| baseline\s+\| ratio \(min–max, rounds\)\s+\| target\s+\| met\?/,
+  );
+  for (const f of figures) {
+    const s = f.ratioStats;
+    if (s === undefined) continue;
+    assert.equal(s.perRound.length, s.rounds, f.figure);
+    assert.equal(f.ratio, median(s.perRound), f.figure);
+    assert.ok(s.min <= f.ratio! && f.ratio! <= s.max, f.figure);
+  }
 }
 
 describe('bench (smoke, tiny workloads)', function () {
@@ -44,11 +54,24 @@ describe('bench (smoke, tiny workloads)', function () {
     assert.deepEqual(order, ['a', 'b', 'a', 'b', 'a', 'b']);
   });
 
+  it('a ratio is the median of per-round ratios, with their spread and count', () => {
+    // Round 2 is slow for both (a loaded machine): its ratio is still 0.5. The ratio of the
+    // medians (200 / 300) would differ.
+    const s = ratioStats([100, 10, 400, 200], [200, 20, 300, 400]);
+    assert.deepEqual(s.perRound, [0.5, 0.5, 400 / 300, 0.5]);
+    assert.equal(s.median, 0.5);
+    assert.equal(s.min, 0.5);
+    assert.equal(s.max, 400 / 300);
+    assert.equal(s.rounds, 4);
+    assert.throws(() => ratioStats([1, 2], [1]), /paired rounds/);
+  });
+
   it('messaging throughput: every contender gets every message; chatshift in order, each once', async () => {
     const r = await messagingThroughput({ conversations: 5, perConversation: 40, rounds: 1, batchSize: 50 });
-    wellFormed(r.figures, 3);
+    wellFormed(r.figures, 4);
     for (const runs of Object.values(r.runs)) for (const run of runs) assert.equal(run.received, 200);
     assert.equal(r.runs.chatshift[0]?.inOrder, true);
+    assert.equal(r.runs.chatshiftEvents[0]?.inOrder, true);
     assert.equal(r.runs.chatshiftOtel[0]?.inOrder, true);
   });
 
