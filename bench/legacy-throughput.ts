@@ -149,6 +149,11 @@ async function raw(size: LegacyThroughputSize): Promise<LegacyRun> {
   }
 }
 
+/** One run of one contender alone (bench/profile.ts profiles these). */
+export function legacyRunOnce(size: LegacyThroughputSize, who: 'chatshift' | 'raw'): Promise<LegacyRun> {
+  return who === 'chatshift' ? chatshift(size) : raw(size);
+}
+
 export interface LegacyThroughputResult {
   figures: Figure[];
   runs: Record<'chatshift' | 'raw', LegacyRun[]>;

@@ -193,6 +193,14 @@ const sdk: Client = async (sim) => {
   };
 };
 
+/** One run of one contender alone (bench/profile.ts profiles these). */
+export function messagingRunOnce(
+  size: MessagingThroughputSize,
+  who: 'messagingSource' | 'conversationEvents' | 'rawWs',
+): Promise<ThroughputRun> {
+  return run(size, who === 'rawWs' ? rawWs : chatshift(size, { via: who }));
+}
+
 export interface MessagingThroughputResult {
   figures: Figure[];
   runs: Record<'chatshift' | 'chatshiftEvents' | 'chatshiftOtel' | 'rawWs' | 'sdk', ThroughputRun[]>;

@@ -1,6 +1,8 @@
 import type * as t from 'io-ts';
 import { errorPaths, formatValidationErrors } from '../../src/model/decode.js';
 import {
+  converterOf,
+  INVALID,
   WireChat,
   WireEventHead,
   WireInfoKey,
@@ -119,17 +121,30 @@ function decodeChat(raw: unknown, at: string, problems: Problem[]): DecodedChat 
 
 type EventResult = { _tag: 'Right'; right: DecodedEvent } | { _tag: 'Left'; left: t.Errors };
 
+// The valid case through the converters (no io-ts result objects); a rejected event is decoded
+// again with the codecs, which answer alike and say what is wrong.
+const headOf = converterOf(WireEventHead);
+const lineOf = converterOf(WireLineEvent);
+const stateOf = converterOf(WireStateEvent);
+
 function decodeEvent(raw: unknown): EventResult {
-  const head = WireEventHead.decode(raw);
-  if (head._tag === 'Left') return head;
-  const { id, type } = head.right;
+  const head = headOf(raw);
+  if (head === INVALID) return errorsOf(WireEventHead.decode(raw));
+  const { id, type } = head;
   if (type === 'line') {
-    const r = WireLineEvent.decode(raw);
-    return r._tag === 'Left' ? r : { _tag: 'Right', right: { kind: 'line', id, event: r.right } };
+    const event = lineOf(raw);
+    if (event === INVALID) return errorsOf(WireLineEvent.decode(raw));
+    return { _tag: 'Right', right: { kind: 'line', id, event } };
   }
   if (type === 'state') {
-    const r = WireStateEvent.decode(raw);
-    return r._tag === 'Left' ? r : { _tag: 'Right', right: { kind: 'state', id, event: r.right } };
+    const event = stateOf(raw);
+    if (event === INVALID) return errorsOf(WireStateEvent.decode(raw));
+    return { _tag: 'Right', right: { kind: 'state', id, event } };
   }
   return { _tag: 'Right', right: { kind: 'unknown', id, type } };
+}
+
+/** The errors of a decode the converter rejected (a Right here would be a codec bug: no errors). */
+function errorsOf(r: t.Validation<unknown>): EventResult {
+  return { _tag: 'Left', left: r._tag === 'Left' ? r.left : [] };
 }

@@ -4,7 +4,6 @@ import { derivedEventId, eventId } from '../../src/model/ids.js';
 import type { Participant } from '../../src/model/participant.js';
 import type { IsoTime } from '../../src/model/time.js';
 import type { DecodedChat, DecodedEvent } from './decode.js';
-import type { WireLineEvent } from './wire.js';
 
 const BACKEND = 'legacy-chat' as const;
 
@@ -163,20 +162,19 @@ function mapWireEvent(
   e: Extract<DecodedEvent, { kind: 'line' | 'state' }>,
   state: ChatState | undefined,
 ): ConversationEvent | undefined {
-  const base = { ...common(key, eventId(BACKEND, key, e.id), e.event.time), seq: e.id as Seq };
+  // Object literals in one shape, not `{ ...common, … }` spreads: this runs once per event, and V8
+  // builds a spread-then-extended object field by field (docs/benchmarks.md).
+  const id = eventId(BACKEND, key, e.id) as Common['id'];
+  const conversationId = key as Common['conversationId'];
+  const seq = e.id as Seq;
+  const time = e.event.time;
   if (e.kind === 'state') {
     const next = STATES[e.event.state];
-    return next === state ? undefined : { ...base, type: 'state', state: next };
+    return next === state
+      ? undefined
+      : { id, backend: BACKEND, conversationId, time, seq, type: 'state', state: next };
   }
-  return { ...base, ...messageBody(e.event) };
-}
-
-function messageBody(
-  line: WireLineEvent,
-): Draft<
-  Pick<MessageEvent, 'type' | 'from' | 'text' | 'format'> &
-    Partial<Pick<MessageEvent, 'content' | 'systemCode' | 'audience'>>
-> {
+  const line = e.event;
   const format = FORMATS[line.textType ?? 'plain'];
   const from: Participant =
     line.source === 'visitor'
@@ -186,13 +184,23 @@ function messageBody(
           ? { role: 'agent' }
           : { role: 'agent', name: line.by }
         : { role: 'system' };
-  const body: ReturnType<typeof messageBody> = { type: 'message', from, text: line.text ?? '', format };
-  if (line.source === 'system' && line.systemMessageId !== undefined) body.systemCode = line.systemMessageId;
+  const event: Draft<MessageEvent> = {
+    id,
+    backend: BACKEND,
+    conversationId,
+    time,
+    seq,
+    type: 'message',
+    from,
+    text: line.text ?? '',
+    format,
+  };
+  if (line.source === 'system' && line.systemMessageId !== undefined) event.systemCode = line.systemMessageId;
   // Rich lines keep their `text` as the fallback a plain-text consumer shows.
-  if (format === 'rich' && line.json !== undefined) body.content = line.json;
+  if (format === 'rich' && line.json !== undefined) event.content = line.json;
   // An agent-only note (L8) is marked, never mixed silently with what the consumer sees.
-  if (line.subType === 'ONLY_TO_REP') body.audience = 'agents';
-  return body;
+  if (line.subType === 'ONLY_TO_REP') event.audience = 'agents';
+  return event as MessageEvent;
 }
 
 type Common = Pick<ConversationEvent, 'id' | 'backend' | 'conversationId' | 'time'>;

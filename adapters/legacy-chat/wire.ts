@@ -17,18 +17,63 @@ function unText(u: unknown): unknown {
   return u;
 }
 
+/** What a converter returns for an input its codec rejects. */
+export const INVALID: unique symbol = Symbol('invalid');
+/**
+ * A codec's `validate` without the result object: the decoded value, or {@link INVALID}. Every
+ * codec here is built on its converter (`validate` wraps it and only adds the error message), so
+ * the two answer alike by construction; the live path calls converters, error reports call
+ * `validate`.
+ */
+export type Converter<A> = (u: unknown) => A | typeof INVALID;
+
+const converters = new WeakMap<t.Mixed, Converter<unknown>>();
+const ROOT: t.Context = [{ key: '', type: t.unknown, actual: undefined }];
+
+/** The converter of `codec`: its own, or one over its `validate` (for io-ts combinators). */
+export function converterOf<A>(codec: t.Type<A, unknown, unknown>): Converter<A> {
+  const own = converters.get(codec as t.Mixed);
+  if (own !== undefined) return own as Converter<A>;
+  return (u) => {
+    const r = codec.validate(u, ROOT);
+    return r._tag === 'Right' ? r.right : INVALID;
+  };
+}
+
+/** A codec from its guard, its converter and the message of a failure. */
+function converted<A, O>(
+  name: string,
+  is: (u: unknown) => u is A,
+  convert: Converter<A>,
+  message: (u: unknown) => string,
+  encode: (a: A) => O,
+): t.Type<A, O, unknown> {
+  const codec = new t.Type<A, O, unknown>(
+    name,
+    is,
+    (u, c) => {
+      const v = convert(u);
+      return v === INVALID ? t.failure(u, c, message(u)) : t.success(v);
+    },
+    encode,
+  );
+  converters.set(codec as t.Mixed, convert as Converter<unknown>);
+  return codec;
+}
+
+const INT_TEXT = /^-?\d{1,16}$/;
+const intOf: Converter<number> = (u) => {
+  const v = unText(u);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && INT_TEXT.test(v.trim()) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) ? n : INVALID;
+};
+
 /** An integer sent as a JSON number or as a numeric string. */
-export const WireInt = new t.Type<number, number, unknown>(
+export const WireInt = converted<number, number>(
   'WireInt',
   (u): u is number => typeof u === 'number' && Number.isSafeInteger(u),
-  (u, c) => {
-    const v = unText(u);
-    const n =
-      typeof v === 'number' ? v : typeof v === 'string' && /^-?\d{1,16}$/.test(v.trim()) ? Number(v) : NaN;
-    return Number.isSafeInteger(n)
-      ? t.success(n)
-      : t.failure(u, c, 'expected an integer or a numeric string');
-  },
+  intOf,
+  () => 'expected an integer or a numeric string',
   (n) => n,
 );
 
@@ -40,55 +85,59 @@ export const WireInt = new t.Type<number, number, unknown>(
 export const MAX_EVENT_ID = 2 ** 31 - 1;
 
 /** An event id: an integer in [0, {@link MAX_EVENT_ID}]. */
-export const WireEventId = new t.Type<number, number, unknown>(
+export const WireEventId = converted<number, number>(
   'WireEventId',
   (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= MAX_EVENT_ID,
-  (u, c) => {
-    const r = WireInt.validate(u, c);
-    if (r._tag === 'Left') return r;
-    return r.right >= 0 && r.right <= MAX_EVENT_ID
-      ? r
-      : t.failure(u, c, `expected an event id from 0 to ${MAX_EVENT_ID}`);
+  (u) => {
+    const n = intOf(u);
+    return n !== INVALID && n >= 0 && n <= MAX_EVENT_ID ? n : INVALID;
   },
+  (u) =>
+    intOf(u) === INVALID
+      ? 'expected an integer or a numeric string'
+      : `expected an event id from 0 to ${MAX_EVENT_ID}`,
   (n) => n,
 );
 
+const stringOf: Converter<string> = (u) => {
+  const v = unText(u);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return INVALID;
+};
+
 /** A string leaf; numbers are accepted and stringified (ids and `systemMessageId` come both ways). */
-export const WireString = new t.Type<string, string, unknown>(
+export const WireString = converted<string, string>(
   'WireString',
   (u): u is string => typeof u === 'string',
-  (u, c) => {
-    const v = unText(u);
-    if (typeof v === 'string') return t.success(v);
-    if (typeof v === 'number' && Number.isFinite(v)) return t.success(String(v));
-    return t.failure(u, c, 'expected a string or a number');
-  },
+  stringOf,
+  () => 'expected a string or a number',
   (s) => s,
 );
 
 /** An ISO-8601 time with offset, converted to canonical UTC in the same step. */
-export const WireTime = new t.Type<IsoTime, string, unknown>(
+export const WireTime = converted<IsoTime, string>(
   'WireTime',
   (u): u is IsoTime => typeof u === 'string' && toIsoUtc(u) === u,
-  (u, c) => {
+  (u) => {
     const v = unText(u);
-    const iso = typeof v === 'string' ? toIsoUtc(v) : undefined;
-    return iso === undefined ? t.failure(u, c, 'expected an ISO-8601 time with offset') : t.success(iso);
+    return (typeof v === 'string' ? toIsoUtc(v) : undefined) ?? INVALID;
   },
+  () => 'expected an ISO-8601 time with offset',
   (s) => s,
 );
 
 /** A string from a closed set (after `$` unwrapping). */
 function wireEnum<K extends string>(name: string, values: readonly K[]): t.Type<K, string, unknown> {
-  return new t.Type<K, string, unknown>(
+  const known = new Set<string>(values);
+  return converted<K, string>(
     name,
-    (u): u is K => typeof u === 'string' && (values as readonly string[]).includes(u),
-    (u, c) => {
+    (u): u is K => typeof u === 'string' && known.has(u),
+    (u) => {
       const v = unText(u);
-      return typeof v === 'string' && (values as readonly string[]).includes(v)
-        ? t.success(v as K)
-        : t.failure(u, c, `expected one of ${values.join(', ')}`);
+      return typeof v === 'string' && known.has(v) ? (v as K) : INVALID;
     },
+    () => `expected one of ${values.join(', ')}`,
     (k) => k,
   );
 }
@@ -97,15 +146,16 @@ function wireEnum<K extends string>(name: string, values: readonly K[]): t.Type<
  * A collection that may be an array, a bare object (one element) or absent (none). Elements stay
  * `unknown`: callers decode them one by one so one bad element is reported with its own index.
  */
-export const WireList = new t.Type<unknown[], unknown[], unknown>(
+export const WireList = converted<unknown[], unknown[]>(
   'WireList',
   (u): u is unknown[] => Array.isArray(u),
-  (u, c) => {
-    if (u === undefined || u === null || u === '') return t.success([]);
-    if (Array.isArray(u)) return t.success(u);
-    if (typeof u === 'object') return t.success([u]);
-    return t.failure(u, c, 'expected an array, an object or nothing');
+  (u) => {
+    if (u === undefined || u === null || u === '') return [];
+    if (Array.isArray(u)) return u;
+    if (typeof u === 'object') return [u];
+    return INVALID;
   },
+  () => 'expected an array, an object or nothing',
   (a) => a,
 );
 
@@ -113,6 +163,14 @@ type Props = Record<string, t.Mixed>;
 type Out<R extends Props, O extends Props> = { [K in keyof R]: t.TypeOf<R[K]> } & {
   [K in keyof O]?: t.TypeOf<O[K]>;
 };
+
+interface Field {
+  key: string;
+  at: string;
+  codec: t.Mixed;
+  convert: Converter<unknown>;
+  isRequired: boolean;
+}
 
 /**
  * An object codec that reads each field from `@name` first, then `name` (attribute or element),
@@ -123,45 +181,62 @@ export function wireObject<R extends Props, O extends Props = Record<never, neve
   required: R,
   optional?: O,
 ): t.Type<Out<R, O>, unknown, unknown> {
-  // Field table built once; the per-object loop allocates no closures and builds a field's error
-  // context only when the field fails (codecs are pure, so validating again for the path is safe).
+  // Field table built once. The valid case runs each field's converter (no result object, no
+  // closure, no context); only a failing object is walked again with `validate` for the errors
+  // and their paths (codecs are pure, and validate answers as the converter does).
+  const field = (key: string, codec: t.Mixed, isRequired: boolean): Field => ({
+    key,
+    at: `@${key}`,
+    codec,
+    convert: converterOf(codec as t.Type<unknown, unknown, unknown>),
+    isRequired,
+  });
   const fields = [
-    ...Object.entries(required).map(([key, codec]) => ({ key, at: `@${key}`, codec, isRequired: true })),
-    ...Object.entries(optional ?? {}).map(([key, codec]) => ({
-      key,
-      at: `@${key}`,
-      codec,
-      isRequired: false,
-    })),
+    ...Object.entries(required).map(([key, codec]) => field(key, codec, true)),
+    ...Object.entries(optional ?? {}).map(([key, codec]) => field(key, codec, false)),
   ];
-  const validate: t.Validate<unknown, Out<R, O>> = (u, c) => {
-    if (typeof u !== 'object' || u === null || Array.isArray(u))
-      return t.failure(u, c, `${name}: expected an object`);
+  const convert: Converter<Out<R, O>> = (u) => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) return INVALID;
     const input = u as Record<string, unknown>;
-    let errors: t.Errors | undefined;
     const out: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      const wireKey = hasOwn(input, f.at) ? f.at : f.key;
+      const present = hasOwn(input, wireKey) && input[wireKey] !== null;
+      if (!present && !f.isRequired) continue;
+      const v = f.convert(present ? input[wireKey] : undefined);
+      if (v === INVALID) return INVALID;
+      out[f.key] = v;
+    }
+    return out as Out<R, O>;
+  };
+  const errorsOf = (u: unknown, c: t.Context): t.Errors => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u))
+      return [{ value: u, context: c, message: `${name}: expected an object` }];
+    const input = u as Record<string, unknown>;
+    const errors: t.ValidationError[] = [];
     for (const f of fields) {
       const wireKey = hasOwn(input, f.at) ? f.at : f.key;
       const present = hasOwn(input, wireKey) && input[wireKey] !== null;
       if (!present && !f.isRequired) continue;
       const value = present ? input[wireKey] : undefined;
-      const r = f.codec.validate(value, c);
-      if (r._tag === 'Right') {
-        out[f.key] = r.right;
-        continue;
-      }
+      if (f.convert(value) !== INVALID) continue;
       const e = f.codec.validate(value, t.appendContext(c, wireKey, f.codec, value));
-      errors ??= [];
       if (e._tag === 'Left') errors.push(...e.left);
     }
-    return errors !== undefined ? t.failures(errors) : t.success(out as Out<R, O>);
+    return errors;
   };
-  return new t.Type<Out<R, O>, unknown, unknown>(
+  const codec = new t.Type<Out<R, O>, unknown, unknown>(
     name,
-    (u): u is Out<R, O> => validate(u, [{ key: '', type: t.unknown, actual: u }])._tag === 'Right',
-    validate,
+    (u): u is Out<R, O> => convert(u) !== INVALID,
+    (u, c) => {
+      const v = convert(u);
+      return v !== INVALID ? t.success(v) : t.failures(errorsOf(u, c));
+    },
     (a) => a,
   );
+  converters.set(codec as t.Mixed, convert as Converter<unknown>);
+  return codec;
 }
 
 /** Every event carries an id and a type; the rest depends on the type. */
@@ -197,13 +272,14 @@ export type WireStateEvent = t.TypeOf<typeof WireStateEvent>;
 const TypingFlag = wireEnum('TypingFlag', ['typing', 'not-typing'] as const);
 
 /** A chat session key: a non-empty string (an empty one cannot name a conversation; found by the fuzzer). */
-const WireChatKey = new t.Type<string, string, unknown>(
+const WireChatKey = converted<string, string>(
   'ChatSessionKey',
   (u): u is string => typeof u === 'string' && u.length > 0,
-  (u, c) => {
-    const r = WireString.validate(u, c);
-    return r._tag === 'Right' && r.right.length === 0 ? t.failure(u, c, 'expected a non-empty key') : r;
+  (u) => {
+    const v = stringOf(u);
+    return v === INVALID || v.length === 0 ? INVALID : v;
   },
+  (u) => (stringOf(u) === INVALID ? 'expected a string or a number' : 'expected a non-empty key'),
   (s) => s,
 );
 

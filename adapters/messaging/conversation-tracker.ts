@@ -11,7 +11,13 @@ import {
   mapTyping,
   type ConversationMeta,
 } from './mapping.js';
-import { decodeWireEvent, EventRecordCodec, type ConversationChange, type EventRecord } from './wire.js';
+import {
+  EventRecordCodec,
+  validWireEvent,
+  type ConversationChange,
+  type EventRecord,
+  type WireEvent,
+} from './wire.js';
 
 /** Where the tracker sends its effects; the source implements it. */
 export interface TrackerHooks {
@@ -101,6 +107,8 @@ export class ConversationTracker {
    * received (a `take(n)` inside a history batch stops the batch where the consumer stopped).
    */
   private stopped = false;
+  /** `hooks.now`, bound once (handed to the mapping per event, called only when needed). */
+  private readonly now = (): number => this.hooks.now();
 
   constructor(
     private readonly hooks: TrackerHooks,
@@ -413,48 +421,39 @@ export class ConversationTracker {
   }
 
   private deliver(c: Conversation, record: EventRecord): void {
-    const decoded = decodeWireEvent(record.event);
+    const wire = validWireEvent(record.event);
     const seq = record.sequence;
-    if (!decoded.known) {
+    if (wire === undefined) {
       this.hooks.logger.debug?.('messaging: unknown event type skipped', { type: record.event.type });
-    } else if (decoded.result._tag === 'Left') {
+    } else if (Array.isArray(wire)) {
       // The cursor stays put: a valid copy (live or from history) may still come for this sequence.
-      this.invalid('event', formatValidationErrors(decoded.result.left));
+      this.invalid('event', formatValidationErrors(wire));
       return;
-    } else {
-      const wire = decoded.result.right;
-      if (wire.type === 'ChatStateEvent') {
-        if (seq === undefined) {
-          // Without a server time, typing ids carry local time, kept strictly increasing per
-          // conversation: held typing flips released together (on, off, on within one ms) must
-          // not share an id (found by the fault runs once history queries were paced).
-          const now =
-            record.serverTimestamp === undefined
-              ? Math.max(this.hooks.now(), (c.typingMs ?? 0) + 1)
-              : this.hooks.now();
-          const r = mapTyping(
-            c.conv,
-            record,
-            wire.chatState,
-            c.meta.typing[typingKey(record)],
-            now,
-            c.dialog,
-          );
-          if (r.event !== undefined) {
-            if (record.serverTimestamp === undefined) c.typingMs = now;
-            c.meta.typing[typingKey(record)] = r.typing;
-            this.hooks.changed(c.id);
-            this.hooks.emit(r.event);
-          }
+    } else if (wire.type === 'ChatStateEvent') {
+      if (seq === undefined) {
+        // Without a server time, typing ids carry local time, kept strictly increasing per
+        // conversation: held typing flips released together (on, off, on within one ms) must
+        // not share an id (found by the fault runs once history queries were paced).
+        const now =
+          record.serverTimestamp === undefined
+            ? Math.max(this.hooks.now(), (c.typingMs ?? 0) + 1)
+            : this.hooks.now();
+        const r = mapTyping(c.conv, record, wire.chatState, c.meta.typing[typingKey(record)], now, c.dialog);
+        if (r.event !== undefined) {
+          if (record.serverTimestamp === undefined) c.typingMs = now;
+          c.meta.typing[typingKey(record)] = r.typing;
+          this.hooks.changed(c.id);
+          this.hooks.emit(r.event);
         }
-      } else if (seq !== undefined) {
-        const event = mapSequencedEvent(c.conv, seq, record, wire, this.hooks.now(), c.dialog);
-        if (event !== undefined) this.hooks.emit(event);
-        else
-          this.hooks.logger.debug?.('messaging: event without a normalized form skipped', {
-            type: wire.type,
-          });
       }
+    } else if (seq !== undefined) {
+      // The clock is read only for a record without a usable server time (most have one).
+      const event = mapSequencedEvent(c.conv, seq, record, wire as WireEvent, this.now, c.dialog);
+      if (event !== undefined) this.hooks.emit(event);
+      else
+        this.hooks.logger.debug?.('messaging: event without a normalized form skipped', {
+          type: wire.type,
+        });
     }
     if (seq !== undefined && seq > c.lastSeq) {
       c.lastSeq = seq;

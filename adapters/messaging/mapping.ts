@@ -47,8 +47,14 @@ export function originatorOf(r: EventRecord): Participant {
   return id === undefined ? { role } : { role, id };
 }
 
-function timeOf(ms: number | undefined, fallbackMs: number): IsoTime {
-  return (ms !== undefined ? epochMsToIso(ms) : undefined) ?? (epochMsToIso(fallbackMs) as IsoTime);
+/** A time in ms or a clock to read it from, read only when needed. */
+type Now = number | (() => number);
+
+/** The event time: the wire's `ms` if usable, else now. */
+function timeOf(ms: number | undefined, now: Now): IsoTime {
+  const t = ms === undefined ? undefined : epochMsToIso(ms);
+  if (t !== undefined) return t;
+  return epochMsToIso(typeof now === 'number' ? now : now()) as IsoTime;
 }
 
 /** A readable one-line summary of rich content: its text and titles, else a placeholder. */
@@ -101,11 +107,12 @@ export function mapSequencedEvent(
   seq: number,
   record: EventRecord,
   wire: WireEvent,
-  nowMs: number,
+  /** Now in ms, or a clock read only if the record has no usable `serverTimestamp`. */
+  now: Now,
   /** Set for a non-main dialog (M1): in the id and on the event. */
   dialogId?: string,
 ): ConversationEvent | undefined {
-  const event = sequencedEvent(conversationId, seq, record, wire, nowMs, dialogId);
+  const event = sequencedEvent(conversationId, seq, record, wire, now, dialogId);
   if (event !== undefined && dialogId !== undefined) (event as { dialogId?: string }).dialogId = dialogId;
   return event;
 }
@@ -115,13 +122,13 @@ function sequencedEvent(
   seq: number,
   record: EventRecord,
   wire: WireEvent,
-  nowMs: number,
+  now: Now,
   dialogId: string | undefined,
 ): ConversationEvent | undefined {
   // Literal objects, not `{ ...common, … }`: on this per-message path V8's spread-then-extend
   // costs several microseconds per event (bench/messaging-throughput.ts, docs/benchmarks.md).
   const id = eventId(backend, conversationId, seq, dialogId);
-  const time = timeOf(record.serverTimestamp, nowMs);
+  const time = timeOf(record.serverTimestamp, now);
   switch (wire.type) {
     case 'ContentEvent': {
       const m = wire.message;

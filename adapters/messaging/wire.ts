@@ -126,6 +126,21 @@ export const knownEventGuards: { [K in keyof typeof KnownEventCodecs]: (u: unkno
 /** The history answer: an array of event records. */
 export const EventRecordListCodec = t.array(t.unknown, 'QueryMessagesBody');
 
+/**
+ * The live path's {@link decodeWireEvent}, without a result object: the event itself when its type
+ * is known and it is valid, `undefined` for a type chatshift does not know, and the codec's errors
+ * (an array) for an invalid event of a known type. Same verdicts: the guards answer as the codecs
+ * do, and the codec reports what is wrong.
+ */
+export function validWireEvent(event: { type: string }): WireEvent | undefined | t.Errors {
+  // hasOwn: a wire type such as "constructor" must be unknown, not Object's own property.
+  if (!Object.hasOwn(knownEventGuards, event.type)) return undefined;
+  const type = event.type as keyof typeof KnownEventCodecs;
+  if (knownEventGuards[type](event)) return event as WireEvent;
+  const r = (KnownEventCodecs[type] as t.Type<WireEvent, unknown, unknown>).decode(event);
+  return r._tag === 'Left' ? r.left : r.right;
+}
+
 /** Validates the `event` of a record against its known type; `undefined` type means unknown. */
 export function decodeWireEvent(event: {
   type: string;

@@ -19,7 +19,7 @@ import { OptionsChecker, resolveServices } from '../runtime/options.js';
 import type { FlowControl } from '../runtime/flow.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { BACKEND_ATTR } from '../runtime/metric-catalog.js';
-import type { Metrics } from '../runtime/metrics.js';
+import type { MetricAttributes, Metrics } from '../runtime/metrics.js';
 import { backendFlag$, type BackendFlag } from './backend-flag.js';
 import { bindFlagLogger } from './open-feature.js';
 import { switchBackends, type CutoverDecision, type SourceFactory } from './switch.js';
@@ -169,7 +169,7 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
     const stopLatch = stop$ === undefined ? undefined : new ReplaySubject<void>(1);
     const latch = (): void => stopLatch?.next();
     const latchSub = stop$?.subscribe({ next: latch, complete: latch, error: latch });
-    return from(openAtStart).pipe(
+    const delivered = from(openAtStart).pipe(
       switchMap((open) =>
         switchBackends(flag$, factories, {
           logger,
@@ -193,23 +193,45 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
           logger.warn('cutover: dropped an event a source emitted twice', { id: e.id });
         },
       }),
-      tap(eventDelay(options.metrics, () => options.scheduler?.now() ?? Date.now())),
+    );
+    // The delay histogram only with a sink that records one: no operator per event otherwise.
+    const delay = eventDelay(options.metrics, () => options.scheduler?.now() ?? Date.now());
+    return (delay === undefined ? delivered : delivered.pipe(tap(delay))).pipe(
       finalize(() => latchSub?.unsubscribe()),
     );
   });
 }
 
-/** Records each delivered event's delay since its `time` (clock skew below zero counts as 0). */
-function eventDelay(metrics: Metrics | undefined, now: () => number): (e: ConversationEvent) => void {
+/**
+ * Records each delivered event's delay since its `time` (clock skew below zero counts as 0);
+ * `undefined` when the sink records no histograms.
+ */
+function eventDelay(
+  metrics: Metrics | undefined,
+  now: () => number,
+): ((e: ConversationEvent) => void) | undefined {
   const record = metrics?.record?.bind(metrics);
-  if (record === undefined) return () => {};
+  if (record === undefined) return undefined;
+  // Events of one burst often carry the same time (the same string): parse it once.
+  let lastTime: string | undefined;
+  let lastAt = Number.NaN;
+  // One attribute set per backend and event type, not one object per event.
+  const attrs = new Map<string, Map<string, MetricAttributes>>();
+  const attributesOf = (e: ConversationEvent): MetricAttributes => {
+    let byType = attrs.get(e.backend);
+    if (byType === undefined) attrs.set(e.backend, (byType = new Map()));
+    let a = byType.get(e.type);
+    if (a === undefined)
+      byType.set(e.type, (a = Object.freeze({ [BACKEND_ATTR]: e.backend, 'chatshift.event.type': e.type })));
+    return a;
+  };
   return (e) => {
-    const at = Date.parse(e.time);
-    if (Number.isNaN(at)) return;
-    record('event.delay', Math.max(0, now() - at) / 1000, {
-      [BACKEND_ATTR]: e.backend,
-      'chatshift.event.type': e.type,
-    });
+    if (e.time !== lastTime) {
+      lastTime = e.time;
+      lastAt = Date.parse(e.time);
+    }
+    if (Number.isNaN(lastAt)) return;
+    record('event.delay', Math.max(0, now() - lastAt) / 1000, attributesOf(e));
   };
 }
 

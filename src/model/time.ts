@@ -24,10 +24,29 @@ const ISO_OFFSET = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{
 export function toIsoUtc(input: string): IsoTime | undefined {
   const m = ISO_OFFSET.exec(input);
   if (m === null) return undefined;
-  const frac = (m[2] ?? '.000').slice(1, 4).padEnd(3, '0');
-  const ms = Date.parse(`${m[1]}.${frac}${m[3] === 'Z' ? 'Z' : normaliseOffset(m[3] ?? '')}`);
-  if (Number.isNaN(ms)) return undefined;
-  return epochMsToIso(ms);
+  const head = m[1] as string;
+  const offset = m[3] as string;
+  // The events of one poll are mostly within a few seconds: the instant of the whole second (and
+  // offset) is parsed once and the milliseconds added, which is what parsing the full text gives.
+  if (head !== lastParsedHead || offset !== lastParsedOffset) {
+    lastParsedHead = head;
+    lastParsedOffset = offset;
+    lastParsedMs = Date.parse(`${head}.000${offset === 'Z' ? 'Z' : normaliseOffset(offset)}`);
+  }
+  if (Number.isNaN(lastParsedMs)) return undefined;
+  const frac = m[2];
+  return epochMsToIso(frac === undefined ? lastParsedMs : lastParsedMs + fractionMs(frac));
+}
+
+let lastParsedHead = '';
+let lastParsedOffset = '';
+let lastParsedMs = Number.NaN;
+
+/** `.1` → 100, `.12` → 120, `.123456` → 123: whole milliseconds, truncated like the Date parser. */
+function fractionMs(frac: string): number {
+  const digits = frac.length > 4 ? frac.slice(1, 4) : frac.slice(1);
+  const n = Number(digits);
+  return digits.length === 3 ? n : digits.length === 2 ? n * 10 : n * 100;
 }
 
 function normaliseOffset(o: string): string {
@@ -38,11 +57,19 @@ const DAY_MS = 86_400_000;
 const YEAR_10000_MS = 253_402_300_800_000;
 /** 0000-01-01T00:00:00.000Z: with YEAR_10000_MS, the bounds of what `IsoTimeCodec` accepts. */
 const YEAR_0_MS = -62_167_219_200_000;
-// The date part of the last day formatted: live events arrive in time order, so most share it.
+// The date part of the last day formatted, and the whole `YYYY-MM-DDTHH:MM:SS.` of the last second:
+// live events arrive in time order, so most share them.
 let lastDay = Number.NaN;
 let lastDayPrefix = '';
+let lastSecond = Number.NaN;
+let lastSecondPrefix = '';
+// The last instant formatted and its text: events of one burst often share a millisecond.
+let lastMs = Number.NaN;
+let lastIso = '';
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+/** `000Z` … `999Z`: the millisecond part, one concatenation per event instead of three. */
+const MS_SUFFIX: readonly string[] = Array.from({ length: 1000 }, (_, i) => `${pad3(i)}Z`);
 
 /**
  * Epoch milliseconds (as the Messaging platform sends) to canonical UTC ISO; `undefined` if out of
@@ -50,23 +77,30 @@ const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${
  * carries a time its own codec refuses (#15).
  */
 export function epochMsToIso(ms: number): IsoTime | undefined {
-  if (!Number.isFinite(ms) || ms < YEAR_0_MS || ms >= YEAR_10000_MS) return undefined;
-  // Per-event hot path (bench: ~7x cheaper than Date#toISOString): whole ms in 1970..9999 reuse
-  // the day's `YYYY-MM-DDT` and add the time of day arithmetically. Same output as below.
+  // Per-event hot path (bench: ~20x cheaper than Date#toISOString): whole ms in 1970..9999 reuse
+  // the second's `YYYY-MM-DDTHH:MM:SS.` (computed from the day's `YYYY-MM-DDT` arithmetically)
+  // and append the milliseconds. Same output as below (property test against Date#toISOString).
+  if (ms === lastMs) return lastIso;
   if (Number.isInteger(ms) && ms >= 0 && ms < YEAR_10000_MS) {
-    const day = Math.floor(ms / DAY_MS);
-    if (day !== lastDay) {
-      lastDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
-      lastDay = day;
+    const second = Math.floor(ms / 1000);
+    if (second !== lastSecond) {
+      const day = Math.floor(ms / DAY_MS);
+      if (day !== lastDay) {
+        lastDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+        lastDay = day;
+      }
+      let rest = second - day * 86_400;
+      const h = Math.floor(rest / 3600);
+      rest -= h * 3600;
+      const m = Math.floor(rest / 60);
+      lastSecondPrefix = `${lastDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(rest - m * 60)}.`;
+      lastSecond = second;
     }
-    let rest = ms - day * DAY_MS;
-    const h = Math.floor(rest / 3_600_000);
-    rest -= h * 3_600_000;
-    const m = Math.floor(rest / 60_000);
-    rest -= m * 60_000;
-    const s = Math.floor(rest / 1000);
-    return `${lastDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${pad3(rest - s * 1000)}Z`;
+    lastMs = ms;
+    lastIso = lastSecondPrefix + (MS_SUFFIX[ms - second * 1000] as string);
+    return lastIso;
   }
+  if (!Number.isFinite(ms) || ms < YEAR_0_MS || ms >= YEAR_10000_MS) return undefined;
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return undefined;
   return d.toISOString();

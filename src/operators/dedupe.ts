@@ -27,28 +27,47 @@ export function dedupe(options: DedupeOptions = {}): OperatorFunction<Conversati
   const closedMemory = options.closedMemory ?? 10_000;
   return (source) =>
     new Observable<ConversationEvent>((subscriber) => {
-      const open = new Map<string, number>(options.initial);
+      // Open cursors per backend, keyed by conversation id: the per-event lookup uses the strings
+      // the event already carries (no key built per event). Closed ones keep the combined key.
+      const open = new Map<string, Map<string, number>>();
+      const openOf = (backend: string): Map<string, number> => {
+        let m = open.get(backend);
+        if (m === undefined) open.set(backend, (m = new Map()));
+        return m;
+      };
+      for (const [key, seq] of options.initial ?? []) {
+        const at = key.indexOf(':');
+        if (at < 0) continue; // not a cursor key: it could never match an event
+        openOf(key.slice(0, at)).set(key.slice(at + 1), seq);
+      }
       const closed = new Map<string, number>();
       return source.subscribe({
         next(event) {
-          const key = cursorKey(event);
           const isClose = event.type === 'state' && event.state === 'closed';
-          if (event.seq !== undefined) {
-            const last = open.get(key) ?? closed.get(key);
-            if (last !== undefined && event.seq <= last) {
+          const seq = event.seq;
+          if (seq !== undefined) {
+            const opens = openOf(event.backend);
+            let last = opens.get(event.conversationId);
+            // Open and closed cursors never hold the same conversation: look in the closed ones
+            // only when it has no open cursor.
+            const closedKey = last === undefined && closed.size > 0 ? cursorKey(event) : undefined;
+            if (closedKey !== undefined) last = closed.get(closedKey);
+            if (last !== undefined && seq <= last) {
               options.onDuplicate?.(event);
               return;
             }
             if (!isClose) {
-              closed.delete(key);
-              open.set(key, event.seq);
+              if (closedKey !== undefined) closed.delete(closedKey);
+              opens.set(event.conversationId, seq);
             }
           }
           // Any close frees the open cursor — also one without a seq (messaging, legacy's derived
           // close): its last seq moves to the bounded closed memory (#15).
           if (isClose) {
-            const last = event.seq ?? open.get(key) ?? closed.get(key);
-            open.delete(key);
+            const key = cursorKey(event);
+            const opens = openOf(event.backend);
+            const last = seq ?? opens.get(event.conversationId) ?? closed.get(key);
+            opens.delete(event.conversationId);
             closed.delete(key);
             if (last !== undefined) {
               closed.set(key, last);

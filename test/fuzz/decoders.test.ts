@@ -3,6 +3,16 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { decodeMultiChat } from '../../adapters/legacy-chat/decode.js';
 import { mapChat, type ChatMemory } from '../../adapters/legacy-chat/mapping.js';
+import {
+  converterOf,
+  INVALID,
+  WireChat,
+  WireEventHead,
+  WireInfo,
+  WireLineEvent,
+  WireMultiChat,
+  WireStateEvent,
+} from '../../adapters/legacy-chat/wire.js';
 import { ConversationTracker } from '../../adapters/messaging/conversation-tracker.js';
 import {
   ConversationChangeCodec,
@@ -183,6 +193,44 @@ const nearRecord = fc
     event: fieldOr(nearEvent),
   })
   .map(withoutUndefined);
+
+describe('fuzz: the legacy-chat converters', () => {
+  it('answer exactly as the codecs decode (value or rejection, and a rejection has errors), for every JSON value', () => {
+    const codecs = { WireMultiChat, WireChat, WireInfo, WireEventHead, WireLineEvent, WireStateEvent };
+    // Whole bodies and the parts each codec reads: chats, infos and events of mutated fixtures.
+    const parts = (body: unknown): unknown[] => {
+      const out: unknown[] = [body];
+      const chat = (body as { chats?: { chat?: unknown } } | null)?.chats?.chat;
+      for (const c of Array.isArray(chat) ? chat : [chat]) {
+        out.push(c, (c as { info?: unknown } | null)?.info);
+        const ev = (c as { events?: { event?: unknown } } | null)?.events?.event;
+        out.push(...(Array.isArray(ev) ? ev : [ev]));
+      }
+      return out;
+    };
+    let rejected = 0;
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.oneof(anyJson, mutatedLegacy), (body) => {
+        for (const u of parts(body))
+          for (const [name, codec] of Object.entries(codecs)) {
+            const v = converterOf(codec as typeof WireChat)(u);
+            const r = (codec as typeof WireChat).decode(u);
+            if (r._tag === 'Left') {
+              rejected++;
+              assert.equal(v, INVALID, `${name} converted what it rejects: ${JSON.stringify(u)}`);
+              assert.ok(r.left.length > 0, `${name} rejected without an error: ${JSON.stringify(u)}`);
+            } else {
+              accepted++;
+              assert.deepEqual(v, r.right, `${name}: ${JSON.stringify(u)}`);
+            }
+          }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    assert.ok(rejected > 0 && accepted > 0, 'both verdicts were exercised');
+  });
+});
 
 describe('fuzz: the hand-written messaging guards', () => {
   it('answer exactly as the io-ts codecs do, for every JSON value', () => {

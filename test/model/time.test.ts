@@ -28,6 +28,43 @@ describe('toIsoUtc', () => {
     }
   });
 
+  it('answers as parsing the whole text would, for any offset time and runs sharing their second', () => {
+    // The plain algorithm: parse the full text (fraction cut to 3 digits) and format it.
+    const reference = (input: string): string | undefined => {
+      const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/.exec(input);
+      if (m === null) return undefined;
+      const frac = (m[2] ?? '.000').slice(1, 4).padEnd(3, '0');
+      const off =
+        m[3] === 'Z' ? 'Z' : (m[3] as string).includes(':') ? m[3] : `${m[3]!.slice(0, 3)}:${m[3]!.slice(3)}`;
+      const ms = Date.parse(`${m[1]}.${frac}${off}`);
+      return Number.isNaN(ms) ? undefined : epochMsToIso(ms);
+    };
+    const d2 = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const head = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), d2(13), d2(32), d2(24), d2(60), d2(60))
+      .map(([y, mo, d, h, mi, s]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}`);
+    const frac = fc.option(fc.stringMatching(/^\.\d{1,9}$/), { nil: undefined });
+    const offset = fc.oneof(fc.constant('Z'), fc.stringMatching(/^[+-]\d{2}:?\d{2}$/));
+    const time = fc.tuple(head, frac, offset).map(([h, f, o]) => `${h}${f ?? ''}${o}`);
+    // Runs: several times sharing a head and offset (the cached case), and unrelated ones.
+    const run = fc
+      .tuple(head, offset, fc.array(frac, { minLength: 1, maxLength: 5 }))
+      .map(([h, o, fs]) => fs.map((f) => `${h}${f ?? ''}${o}`));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            time.map((t) => [t]),
+            run,
+          ),
+          { maxLength: 10 },
+        ),
+        (groups) => groups.flat().every((t) => toIsoUtc(t) === reference(t)),
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('never throws on arbitrary strings', () => {
     fc.assert(fc.property(fc.string(), (s) => void toIsoUtc(s)));
   });
@@ -62,6 +99,22 @@ describe('epochMsToIso', () => {
     );
     for (const ms of [0, 86_399_999, 86_400_000, 951_868_799_999, 253_402_300_799_999, MIN_MS])
       assert.equal(epochMsToIso(ms), viaDate(ms));
+  });
+
+  it('agrees with Date#toISOString for runs within a second and repeated instants (its caches)', () => {
+    const viaDate = (ms: number): string => new Date(ms).toISOString();
+    fc.assert(
+      fc.property(
+        fc.integer({ min: MIN_MS, max: MAX_MS }),
+        fc.array(fc.integer({ min: -2500, max: 2500 }), { maxLength: 30 }),
+        (start, offs) =>
+          offs.every((o) => {
+            const ms = start + o;
+            return ms < MIN_MS || ms > MAX_MS || epochMsToIso(ms) === viaDate(ms);
+          }),
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses instants outside years 0000-9999, so no emitted time fails IsoTimeCodec (#15)', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { dedupe } from '../../src/operators/dedupe.js';
 import type { ConversationEvent } from '../../src/model/event.js';
@@ -100,5 +101,69 @@ describe('dedupe', () => {
     );
     const kept = await run([msg('a', 1), unsequencedClose('a'), msg('a', 1)], { closedMemory: 1 });
     assert.equal(kept.length, 2, 'within closedMemory a late re-delivery is still dropped');
+  });
+
+  it('lets through exactly what a reference model of its cursors lets through (any events, any initial cursors)', async () => {
+    // The model: one map of open cursors and one of closed ones, both keyed `${backend}:${id}`.
+    const model = (
+      events: ConversationEvent[],
+      initial: Map<string, number>,
+      closedMemory: number,
+    ): ConversationEvent[] => {
+      const open = new Map(initial);
+      const shut = new Map<string, number>();
+      const out: ConversationEvent[] = [];
+      for (const e of events) {
+        const key = `${e.backend}:${e.conversationId}`;
+        const isClose = e.type === 'state' && e.state === 'closed';
+        if (e.seq !== undefined) {
+          const last = open.get(key) ?? shut.get(key);
+          if (last !== undefined && e.seq <= last) continue;
+          if (!isClose) {
+            shut.delete(key);
+            open.set(key, e.seq);
+          }
+        }
+        if (isClose) {
+          const last = e.seq ?? open.get(key) ?? shut.get(key);
+          open.delete(key);
+          shut.delete(key);
+          if (last !== undefined) {
+            shut.set(key, last);
+            if (shut.size > closedMemory) shut.delete(shut.keys().next().value as string);
+          }
+        }
+        out.push(e);
+      }
+      return out;
+    };
+    const conv = fc.constantFrom('a', 'b', 'c:d', 'c');
+    const backendOf = fc.constantFrom('messaging', 'legacy-chat');
+    const event = fc.oneof(
+      fc.record({ b: backendOf, c: conv, seq: fc.nat(6) }).map((x) => ({ ...msg(x.c, x.seq), backend: x.b })),
+      fc.record({ b: backendOf, c: conv, seq: fc.option(fc.nat(6), { nil: undefined }) }).map((x) => {
+        const e = { ...closed(x.c, x.seq ?? 0), backend: x.b } as Record<string, unknown>;
+        if (x.seq === undefined) delete e['seq'];
+        return e as unknown as ConversationEvent;
+      }),
+      conv.map((c) => typing(c)),
+    ) as fc.Arbitrary<ConversationEvent>;
+    const initialKey = fc.oneof(
+      fc.tuple(backendOf, conv).map(([b, c]) => `${b}:${c}`),
+      fc.constantFrom('nocolon', 'other:a'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(event, { maxLength: 40 }),
+        fc.array(fc.tuple(initialKey, fc.nat(6)), { maxLength: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (events, init, closedMemory) => {
+          const initial = new Map(init);
+          const got = await run(events, { initial, closedMemory });
+          assert.deepEqual(got, model(events, initial, closedMemory));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
