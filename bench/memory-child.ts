@@ -1,5 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
-import { messagingSource, type MessagingClientOptions } from '../adapters/messaging/index.js';
+import { messaging, messagingSource, type MessagingClientOptions } from '../adapters/messaging/index.js';
+import { memoryCheckpointStore } from '../src/checkpoint/memory.js';
+import { conversationEvents } from '../src/cutover/conversation-events.js';
 import type { ConversationEvent } from '../src/model/event.js';
 import { flowControl, type FlowControl } from '../src/runtime/flow.js';
 import type { Metrics } from '../src/runtime/metrics.js';
@@ -20,6 +22,12 @@ export type MemoryRequest =
        */
       consumer?: 'count' | 'stalled';
       flow?: boolean;
+      /**
+       * `source` (default): messagingSource alone. `app`: as an application runs it, under
+       * conversationEvents (its dedupe cursors) with a memoryCheckpointStore (the checkpoint
+       * writer's marks and the saved entries, all in this heap).
+       */
+      stack?: 'source' | 'app';
     }
   | { cmd: 'heap' }
   | { cmd: 'release' }
@@ -72,14 +80,23 @@ process.on('message', (m: MemoryRequest) => {
     // source see it.
     const stalled = m.consumer === 'stalled';
     if (stalled) flow = flowControl({ highWaterMark: 1000 });
-    const source = messagingSource({
+    const options = {
       ...m.client,
       // Live throughput and heap, not the connect-time pacing of history queries (20/s by default).
       historyQueriesPerSecond: 100_000,
       agentId: m.agentId,
       metrics,
       ...(stalled && m.flow === true && flow !== undefined ? { flow } : {}),
-    });
+    };
+    const source =
+      m.stack === 'app'
+        ? conversationEvents({
+            backend: 'messaging',
+            messaging: messaging(options),
+            checkpoint: memoryCheckpointStore(),
+            metrics,
+          })
+        : messagingSource(options);
     const count = (e: ConversationEvent): void => {
       if (e.type === 'message') messages++;
       else if (e.type === 'state') states++;

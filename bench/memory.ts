@@ -12,6 +12,8 @@ export interface MemorySize {
   eventsSmall: number;
   /** Events for the "large" heap reading (a multiple of `conversations`). */
   eventsLarge: number;
+  /** What runs in the child (see `MemoryRequest`); default `source`. */
+  stack?: 'source' | 'app';
 }
 
 export const memoryFull: MemorySize = { conversations: 10_000, eventsSmall: 10_000, eventsLarge: 1_000_000 };
@@ -68,7 +70,7 @@ class Child {
   /** Subscribes the child's messagingSource to `sim` as its agent. */
   subscribe(
     sim: MessagingSimulator,
-    consumer: { consumer?: 'count' | 'stalled'; flow?: boolean } = {},
+    consumer: { consumer?: 'count' | 'stalled'; flow?: boolean; stack?: 'source' | 'app' } = {},
   ): Promise<MemoryReply> {
     return this.ask(
       {
@@ -116,7 +118,7 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
   const sim = await MessagingSimulator.start({ frameLog: false });
   const child = await Child.start();
   try {
-    await child.subscribe(sim);
+    await child.subscribe(sim, size.stack === undefined ? {} : { stack: size.stack });
     await until(() => sim.connectionCount === 1, 'the child socket', 10_000);
     const empty = await child.until((r) => r.queriesAnswered >= 1, 'the subscription answer');
     const ids: string[] = [];
@@ -131,7 +133,9 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
       `${size.conversations} conversations followed`,
     );
     const bytesPerConversation = (followed.heapUsed - empty.heapUsed) / size.conversations;
-    progress(`  memory: ${Math.round(bytesPerConversation)} B per followed conversation`);
+    const stack =
+      size.stack === 'app' ? 'conversationEvents + memoryCheckpointStore' : 'messagingSource alone';
+    progress(`  memory (${stack}): ${Math.round(bytesPerConversation)} B per followed conversation`);
 
     const burst = async (events: number): Promise<void> => {
       const perConversation = Math.max(1, Math.round(events / ids.length));
@@ -159,14 +163,14 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
       received: large.messages,
       figures: [
         {
-          figure: `heap per followed conversation (${size.conversations} conversations)`,
+          figure: `heap per followed conversation, ${stack} (${size.conversations} conversations)`,
           unit: 'bytes',
           chatshift: bytesPerConversation,
           target: '< 1024',
           met: bytesPerConversation < 1024,
         },
         {
-          figure: `heap after ${size.eventsLarge} events vs after ${size.eventsSmall}`,
+          figure: `heap after ${size.eventsLarge} events vs after ${size.eventsSmall}, ${stack}`,
           unit: 'bytes',
           chatshift: large.heapUsed,
           baseline: small.heapUsed,

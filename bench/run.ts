@@ -82,6 +82,8 @@ async function main(): Promise<void> {
   if (only.includes('memory')) {
     progress('memory…');
     figures.push(...(await memory(values.quick ? quick.memory : memoryFull)).figures);
+    progress('memory as an application runs it (conversationEvents, a checkpoint store)…');
+    figures.push(...(await memory({ ...(values.quick ? quick.memory : memoryFull), stack: 'app' })).figures);
     progress('memory of a stalled consumer…');
     figures.push(...(await slowConsumerMemory(values.quick ? quick.slowConsumer : slowConsumerFull)).figures);
   }

@@ -89,10 +89,14 @@ describe('bench (smoke, tiny workloads)', function () {
     assert.equal(r.figures[1]?.met, true);
   });
 
-  it('memory: the child follows every conversation and receives every event', async () => {
+  it('memory: the child follows every conversation and receives every event', async function () {
+    this.timeout(90_000); // two children, each started through tsx: slow on a loaded machine
     const r = await memory({ conversations: 50, eventsSmall: 50, eventsLarge: 500 });
     wellFormed(r.figures, 2);
     assert.equal(r.received, 500);
+    const app = await memory({ conversations: 50, eventsSmall: 50, eventsLarge: 500, stack: 'app' });
+    wellFormed(app.figures, 2);
+    assert.equal(app.received, 500);
   });
 
   it('slow consumer: the flowed child holds back, both receive every message after release', async () => {
