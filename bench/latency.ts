@@ -71,7 +71,7 @@ async function run(size: LatencySize, receiver: Receiver): Promise<LatencyRun> {
     return {
       p50: percentile(steady, 50),
       p99: percentile(steady, 99),
-      max: Math.max(...steady),
+      max: steady.reduce((m, x) => (x > m ? x : m), Number.NEGATIVE_INFINITY),
       received,
       sent: total,
     };

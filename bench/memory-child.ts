@@ -1,3 +1,4 @@
+import { writeHeapSnapshot } from 'node:v8';
 import type { Observable, Subscription } from 'rxjs';
 import { messaging, messagingSource, type MessagingClientOptions } from '../adapters/messaging/index.js';
 import { memoryCheckpointStore } from '../src/checkpoint/memory.js';
@@ -30,6 +31,8 @@ export type MemoryRequest =
       stack?: 'source' | 'app';
     }
   | { cmd: 'heap' }
+  /** Writes a heap snapshot (after the GCs) to `path`; bench/heap-diff.ts compares two. */
+  | { cmd: 'snapshot'; path: string }
   | { cmd: 'release' }
   | { cmd: 'stop' };
 
@@ -122,6 +125,10 @@ process.on('message', (m: MemoryRequest) => {
     });
     reply();
   } else if (m.cmd === 'heap') {
+    reply();
+  } else if (m.cmd === 'snapshot') {
+    heap();
+    writeHeapSnapshot(m.path);
     reply();
   } else if (m.cmd === 'release') {
     release();

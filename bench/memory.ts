@@ -14,6 +14,11 @@ export interface MemorySize {
   eventsLarge: number;
   /** What runs in the child (see `MemoryRequest`); default `source`. */
   stack?: 'source' | 'app';
+  /**
+   * A directory: heap snapshots of the child with no conversation (`empty.heapsnapshot`) and with
+   * every conversation followed (`followed.heapsnapshot`); compare with bench/heap-diff.ts.
+   */
+  snapshotDir?: string;
 }
 
 export const memoryFull: MemorySize = { conversations: 10_000, eventsSmall: 10_000, eventsLarge: 1_000_000 };
@@ -121,6 +126,8 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
     await child.subscribe(sim, size.stack === undefined ? {} : { stack: size.stack });
     await until(() => sim.connectionCount === 1, 'the child socket', 10_000);
     const empty = await child.until((r) => r.queriesAnswered >= 1, 'the subscription answer');
+    if (size.snapshotDir !== undefined)
+      await child.ask({ cmd: 'snapshot', path: `${size.snapshotDir}/empty.heapsnapshot` }, 'a snapshot');
     const ids: string[] = [];
     for (let i = 0; i < size.conversations; i++) {
       ids.push(sim.openConversation());
@@ -133,6 +140,10 @@ export async function memory(size: MemorySize): Promise<MemoryResult> {
       `${size.conversations} conversations followed`,
     );
     const bytesPerConversation = (followed.heapUsed - empty.heapUsed) / size.conversations;
+    if (size.snapshotDir !== undefined) {
+      // After the readings above: a snapshot allocates, so it must not be inside them.
+      await child.ask({ cmd: 'snapshot', path: `${size.snapshotDir}/followed.heapsnapshot` }, 'a snapshot');
+    }
     const stack =
       size.stack === 'app' ? 'conversationEvents + memoryCheckpointStore' : 'messagingSource alone';
     progress(`  memory (${stack}): ${Math.round(bytesPerConversation)} B per followed conversation`);

@@ -7,6 +7,8 @@ import { RecentlyClosed } from '../../src/runtime/recently-closed.js';
 import {
   emptyMeta,
   mapConversationChange,
+  metaOf,
+  NO_TYPING,
   mapSequencedEvent,
   mapTyping,
   type ConversationMeta,
@@ -188,7 +190,7 @@ export class ConversationTracker {
   checkpointOf(id: string): ConversationCheckpoint | undefined {
     const c = this.open.get(id);
     if (c?.dialog !== undefined) return { seq: c.lastSeq, meta: { dialogOf: c.conv } };
-    if (c !== undefined) return { seq: c.lastSeq, meta: { ...c.meta } as unknown as Record<string, unknown> };
+    if (c !== undefined) return { seq: c.lastSeq, meta: metaCopy(c.meta) };
     return this.closed.get(id);
   }
 
@@ -397,7 +399,7 @@ export class ConversationTracker {
     for (const dialogId of c.dialogs ?? []) if (this.open.get(dialogId)?.querying === true) return;
     this.hooks.emit(c.pendingClose);
     if (this.stopped) return;
-    c.meta.state = 'closed';
+    c.meta = metaOf(c.meta.ts, c.meta.participants, c.meta.typing, 'closed');
     for (const dialogId of c.dialogs ?? []) {
       const d = this.open.get(dialogId);
       if (d === undefined) continue;
@@ -409,7 +411,7 @@ export class ConversationTracker {
     this.closed.remember(c.id, {
       seq: c.lastSeq,
       closed: true,
-      meta: { ...c.meta } as unknown as Record<string, unknown>,
+      meta: metaCopy(c.meta),
     });
     this.hooks.changed(c.id);
   }
@@ -441,6 +443,7 @@ export class ConversationTracker {
         const r = mapTyping(c.conv, record, wire.chatState, c.meta.typing[typingKey(record)], now, c.dialog);
         if (r.event !== undefined) {
           if (record.serverTimestamp === undefined) c.typingMs = now;
+          if (c.meta.typing === NO_TYPING) c.meta.typing = {};
           c.meta.typing[typingKey(record)] = r.typing;
           this.hooks.changed(c.id);
           this.hooks.emit(r.event);
@@ -482,19 +485,25 @@ export class ConversationTracker {
   }
 }
 
+/** A checkpoint's copy of a meta, in the meta's fixed shape (see `metaOf`). */
+const metaCopy = (m: ConversationMeta): Record<string, unknown> =>
+  metaOf(m.ts, m.participants, m.typing, m.state) as unknown as Record<string, unknown>;
+
 const typingKey = (r: EventRecord): string =>
   r.originatorId ?? r.originatorPId ?? r.originatorMetadata?.id ?? '?';
 
 function metaFrom(raw: Record<string, unknown> | undefined): ConversationMeta {
-  const m = emptyMeta();
-  if (raw === undefined) return m;
-  const state = raw['state'];
-  if (state === 'waiting' || state === 'open' || state === 'closed') m.state = state;
-  if (typeof raw['ts'] === 'number') m.ts = raw['ts'];
-  if (Array.isArray(raw['participants']))
-    m.participants = raw['participants'].filter((p): p is string => typeof p === 'string');
-  const typing = raw['typing'];
-  if (typing !== null && typeof typing === 'object')
-    for (const [k, v] of Object.entries(typing)) if (typeof v === 'boolean') m.typing[k] = v;
-  return m;
+  if (raw === undefined) return emptyMeta();
+  const rawState = raw['state'];
+  const state = rawState === 'waiting' || rawState === 'open' || rawState === 'closed' ? rawState : undefined;
+  const ts = typeof raw['ts'] === 'number' ? raw['ts'] : -1;
+  const participants = Array.isArray(raw['participants'])
+    ? raw['participants'].filter((p): p is string => typeof p === 'string')
+    : [];
+  let typing = NO_TYPING;
+  const rawTyping = raw['typing'];
+  if (rawTyping !== null && typeof rawTyping === 'object')
+    for (const [k, v] of Object.entries(rawTyping))
+      if (typeof v === 'boolean') (typing === NO_TYPING ? (typing = {}) : typing)[k] = v;
+  return metaOf(ts, participants, typing, state);
 }
