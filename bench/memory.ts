@@ -88,8 +88,8 @@ class Child {
     );
   }
 
-  async ask(m: MemoryRequest, what: string): Promise<MemoryReply> {
-    const p = this.next(what);
+  async ask(m: MemoryRequest, what: string, timeoutMs?: number): Promise<MemoryReply> {
+    const p = this.next(what, timeoutMs);
     this.proc.send(m);
     return p;
   }
@@ -98,7 +98,9 @@ class Child {
   async until(cond: (r: MemoryReply) => boolean, what: string, timeoutMs = TIMEOUT_MS): Promise<MemoryReply> {
     const start = performance.now();
     for (;;) {
-      const r = await this.ask({ cmd: 'heap' }, what);
+      // The whole budget for one answer too: a child still busy with its events (a released
+      // stalled consumer works through 200,000 in one go) answers only once it is done.
+      const r = await this.ask({ cmd: 'heap' }, what, timeoutMs);
       if (cond(r)) return r;
       if (performance.now() - start > timeoutMs) throw new Error(`bench: timed out waiting for ${what}`);
       await new Promise((res) => setTimeout(res, 200));
