@@ -199,6 +199,7 @@ describe('public surface snapshot', function () {
     ],
     'adapters/messaging/index.ts': [
       'FrameLogEntry',
+      'MessagingAgentProfile',
       'MessagingAgentSaysOptions',
       'MessagingBackend',
       'MessagingBurstOptions',

@@ -25,6 +25,8 @@ export type {
 } from './simulator-options.js';
 /** Options of `MessagingSimulator.burst`. */
 export type { MessagingBurstOptions } from './simulator-burst.js';
+/** An agent profile the simulator serves through `GetUserProfile`. */
+export type { MessagingAgentProfile } from './simulator-profiles.js';
 /** The simulator's switches and one-shot faults. */
 export type { MessagingFault, MessagingSimulatorSwitches } from './simulator-switches.js';
 /** Frame log entries and client requests as the simulator logged them. */

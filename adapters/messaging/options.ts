@@ -36,6 +36,13 @@ export interface MessagingOptions {
    * the session's agent with a `session`; none (whole account) without.
    */
   agentId?: string;
+  /**
+   * Fill `participant.name` / `from.name` of agents and managers from their profile
+   * (`.ams.userprofile.GetUserProfile`, asked once per agent id over the socket and cached). A
+   * name is used only once known: an event is never held for it, so the first event of an agent
+   * may come without one. Default true.
+   */
+  agentNames?: boolean;
   /** Conversation states to subscribe to. Default `['OPEN']`. */
   convState?: ReadonlyArray<'OPEN' | 'CLOSE'>;
   /** `.GetClock` keep-alive cadence in ms. Default 30000. */
@@ -135,6 +142,7 @@ export function validateOptions(options: MessagingOptions): ResolvedMessagingOpt
       integer: true,
     }),
   };
+  if (o['agentNames'] !== undefined) check.boolean('agentNames', o['agentNames']);
   if (o['WebSocket'] !== undefined && typeof o['WebSocket'] !== 'function')
     check.fail('WebSocket', 'a WebSocket constructor');
   return resolved;

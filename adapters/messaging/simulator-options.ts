@@ -4,6 +4,7 @@ import type {
   OpenConversationOptions,
   ScriptRole,
 } from '../../src/model/conversation-script.js';
+import type { MessagingAgentProfile } from './simulator-profiles.js';
 import type { MessagingSimulatorSwitches } from './simulator-switches.js';
 
 /** Options of `MessagingSimulator.start`. */
@@ -20,6 +21,12 @@ export interface MessagingSimulatorOptions {
   switches?: Partial<MessagingSimulatorSwitches>;
   /** How long a routing ring waits before it is EXPIRED, in ms. Default 20000. */
   ringExpiryMs?: number;
+  /**
+   * Agent profiles served by `GetUserProfile`, by old-style agent id (more with
+   * `MessagingSimulator.setProfile`). Default: the simulator's agent as first name `Agent`, last
+   * name `Mia`; any other id is answered 404.
+   */
+  profiles?: Record<string, MessagingAgentProfile>;
 }
 
 /**

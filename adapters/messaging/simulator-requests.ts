@@ -1,5 +1,6 @@
 // The requests a Messaging client sends over the socket, answered from the simulator's model.
 import type { SimConversation, SimModel } from './simulator-model.js';
+import type { SimProfiles } from './simulator-profiles.js';
 import type { SimClient, SimSockets } from './simulator-sockets.js';
 import type { SimSubscriptions } from './simulator-subscriptions.js';
 import type { MessagingFault, MessagingSimulatorSwitches } from './simulator-switches.js';
@@ -17,6 +18,8 @@ export interface RequestContext {
   takeRequestFault(type: string): Extract<MessagingFault, { request: string }> | undefined;
   /** The write paths (simulator-writes.ts). */
   readonly writes: SimWrites;
+  /** Agent profiles (GetUserProfile). */
+  readonly profiles: SimProfiles;
   /** Notes a frame the simulator does not serve (not JSON, not a request, an unknown type). */
   unexpected(what: string): void;
 }
@@ -70,7 +73,8 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
       ? answer
       : drop.commitThenDrop === 'close'
         ? () => client.ws.terminate()
-        : (...args) => void setTimeout(() => answer(...args), drop.delayMs ?? 60_000);
+        : // Unref: a held answer must not keep a test process alive after the simulator closed.
+          (...args) => void setTimeout(() => answer(...args), drop.delayMs ?? 60_000).unref();
   if (limited !== undefined && 'code' in limited)
     return reply(
       429,
@@ -119,6 +123,8 @@ export function handleRequest(ctx: RequestContext, client: SimClient, text: stri
       return ctx.writes.subscribeRouting(client, reply);
     case 'cm.UpdateConversationField':
       return ctx.writes.updateField(body, reply);
+    case 'userprofile.GetUserProfile':
+      return ctx.profiles.answer(body, reply, ctx.unexpected);
     default:
       ctx.unexpected(`request ${m.type}`);
       return reply(400, '.ReqBody$StringResp', `unknown request type ${m.type}`);

@@ -22,6 +22,7 @@ import type {
 } from './simulator-options.js';
 import { SimSockets, type FrameLogEntry, type MessagingRequestRecord } from './simulator-sockets.js';
 import { SimSubscriptions } from './simulator-subscriptions.js';
+import { DEFAULT_AGENT_PROFILE, SimProfiles, type MessagingAgentProfile } from './simulator-profiles.js';
 import { SimWrites, type SimRing } from './simulator-writes.js';
 import {
   DEFAULT_SWITCHES,
@@ -70,6 +71,7 @@ export class MessagingSimulator
   private readonly subscriptions: SimSubscriptions;
   private readonly requestContext: RequestContext;
   private readonly writes: SimWrites;
+  private readonly profiles: SimProfiles;
   private readonly http: Array<{ method: string; path: string; status: number }> = [];
   private readonly unserved: string[] = [];
   private readonly tokens: Set<string>;
@@ -79,9 +81,10 @@ export class MessagingSimulator
   private constructor(
     private readonly server: Server,
     port: number,
-    o: Required<Omit<MessagingSimulatorOptions, 'switches' | 'ringExpiryMs' | 'skills'>> & {
+    o: Required<Omit<MessagingSimulatorOptions, 'switches' | 'ringExpiryMs' | 'skills' | 'profiles'>> & {
       switches: Partial<MessagingSimulatorSwitches> | undefined;
       ringExpiryMs: number | undefined;
+      profiles: Record<string, MessagingAgentProfile> | undefined;
     },
   ) {
     this.domain = `127.0.0.1:${port}`;
@@ -103,6 +106,7 @@ export class MessagingSimulator
       live: (conv, record) => this.live(conv, record),
     });
     if (o.ringExpiryMs !== undefined) this.writes.ringExpiryMs = o.ringExpiryMs;
+    this.profiles = new SimProfiles(this.agentId, o.profiles ?? { [this.agentId]: DEFAULT_AGENT_PROFILE });
     this.requestContext = {
       model: this.model,
       sockets: this.sockets,
@@ -114,6 +118,7 @@ export class MessagingSimulator
           Extract<MessagingFault, { request: string }> | undefined,
       unexpected: (what) => this.unserved.push(what),
       writes: this.writes,
+      profiles: this.profiles,
     };
   }
 
@@ -126,6 +131,7 @@ export class MessagingSimulator
       frameLog: options.frameLog ?? true,
       switches: options.switches,
       ringExpiryMs: options.ringExpiryMs,
+      profiles: options.profiles,
     };
     // eslint-disable-next-line prefer-const -- assigned once the port is known; handlers read it later
     let sim: MessagingSimulator | undefined;
@@ -156,6 +162,14 @@ export class MessagingSimulator
   }
 
   // ---- tokens ----------------------------------------------------------------------------
+
+  /**
+   * Sets the profile `GetUserProfile` answers for an agent (old-style id): its first and last name
+   * become the agent's `name` in chatshift's events.
+   */
+  setProfile(agentId: string, profile: MessagingAgentProfile): void {
+    this.profiles.set(agentId, profile);
+  }
 
   /** Issues a new valid bearer (login does this too). */
   issueToken(): string {

@@ -15,6 +15,7 @@ import { validateOptions, type MessagingOptions, type ResolvedMessagingOptions }
 import { rateLimitWait, RequestPacer } from './pacing.js';
 import { requestTypes } from './wire.js';
 import { messagingActions } from './actions-backend.js';
+import { AgentNames } from './profiles.js';
 
 /** Checkpoint saves: the first change at once, then at most this often. */
 const SAVE_EVERY_MS = 250;
@@ -161,10 +162,16 @@ function events(
       logger,
     });
 
+    // Agents' display names (profiles.ts): filled in when already known, never awaited.
+    const names =
+      options.agentNames === false
+        ? undefined
+        : new AgentNames({ logger, metrics, now: () => scheduler.now(), timeoutMs: cfg.requestTimeoutMs });
+
     const tracker = new ConversationTracker(
       {
         emit(event) {
-          subscriber.next(event);
+          subscriber.next(names === undefined ? event : names.fill(event));
           metrics.increment('events.emitted');
         },
         query(conversationId, afterSeq) {
@@ -321,6 +328,7 @@ function events(
         {
           open(s) {
             session = s;
+            names?.connected(s, agent.id);
             subscribe(s);
             tracker.resumeAll();
           },
@@ -338,6 +346,7 @@ function events(
           },
           down() {
             session = undefined;
+            names?.disconnected();
             lostAt ??= scheduler.now();
             tracker.disconnected();
           },
@@ -410,6 +419,7 @@ function events(
       // First: an unsubscribe from inside next() returns into the tracker's loop, which must stop
       // there — no cursor moves and no save for events nobody received (issue #15).
       tracker.stop();
+      names?.stop();
       poll?.unsubscribe();
       pacer.clear();
       stopSub?.unsubscribe();

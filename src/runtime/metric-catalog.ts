@@ -210,6 +210,22 @@ export const metricCatalog: readonly MetricSpec[] = Object.freeze([
     'Requests the server refused as over its rate limit (retried later).',
   ),
   spec(
+    'profiles.lookups',
+    'chatshift.profiles.lookups',
+    'counter',
+    '{request}',
+    'messaging',
+    "Agent profile lookups (GetUserProfile) sent to fill agents' display names.",
+  ),
+  spec(
+    'profiles.failed',
+    'chatshift.profiles.failed',
+    'counter',
+    '{request}',
+    'messaging',
+    'Agent profile lookups that failed or timed out (the events went out without the name).',
+  ),
+  spec(
     'batches.split',
     'chatshift.batches.split',
     'counter',
