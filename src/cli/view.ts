@@ -97,7 +97,7 @@ export function describe(e: ConversationEvent, width: number, paint: Palette = p
       what = `${e.participant.name ?? e.participant.id ?? e.participant.role} (${e.participant.role}) ${e.action}`;
       break;
     case 'receipt':
-      what = `${e.participant.role} ${e.status} #${e.seqs.join(',#')}`;
+      what = `${e.participant.name ?? e.participant.role} ${e.status} #${e.seqs.join(',#')}`;
       break;
   }
   const line = `${head} ${what.replace(/\s+/g, ' ')}`;
