@@ -61,28 +61,19 @@ export class AgentNames {
   private readonly size: number;
   private readonly maxInFlight: number;
   private session: Session | undefined;
-  private stopped = false;
 
   constructor(private readonly deps: AgentNamesDeps) {
     this.size = deps.cacheSize ?? PROFILE_CACHE_SIZE;
     this.maxInFlight = deps.inFlight ?? PROFILE_LOOKUPS_IN_FLIGHT;
   }
 
-  /** A socket opened: lookups go over it; the subscriber's own agent (when known) is asked now. */
+  /**
+   * A socket opened: lookups go over it (a socket that went starts none, and a lookup it failed
+   * is asked again on the next one); the subscriber's own agent, when known, is asked now.
+   */
   connected(session: Session, ownAgentId: string | undefined): void {
     this.session = session;
     if (ownAgentId !== undefined) this.lookup(ownAgentId);
-  }
-
-  /** The socket went: no lookup starts until the next one opens (answers in flight still count). */
-  disconnected(): void {
-    this.session = undefined;
-  }
-
-  /** No more lookups, and answers still in flight are ignored. */
-  stop(): void {
-    this.stopped = true;
-    this.session = undefined;
   }
 
   /** The name already known for `agentId` (`undefined` when none or not yet known). */
@@ -112,7 +103,7 @@ export class AgentNames {
 
   private lookup(id: string): void {
     const s = this.session;
-    if (s === undefined || !s.alive || this.stopped || this.pending.has(id)) return;
+    if (s === undefined || !s.alive || this.pending.has(id)) return;
     if (this.pending.size >= this.maxInFlight) return;
     const known = this.cache.get(id);
     if (
@@ -125,7 +116,6 @@ export class AgentNames {
     s.request(GET_USER_PROFILE, { userId: id }, this.deps.timeoutMs).then(
       (resp) => {
         this.pending.delete(id);
-        if (this.stopped) return;
         const name = profileName(resp.body);
         this.remember(id, { name });
         if (name === undefined)
@@ -134,7 +124,7 @@ export class AgentNames {
       (e: ChatshiftError) => {
         this.pending.delete(id);
         // The socket went meanwhile: not the agent's fault; asked again on the next socket.
-        if (this.stopped || !s.alive) return;
+        if (!s.alive) return;
         const first = this.cache.get(id) === undefined;
         this.remember(id, { failedAt: this.deps.now() });
         this.deps.metrics.increment('profiles.failed');

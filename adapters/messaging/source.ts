@@ -346,7 +346,6 @@ function events(
           },
           down() {
             session = undefined;
-            names?.disconnected();
             lostAt ??= scheduler.now();
             tracker.disconnected();
           },
@@ -419,7 +418,6 @@ function events(
       // First: an unsubscribe from inside next() returns into the tracker's loop, which must stop
       // there — no cursor moves and no save for events nobody received (issue #15).
       tracker.stop();
-      names?.stop();
       poll?.unsubscribe();
       pacer.clear();
       stopSub?.unsubscribe();
