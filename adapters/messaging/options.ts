@@ -77,7 +77,7 @@ export interface MessagingOptions {
   backoff?: BackoffOptions;
   /** Allow `ws://` to a non-loopback host. Default false (`ws://` only for loopback, else `wss://`). */
   allowInsecureTransport?: boolean;
-  /** Counter sink: `ws.frames.in`, `ws.frames.out`, `ws.connects`, `reconnects`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`, `held.dropped`, `flow.paused`. */
+  /** Counter sink: `ws.frames.in`, `ws.frames.out`, `ws.connects`, `reconnects`, `events.emitted`, `events.duplicates`, `items.invalid`, `gaps`, `held.dropped`, `flow.paused`, `profiles.lookups`, `profiles.failed`. */
   metrics?: Metrics;
   /**
    * Backpressure from an asynchronous consumer (see `flowControl`): while it is paused the socket
