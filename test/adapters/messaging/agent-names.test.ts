@@ -106,7 +106,7 @@ describe('messaging: agents shown by name (GetUserProfile)', function () {
     assert.equal(metrics.snapshot()['profiles.lookups'], 1, 'not asked again while in flight');
     assertInOrder(c.events);
     for (const conv of convs) {
-      const texts = c.events
+      const texts: string[] = c.events
         .filter((e) => e.conversationId === conv && e.type === 'message')
         .map((e) => (e.type === 'message' ? e.text : ''));
       assert.deepEqual(texts, Array.from({ length: 10 }, (_, i) => [`q${i}`, `a${i}`]).flat());
