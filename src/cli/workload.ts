@@ -116,6 +116,11 @@ export class Workload {
 
   private legacyStep(key: string, step: Step): void {
     const sim = this.legacy;
+    // An agent cannot write in a chat it has not accepted yet: while it rings (a loaded machine, or
+    // the drain, when nobody takes it), the agent's steps are skipped, not played as a nameless agent.
+    if (step.startsWith('agent') || step === 'rich') {
+      if (sim.chat(key).ringing) return;
+    }
     switch (step) {
       case 'consumer':
         sim.typing(key, { on: false });

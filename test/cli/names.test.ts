@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { LegacyChatSimulator } from '../../adapters/legacy-chat/index.js';
+import { MessagingSimulator } from '../../adapters/messaging/index.js';
 import { describe as describeEvent } from '../../src/cli/view.js';
+import { Workload } from '../../src/cli/workload.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { runCliUntil } from '../support/cli.js';
 import { startOneAccount, type OneAccount } from '../support/account.js';
@@ -96,6 +99,24 @@ describe('CLI: agents shown by name on both backends', function () {
         clearInterval(accepted);
       }
     });
+  });
+
+  it("the demo's script plays no agent line in a legacy chat nobody accepted (it would be nameless)", async () => {
+    const legacy = await LegacyChatSimulator.start();
+    const msg = await MessagingSimulator.start();
+    try {
+      const w = new Workload(legacy, msg, 5);
+      const ringing = w.open('legacy-chat');
+      while (w.advance(ringing));
+      assert.ok(legacy.chat(ringing.id).ringing && legacy.chat(ringing.id).state === 'ended');
+      assert.deepEqual(legacy.agentLines(ringing.id), []);
+      assert.ok(
+        legacy.chat(ringing.id).events.some((e) => e.source === 'visitor'),
+        'the consumer still speaks while it rings',
+      );
+    } finally {
+      await Promise.all([legacy.close(), msg.close()]);
+    }
   });
 
   it('the demo shows agents by name on both backends', async () => {
