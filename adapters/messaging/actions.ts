@@ -1,5 +1,6 @@
-// The messaging backend's outbound actions (production-behaviour.md §2): UMS requests on a socket of
-// their own, opened on first use; refusals as coded errors. The at-most-once policy is core's.
+// The messaging backend's outbound actions (production-behaviour.md §2): UMS requests on the events'
+// socket of the same backend object, or one of their own when no events run (actions-socket.ts);
+// refusals as coded errors. The at-most-once policy is core's.
 import { Observable, type Subscriber } from 'rxjs';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type {
@@ -12,36 +13,56 @@ import type {
 } from '../../src/runtime/actions-backend.js';
 import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
-import { Connection, type ConnectionSettings, type Session } from './connection.js';
+import type { Session } from './connection.js';
+import { ActionSockets, type ActionSocketsConfig } from './actions-socket.js';
 
 export interface MessagingActionsConfig {
-  connection: Omit<ConnectionSettings, 'logger' | 'metrics'>;
-  /** The agent's old-style id (`account.user`): needed by transfer, availability and rings. */
-  agentId: string | undefined;
+  sockets: Omit<
+    ActionSocketsConfig,
+    'onOpen' | 'onNotification' | 'onFatal' | 'wanted' | 'logger' | 'metrics'
+  >;
+  /**
+   * The agent's old-style id (`account.user`), needed by transfer, availability and rings: the
+   * option, or the session's; rejects with a coded error when it cannot be known.
+   */
+  agentId(what: string): Promise<string>;
   accountId: string;
   /** How long a publish may take to reach the history before a read-back trusts a miss. */
   readBackDelayMs: number;
-  /** Longest wait for a socket before an action fails (`ERR_CONNECTION`, not sent). */
-  connectWaitMs: number;
   logger: Logger;
   metrics: Metrics;
 }
 
-type Waiter = { resolve(s: Session): void; reject(e: unknown): void };
-
-/** The messaging backend's {@link ActionsBackend}: one socket for all actions, opened lazily. */
+/**
+ * The messaging backend's {@link ActionsBackend}: every action over the events' socket of the same
+ * backend object, or over one socket of its own when no events run.
+ */
 export class MessagingActions implements ActionsBackend {
   readonly id = 'messaging' as const;
   readonly readBackDelayMs: number;
-  private connection: Connection | undefined;
-  private session: Session | undefined;
-  private waiters: Waiter[] = [];
+  /** Where the requests go (exposed for tests: `sockets.ownOpened`). */
+  readonly sockets: ActionSockets;
   private readonly offerSubscribers = new Set<Subscriber<Offer>>();
   private readonly seenRings = new Set<string>();
   private disposed = false;
 
   constructor(private readonly cfg: MessagingActionsConfig) {
     this.readBackDelayMs = cfg.readBackDelayMs;
+    this.sockets = new ActionSockets({
+      ...cfg.sockets,
+      logger: cfg.logger,
+      metrics: cfg.metrics,
+      onOpen: (s) => {
+        if (this.offerSubscribers.size > 0) this.subscribeRouting(s);
+      },
+      onNotification: (type, body) => {
+        if (type.endsWith('RoutingTaskNotification')) this.rings(body);
+      },
+      onFatal: (e) => {
+        for (const s of [...this.offerSubscribers]) s.error(e);
+      },
+      wanted: () => this.offerSubscribers.size > 0,
+    });
   }
 
   async publish(
@@ -116,7 +137,7 @@ export class MessagingActions implements ActionsBackend {
   }
 
   async transfer(ref: ConversationRef, target: TransferTarget, retry: boolean): Promise<void> {
-    const agentId = this.agentId('transfer');
+    const agentId = await this.cfg.agentId('transfer');
     const fields: object[] = [
       { field: 'ParticipantsChange', type: 'REMOVE', role: 'ASSIGNED_AGENT', userId: agentId },
     ];
@@ -154,18 +175,31 @@ export class MessagingActions implements ActionsBackend {
     await this.call(undefined, '.ams.routing.SetAgentState', {
       availability: a.toUpperCase(),
       channels: ['MESSAGING'],
-      agentUserId: this.agentId('setAvailability'),
+      agentUserId: await this.cfg.agentId('setAvailability'),
     });
   }
 
   offers(): Observable<Offer> {
     return new Observable<Offer>((subscriber) => {
-      this.agentId('offers$');
-      this.offerSubscribers.add(subscriber);
-      if (this.offerSubscribers.size === 1 && this.session !== undefined) this.subscribeRouting(this.session);
-      else void this.ready().catch((e: unknown) => subscriber.error(e));
+      let active = true;
+      // The agent id first: without one there is nothing to subscribe to (a coded error, never '').
+      this.cfg.agentId('offers$').then(
+        () => {
+          if (!active) return;
+          if (this.disposed) return subscriber.complete();
+          this.offerSubscribers.add(subscriber);
+          const now = this.sockets.current();
+          if (this.offerSubscribers.size === 1 && now !== undefined) this.subscribeRouting(now);
+          else if (now === undefined) void this.sockets.ready().catch((e: unknown) => subscriber.error(e));
+        },
+        (e: unknown) => {
+          if (active) subscriber.error(e);
+        },
+      );
       return () => {
+        active = false;
         this.offerSubscribers.delete(subscriber);
+        this.sockets.settle();
       };
     });
   }
@@ -208,14 +242,7 @@ export class MessagingActions implements ActionsBackend {
 
   dispose(): Promise<void> {
     this.disposed = true;
-    this.connection?.stop();
-    this.connection = undefined;
-    this.session = undefined;
-    this.failWaiters(
-      new ChatshiftError('ERR_CONNECTION', 'messaging: the actions were disposed', {
-        details: { sent: false },
-      }),
-    );
+    this.sockets.dispose();
     for (const s of [...this.offerSubscribers]) s.complete();
     return Promise.resolve();
   }
@@ -227,86 +254,28 @@ export class MessagingActions implements ActionsBackend {
     body: object,
     metadata?: object[],
   ): Promise<unknown> {
-    const session = await this.ready();
     try {
-      return (await session.request(type, body, undefined, metadata)).body;
+      return await this.sockets.run(async (s) => (await s.request(type, body, undefined, metadata)).body);
     } catch (e) {
       throw refusal(e, ref);
     }
   }
 
-  /** The open socket, opening one if none is (waits at most `connectWaitMs`). */
-  private ready(): Promise<Session> {
-    if (this.disposed)
-      return Promise.reject(
-        new ChatshiftError('ERR_CONNECTION', 'messaging: the actions were disposed', {
-          details: { sent: false },
+  private subscribeRouting(s: Session): void {
+    this.cfg
+      .agentId('offers$')
+      .then((agentId) =>
+        s.request('.ams.routing.SubscribeRoutingTasks', {
+          channelType: 'MESSAGING',
+          agentId,
+          brandId: this.cfg.accountId,
+        }),
+      )
+      .catch((e: unknown) =>
+        this.cfg.logger.warn('messaging: routing subscription failed', {
+          code: isChatshiftError(e) ? e.code : 'unknown',
         }),
       );
-    if (this.session?.alive === true) return Promise.resolve(this.session);
-    this.connection ??= this.connect();
-    return new Promise<Session>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
-      this.waiters.push(waiter);
-      const timer = this.cfg.connection.scheduler.schedule(() => {
-        if (!this.waiters.includes(waiter)) return;
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(
-          new ChatshiftError('ERR_CONNECTION', 'messaging: no socket for the action in time', {
-            details: { sent: false },
-          }),
-        );
-      }, this.cfg.connectWaitMs);
-      waiter.resolve = (s) => {
-        timer.unsubscribe();
-        resolve(s);
-      };
-    });
-  }
-
-  private connect(): Connection {
-    const c = new Connection(
-      { ...this.cfg.connection, logger: this.cfg.logger, metrics: this.cfg.metrics },
-      {
-        open: (s) => {
-          c.markHealthy();
-          this.session = s;
-          const waiting = this.waiters;
-          this.waiters = [];
-          for (const w of waiting) w.resolve(s);
-          if (this.offerSubscribers.size > 0) this.subscribeRouting(s);
-        },
-        down: () => {
-          this.session = undefined;
-        },
-        fatal: (e) => {
-          this.session = undefined;
-          this.connection = undefined;
-          c.stop();
-          this.failWaiters(e);
-          for (const s of [...this.offerSubscribers]) s.error(e);
-        },
-        onlineEvent: () => undefined,
-        conversationChanges: () => undefined,
-        otherNotification: (type, body) => {
-          if (type.endsWith('RoutingTaskNotification')) this.rings(body);
-        },
-      },
-    );
-    c.start();
-    return c;
-  }
-
-  private subscribeRouting(s: Session): void {
-    s.request('.ams.routing.SubscribeRoutingTasks', {
-      channelType: 'MESSAGING',
-      agentId: this.cfg.agentId,
-      brandId: this.cfg.accountId,
-    }).catch((e: unknown) =>
-      this.cfg.logger.warn('messaging: routing subscription failed', {
-        code: isChatshiftError(e) ? e.code : 'unknown',
-      }),
-    );
   }
 
   /** Waiting rings become offers, each ring id once (the same ring may be repeated). */
@@ -335,20 +304,6 @@ export class MessagingActions implements ActionsBackend {
         for (const s of this.offerSubscribers) s.next(offer);
       }
     }
-  }
-
-  private failWaiters(e: unknown): void {
-    const waiting = this.waiters;
-    this.waiters = [];
-    for (const w of waiting) w.reject(e);
-  }
-
-  private agentId(what: string): string {
-    if (this.cfg.agentId === undefined)
-      throw new ChatshiftError('ERR_INVALID_OPTIONS', `messaging: ${what} needs the agentId option`, {
-        details: { option: 'agentId' },
-      });
-    return this.cfg.agentId;
   }
 }
 

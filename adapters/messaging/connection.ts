@@ -8,6 +8,7 @@ import type { Logger } from '../../src/runtime/logger.js';
 import { measureOperation, type Metrics } from '../../src/runtime/metrics.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { KeepAlive, type KeepAliveSettings } from './keep-alive.js';
+import type { ShareTap, SocketShare } from './socket-share.js';
 import { FrameRouter, RequestCorrelator, sanitize, type NotificationSink } from './protocol.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
@@ -51,6 +52,11 @@ export interface ConnectionSettings {
   onBearer(token: string): void;
   /** Told when a socket is opening, open, or a reconnect is scheduled (the backend's `health$`). */
   health?: HealthReporter;
+  /**
+   * The events' connection offers its sockets to the same backend object's actions: each open
+   * socket, its end, and the notifications the events do not use (routing rings).
+   */
+  share?: SocketShare;
 }
 
 /** One open socket, as the source sees it. */
@@ -76,6 +82,8 @@ export interface ConnectionHooks extends NotificationSink {
 interface Socket {
   ws: WebSocketLike;
   session: Session & { alive: boolean };
+  /** The same socket as the actions use it (see {@link Connection.share}). */
+  shared: Session | undefined;
   correlator: RequestCorrelator;
   handshake: Subscription;
   keepAlive: KeepAlive;
@@ -111,6 +119,15 @@ export class Connection {
   /** Bumped on every pause and resume, so deadlines that spanned a pause are re-armed. */
   private flowEpoch = 0;
   private readonly keepAliveSettings: KeepAliveSettings;
+  private tap: ShareTap | undefined;
+  /**
+   * Action requests waiting for their answer on the current socket. Their answers must be read
+   * even while the consumer's flow control pauses reading: a handler that awaits a send would
+   * otherwise never let the consumer catch up (a deadlock).
+   */
+  private actionsInFlight = 0;
+  /** Whether the socket is not read now: paused by flow control and no action waits for an answer. */
+  private readsPaused = false;
 
   constructor(
     private readonly s: ConnectionSettings,
@@ -125,6 +142,7 @@ export class Connection {
   }
 
   start(): void {
+    this.tap ??= this.s.share?.attach();
     void this.connect();
   }
 
@@ -145,6 +163,14 @@ export class Connection {
   setPaused(paused: boolean): void {
     if (paused === this.paused) return;
     this.paused = paused;
+    this.applyReads();
+  }
+
+  /** Pauses or resumes reading the socket: paused by flow control unless an action waits. */
+  private applyReads(): void {
+    const paused = this.paused && this.actionsInFlight === 0;
+    if (paused === this.readsPaused) return;
+    this.readsPaused = paused;
     this.flowEpoch++;
     const ws = this.socket?.ws;
     if (ws === undefined || ws.readyState !== ws.OPEN) return;
@@ -161,6 +187,7 @@ export class Connection {
     this.stopped = true;
     this.reconnectTimer?.unsubscribe();
     this.teardown(new ChatshiftError('ERR_CONNECTION', 'the source was stopped'));
+    this.tap?.detach();
   }
 
   private async connect(): Promise<void> {
@@ -207,18 +234,31 @@ export class Connection {
         this.s.metrics.increment('ws.frames.out');
       },
       this.s.scheduler,
-      () => (this.paused ? -1 : this.flowEpoch),
+      () => (this.readsPaused ? -1 : this.flowEpoch),
     );
+    const tap = this.tap;
+    const hooks = this.hooks;
+    const sink =
+      tap === undefined
+        ? hooks
+        : {
+            onlineEvent: hooks.onlineEvent.bind(hooks),
+            conversationChanges: hooks.conversationChanges.bind(hooks),
+            otherNotification: (type: string, body: unknown) => {
+              tap.notification(type, body);
+              hooks.otherNotification(type, body);
+            },
+          };
     const router = new FrameRouter(
       correlator,
-      this.hooks,
+      sink,
       this.s.logger,
       invalidInputReporter(this.s.logger, this.s.metrics),
     );
     const keepAlive = new KeepAlive(
       this.keepAliveSettings,
       correlator,
-      () => this.paused,
+      () => this.readsPaused,
       () => ws.terminate(),
     );
     const session = {
@@ -236,6 +276,27 @@ export class Connection {
           correlator.request(type, body, timeoutMs, metadata),
         ),
     };
+    // The actions' view of this socket: while one of their requests waits, the socket is read.
+    const shared: Session | undefined =
+      tap === undefined
+        ? undefined
+        : {
+            get alive() {
+              return session.alive;
+            },
+            request: (type, body, timeoutMs, metadata) => {
+              this.actionsInFlight++;
+              this.applyReads();
+              const answer = session.request(type, body, timeoutMs, metadata);
+              const release = (): void => {
+                if (this.socket?.session !== session) return;
+                this.actionsInFlight--;
+                this.applyReads();
+              };
+              answer.then(release, release);
+              return answer;
+            },
+          };
     let opened = false;
     let handshakeStatus: number | undefined;
     const handshake = this.s.scheduler.schedule(() => {
@@ -245,7 +306,7 @@ export class Connection {
       });
       ws.terminate();
     }, this.s.heartbeatTimeoutMs);
-    this.socket = { ws, session, correlator, handshake, keepAlive };
+    this.socket = { ws, session, shared, correlator, handshake, keepAlive };
 
     ws.on('open', () => {
       opened = true;
@@ -256,12 +317,13 @@ export class Connection {
         this.abruptWhileOnProbation = undefined;
         this.probation = false;
       }
-      if (this.paused) ws.pause();
+      if (this.readsPaused) ws.pause();
       this.s.metrics.increment('ws.connects');
       this.s.health?.connected();
       this.s.logger.debug?.('messaging: socket open');
       keepAlive.start();
       this.hooks.open(session);
+      if (shared !== undefined && this.socket?.ws === ws) tap?.open(shared);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       keepAlive.frames++;
@@ -363,6 +425,10 @@ export class Connection {
     socket.handshake.unsubscribe();
     socket.keepAlive.stop();
     socket.session.alive = false;
+    if (socket.shared !== undefined) this.tap?.down(socket.shared);
+    // The next socket starts with no action waiting (the answers of this one's are lost).
+    this.actionsInFlight = 0;
+    this.applyReads();
     socket.correlator.failAll(error);
     return socket.ws;
   }

@@ -85,6 +85,12 @@ export interface MessagingOptions {
    * kernel and on the server. Default: none.
    */
   flow?: FlowControl;
+  /**
+   * Actions (`conversationActions`) go over the socket of this object's `events()` while one runs;
+   * with none running they open a socket of their own, closed after this many ms with nothing to
+   * do (or by `dispose()`, or as soon as an `events()` socket opens). Default 60000.
+   */
+  actionsIdleMs?: number;
 }
 
 /** The v1 name of {@link MessagingOptions}. */
@@ -141,6 +147,7 @@ export function validateOptions(options: MessagingOptions): ResolvedMessagingOpt
     historyQueriesPerSecond: check.positive('historyQueriesPerSecond', o['historyQueriesPerSecond'], 20, {
       integer: true,
     }),
+    actionsIdleMs: check.positive('actionsIdleMs', o['actionsIdleMs'], 60_000, { ms: true }),
   };
   if (o['agentNames'] !== undefined) check.boolean('agentNames', o['agentNames']);
   if (o['WebSocket'] !== undefined && typeof o['WebSocket'] !== 'function')
@@ -156,6 +163,7 @@ export interface ResolvedMessagingOptions extends ResolvedSharedOptions {
   maxFrameBytes: number;
   historyQueriesPerSecond: number;
   historyPollMs: number | undefined;
+  actionsIdleMs: number;
 }
 
 /** Whether `domain` parses as the authority of a URL (a port above 65535 does not). */

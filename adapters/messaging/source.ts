@@ -16,6 +16,7 @@ import { rateLimitWait, RequestPacer } from './pacing.js';
 import { requestTypes } from './wire.js';
 import { messagingActions } from './actions-backend.js';
 import { AgentNames } from './profiles.js';
+import { SocketShare } from './socket-share.js';
 
 /** Checkpoint saves: the first change at once, then at most this often. */
 const SAVE_EVERY_MS = 250;
@@ -46,12 +47,14 @@ export function messaging(options: MessagingOptions): MessagingBackend {
     options.domain === undefined ? 'wss' : schemeFor(options.domain, options.allowInsecureTransport);
   const convState = [...(options.convState ?? ['OPEN'])];
   const health = new HealthTracker();
+  // The events' sockets, offered to this object's actions: one connection per agent.
+  const share = new SocketShare();
   return {
     id: 'messaging',
     health$: health.health$,
     events: (context: BackendContext = {}) =>
-      health.track(context, (reporter) => events(options, cfg, scheme, convState, context, reporter)),
-    actions: (services = {}) => messagingActions(options, cfg, scheme, services),
+      health.track(context, (reporter) => events(options, cfg, scheme, convState, context, reporter, share)),
+    actions: (services = {}) => messagingActions(options, cfg, scheme, services, share),
   };
 }
 
@@ -120,6 +123,7 @@ function events(
   convState: Array<'OPEN' | 'CLOSE'>,
   context: BackendContext,
   health: HealthReporter,
+  share: SocketShare,
 ): Observable<ConversationEvent> {
   return new Observable<ConversationEvent>((subscriber) => {
     const scheduler = cfg.scheduler ?? asyncScheduler;
@@ -324,6 +328,7 @@ function events(
           maxFrameBytes: cfg.maxFrameBytes,
           onBearer: (t) => tokens.add(t),
           health,
+          share,
         },
         {
           open(s) {
