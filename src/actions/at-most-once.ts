@@ -1,6 +1,6 @@
 import { ChatshiftError, isChatshiftError } from '../errors.js';
 import type { Logger } from '../runtime/logger.js';
-import type { Metrics } from '../runtime/metrics.js';
+import { errorType, type Metrics } from '../runtime/metrics.js';
 
 /** Timing of the at-most-once policy. */
 export interface AtMostOnceTiming {
@@ -49,6 +49,34 @@ export async function withRateLimit<T>(attempt: () => Promise<T>, timing: AtMost
   }
 }
 
+/**
+ * How a send ended, as the `sends` counter's `chatshift.outcome`: posted once (`sent`), unclear and
+ * then found in the conversation (`found_on_read_back`), unclear, not found and posted once more
+ * (`resent`), refused by the server (`refused`), still rate-limited after `maxRateLimitWaitMs`
+ * (`rate_limited`), unsettled (`unknown`: `ERR_OUTCOME_UNKNOWN`), or not sent at all (`failed`: no
+ * connection in time, bearer refused). Each send counts once.
+ */
+export type SendOutcome =
+  'sent' | 'found_on_read_back' | 'resent' | 'refused' | 'rate_limited' | 'unknown' | 'failed';
+
+/** The outcome of a send that failed with `e`. */
+export function failedSendOutcome(e: unknown): SendOutcome {
+  if (!isChatshiftError(e)) return 'failed';
+  if (e.code === 'ERR_OUTCOME_UNKNOWN') return 'unknown';
+  if (e.code === 'ERR_RATE_LIMITED') return 'rate_limited';
+  if (
+    [
+      'ERR_CONNECTION',
+      'ERR_TIMEOUT',
+      'ERR_AUTH_REJECTED',
+      'ERR_BEARER_PROVIDER',
+      'ERR_SESSION_CLOSED',
+    ].includes(e.code)
+  )
+    return 'failed';
+  return 'refused';
+}
+
 /** A send's two primitives: one attempt, and the read-back that finds it by its client id. */
 export interface SendPrimitives {
   publish(): Promise<{ seq?: number }>;
@@ -65,10 +93,28 @@ export interface SendPrimitives {
  * find the message after the write had time to land.
  */
 export async function sendAtMostOnce(p: SendPrimitives, timing: AtMostOnceTiming): Promise<{ seq?: number }> {
+  try {
+    const { seq, outcome } = await settleSend(p, timing);
+    timing.metrics.increment('sends', 1, { 'chatshift.outcome': outcome });
+    return seq === undefined ? {} : { seq };
+  } catch (e) {
+    timing.metrics.increment('sends', 1, {
+      'chatshift.outcome': failedSendOutcome(e),
+      'error.type': errorType(e),
+    });
+    throw e;
+  }
+}
+
+async function settleSend(
+  p: SendPrimitives,
+  timing: AtMostOnceTiming,
+): Promise<{ seq?: number | undefined; outcome: SendOutcome }> {
   let last: unknown;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      return await withRateLimit(() => p.publish(), timing);
+      const r = await withRateLimit(() => p.publish(), timing);
+      return { seq: r.seq, outcome: attempt === 0 ? 'sent' : 'resent' };
     } catch (e) {
       if (!isUnclear(e)) throw e;
       last = e;
@@ -85,11 +131,7 @@ export async function sendAtMostOnce(p: SendPrimitives, timing: AtMostOnceTiming
     } catch (cause) {
       throw outcomeUnknown('the read-back failed', cause);
     }
-    if (found !== undefined) {
-      timing.metrics.increment('actions.found_on_read_back');
-      return found;
-    }
-    timing.metrics.increment('actions.resent');
+    if (found !== undefined) return { seq: found.seq, outcome: 'found_on_read_back' };
   }
   throw outcomeUnknown('the resend was unclear too and the message is not there', last);
 }

@@ -11,8 +11,9 @@ import type {
   TransferTarget,
 } from '../runtime/actions-backend.js';
 import type { Backend } from '../runtime/backend.js';
+import { BACKEND_ATTR } from '../runtime/metric-catalog.js';
 import { redactingLogger, silentLogger, type Logger } from '../runtime/logger.js';
-import { noopMetrics, type Metrics } from '../runtime/metrics.js';
+import { noopMetrics, withAttributes, type Metrics } from '../runtime/metrics.js';
 import { OptionsChecker, resolveServices } from '../runtime/options.js';
 import { idempotent, sendAtMostOnce, withRateLimit, type AtMostOnceTiming } from './at-most-once.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -30,7 +31,12 @@ export interface ConversationActionsOptions {
   maxRateLimitWaitMs?: number;
   /** Console-compatible logger (redacted). Default: silent. */
   logger?: Logger;
-  /** Counters `actions.sent`, `actions.rate_limited`, `actions.unclear`, `actions.found_on_read_back`, `actions.resent`. Default: none. */
+  /**
+   * Counters, each with `chatshift.backend`: `sends` (one per send, by `chatshift.outcome`: `sent`,
+   * `found_on_read_back`, `resent`, `refused`, `rate_limited`, `unknown`, `failed`; with `error.type`
+   * when it failed), `actions.rate_limited` (429s waited out), `actions.unclear` (unclear outcomes
+   * of any action). The messaging actions' own socket adds its `ws.*` counters. Default: none.
+   */
   metrics?: Metrics;
 }
 
@@ -115,16 +121,24 @@ export function conversationActions(options: ConversationActionsOptions): Conver
         option,
         `a ${id} backend object with actions (from ${option === 'legacy' ? 'legacyChat' : 'messaging'}())`,
       );
-    backends.set(id, make.call(b, { logger, metrics }));
+    backends.set(id, make.call(b, { logger, metrics: withAttributes(metrics, { [BACKEND_ATTR]: id }) }));
   }
   if (backends.size === 0) check.fail('legacy', 'a backend (legacy and/or messaging)');
   const queue = new KeyedQueue(check.positive('maxConcurrent', o['maxConcurrent'], 16, { integer: true }));
-  const timing: AtMostOnceTiming = {
+  const shared: AtMostOnceTiming = {
     maxRateLimitWaitMs: check.positive('maxRateLimitWaitMs', o['maxRateLimitWaitMs'], 30_000, { ms: true }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     logger,
     metrics,
   };
+  // Every counter of an action carries the backend it went to.
+  const timings = new Map<BackendId, AtMostOnceTiming>(
+    [...backends.keys()].map((id) => [
+      id,
+      { ...shared, metrics: withAttributes(metrics, { [BACKEND_ATTR]: id }) },
+    ]),
+  );
+  const timingOf = (b: ActionsBackend): AtMostOnceTiming => timings.get(b.id) ?? shared;
 
   const owner = (backend: unknown): ActionsBackend => {
     const b = backends.get(backend as BackendId);
@@ -169,9 +183,8 @@ export function conversationActions(options: ConversationActionsOptions): Conver
             findSent: () => b.findSent(ref, content, clientMessageId),
             readBackDelayMs: b.readBackDelayMs,
           },
-          timing,
+          timingOf(b),
         );
-        metrics.increment('actions.sent');
         return {
           backend: ref.backend,
           conversationId: ref.conversationId,
@@ -179,16 +192,17 @@ export function conversationActions(options: ConversationActionsOptions): Conver
           clientMessageId,
         };
       }),
-    typing: (ref, on) => onRef('typing', ref, (b) => idempotent(() => b.typing(ref, on === true), timing)),
+    typing: (ref, on) =>
+      onRef('typing', ref, (b) => idempotent(() => b.typing(ref, on === true), timingOf(b))),
     markRead: (ref, seqs) =>
       onRef('markRead', ref, (b) => {
         if (!Array.isArray(seqs) || !seqs.every((n) => Number.isSafeInteger(n) && n >= 0))
           throw new ChatshiftError('ERR_INVALID_OPTIONS', 'markRead: seqs must be non-negative integers');
-        return idempotent(() => b.markRead(ref, seqs), timing);
+        return idempotent(() => b.markRead(ref, seqs), timingOf(b));
       }),
     close: (ref, closeOptions = {}) =>
       onRef('close', ref, (b) =>
-        idempotent((retry) => b.close(ref, closeOptions.scope ?? 'dialog', retry), timing),
+        idempotent((retry) => b.close(ref, closeOptions.scope ?? 'dialog', retry), timingOf(b)),
       ),
     transfer: (ref, target) =>
       onRef('transfer', ref, (b) => {
@@ -197,13 +211,13 @@ export function conversationActions(options: ConversationActionsOptions): Conver
           (typeof v === 'string' && v.length > 0) || (typeof v === 'number' && Number.isSafeInteger(v));
         if (t === null || typeof t !== 'object' || !(ok(t.skillId) || ok(t.agentId)))
           throw new ChatshiftError('ERR_INVALID_OPTIONS', 'transfer: give { skillId } or { agentId }');
-        return idempotent((retry) => b.transfer(ref, target, retry), timing);
+        return idempotent((retry) => b.transfer(ref, target, retry), timingOf(b));
       }),
     setAvailability: async (availability) => {
       if (!['online', 'away', 'occupied'].includes(availability))
         throw new ChatshiftError('ERR_INVALID_OPTIONS', "setAvailability: 'online', 'away' or 'occupied'");
       await Promise.all(
-        [...backends.values()].map((b) => idempotent(() => b.setAvailability(availability), timing)),
+        [...backends.values()].map((b) => idempotent(() => b.setAvailability(availability), timingOf(b))),
       );
     },
     offers$: new Observable<Offer>((subscriber) =>
@@ -212,12 +226,12 @@ export function conversationActions(options: ConversationActionsOptions): Conver
     accept: async (offer) => {
       const b = owner((offer as Partial<Offer> | null)?.backend);
       // A 429 applied nothing, so it is waited out; anything unclear is the adapter's coded answer.
-      const r = await withRateLimit(() => b.accept(offer), timing);
+      const r = await withRateLimit(() => b.accept(offer), timingOf(b));
       return { backend: b.id, conversationId: r.conversationId };
     },
     reject: (offer) => {
       const b = owner((offer as Partial<Offer> | null)?.backend);
-      return withRateLimit(() => b.reject(offer), timing);
+      return withRateLimit(() => b.reject(offer), timingOf(b));
     },
     dispose: async () => {
       await Promise.all([...backends.values()].map((b) => b.dispose()));
