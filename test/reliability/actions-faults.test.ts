@@ -7,11 +7,22 @@ import { rng, runSeed } from './support/prng.js';
 describe('reliability: a bot on conversationActions through legacy -> both -> messaging under seeded write faults', function () {
   this.timeout(60_000);
   const seed = runSeed('actions');
-  for (let run = 0; run < 2; run++) {
-    it(`run ${run}: every answer exactly once and in order, none silently lost`, async () => {
-      const result = await botRun(rng(seed + run), { steps: 150 });
+  // Runs 0-1: fixed bearers. Runs 2-3: one login session for both backends whose token expires
+  // mid-run — legacy answers 401 (re-auth), messaging closes 4401 or cuts the socket (revocation) —
+  // each cured by one re-login.
+  for (let run = 0; run < 4; run++) {
+    const auth = run < 2 ? 'bearer' : 'session';
+    it(`run ${run} (${auth}${auth === 'session' ? ', token expiries' : ''}): every answer exactly once and in order, none silently lost`, async () => {
+      const result = await botRun(rng(seed + run), { steps: 150, auth });
       console.log(`      actions run ${run} seed ${seed + run}: ${JSON.stringify(result)}`);
       assert.ok(result.expected > 20 && Object.keys(result.faults).length > 3, 'the run did something');
+      assert.equal(result.streamError, undefined, 'the events stream did not fail');
+      if (auth === 'session') {
+        assert.ok((result.expiries ?? 0) >= 2, `tokens expired mid-run: ${result.expiries}`);
+        // Every expiry cured by a re-login (exactly one each is issue #12's proof, test/reliability/sessions.test.ts).
+        assert.ok((result.logins ?? 0) >= 1 + (result.expiries ?? 0), 'a re-login per expiry');
+        assert.ok((result.expiriesWithMessaging ?? 0) >= 1, 'a token expired while messaging ran');
+      }
       assert.ok(
         (result.byBackend['legacy-chat'] ?? 0) > 0 && (result.byBackend['messaging'] ?? 0) > 0,
         'both backends answered',

@@ -1,6 +1,8 @@
 import { BehaviorSubject } from 'rxjs';
 import { legacyChat, LegacyChatSimulator } from '../../../adapters/legacy-chat/index.js';
+import { loginSession } from '../../../adapters/login/index.js';
 import { messaging, MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { startOneAccount, type OneAccount } from '../../support/account.js';
 import {
   conversationActions,
   conversationEvents,
@@ -35,6 +37,13 @@ export interface BotRunResult {
   faults: Record<string, number>;
   /** A secret seen in the logs. */
   leaked: boolean;
+  /** Session runs: logins (the first one and one per token expiry) and token expiries injected. */
+  logins?: number;
+  expiries?: number;
+  /** Of them, expiries while the messaging events ran (flag `both` or `messaging`). */
+  expiriesWithMessaging?: number;
+  /** An error that ended the events stream (none expected). */
+  streamError?: string;
 }
 
 const tally = (m: Record<string, number>, k: string): void => {
@@ -47,29 +56,57 @@ const tally = (m: Record<string, number>, k: string): void => {
  * (commit-then-drop) and rate-limit its writes and reset connections. Legacy chats opened before
  * the move keep draining through legacy. At the end every answer is counted in the simulators.
  */
-export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult> {
-  const legacySim = await LegacyChatSimulator.start({ bearer: 'BOT-RUN-LEGACY-SECRET' });
-  const msgSim = await MessagingSimulator.start({ frameLog: false, tokens: ['BOT-RUN-MSG-SECRET'] });
+export async function botRun(
+  r: Rng,
+  o: { steps: number; auth?: 'bearer' | 'session' },
+): Promise<BotRunResult> {
   const logs: string[] = [];
   const logger = {
     warn: (m: string, f?: object) => logs.push(`${m} ${JSON.stringify(f ?? {})}`),
     error: (m: string, f?: object) => logs.push(`${m} ${JSON.stringify(f ?? {})}`),
   };
+  // Session runs: the three simulators as one account, one login shared by both backends, whose
+  // tokens expire mid-run (legacy answers 401; messaging closes 4401 or cuts the socket).
+  const acct: OneAccount | undefined = o.auth === 'session' ? await startOneAccount() : undefined;
+  const legacySim = acct?.legacy ?? (await LegacyChatSimulator.start({ bearer: 'BOT-RUN-LEGACY-SECRET' }));
+  const msgSim =
+    acct?.messaging ?? (await MessagingSimulator.start({ frameLog: false, tokens: ['BOT-RUN-MSG-SECRET'] }));
+  const session =
+    acct === undefined
+      ? undefined
+      : loginSession({ ...acct.login.clientOptions(), backoff: { initialMs: 5, maxMs: 20 }, logger });
+  const secrets = new Set(['BOT-RUN-LEGACY-SECRET', 'BOT-RUN-MSG-SECRET']);
+  if (acct !== undefined) secrets.add(acct.login.clientOptions().password);
+  const fast = { requestTimeoutMs: 200, backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 }, logger };
   const legacy = legacyChat({
-    ...legacySim.clientOptions(),
+    ...(session === undefined ? legacySim.clientOptions() : { session }),
     acceptIncoming: true,
     pollIntervalMs: 15,
-    requestTimeoutMs: 200,
-    backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
-    logger,
+    ...fast,
   });
   const msg = messaging({
-    ...msgSim.clientOptions(),
-    agentId: msgSim.agentId,
+    ...(session === undefined ? { ...msgSim.clientOptions(), agentId: msgSim.agentId } : { session }),
     ...fastMessaging,
-    requestTimeoutMs: 200,
-    logger,
+    ...fast,
   });
+  let expiries = 0;
+  let expiriesWithMessaging = 0;
+  let lastExpiry = { at: 0, logins: 0, answered: 0 };
+  // Another expiry only once the last one was cured (a re-login, and messaging subscribed again if
+  // it runs) and its stragglers are over: two refusals of one fresh token rightly end a stream.
+  const canExpire = (phase: BackendChoice): boolean =>
+    acct !== undefined &&
+    acct.login.logins > lastExpiry.logins &&
+    (phase === 'legacy-chat' || msgSim.subscriptionsAnswered > lastExpiry.answered) &&
+    Date.now() - lastExpiry.at > 250;
+  const expire = (how: 4401 | 'abrupt'): void => {
+    if (acct === undefined) return;
+    for (const t of acct.login.validTokens()) secrets.add(t);
+    lastExpiry = { at: Date.now(), logins: acct.login.logins, answered: msgSim.subscriptionsAnswered };
+    expiries++;
+    msgSim.configure({ revocationClose: how });
+    acct.login.expireToken();
+  };
   const flag$ = new BehaviorSubject<BackendChoice>('legacy-chat');
   const actions = conversationActions({ legacy, messaging: msg, logger });
   const faults: Record<string, number> = {};
@@ -79,6 +116,7 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
   let resolved = 0;
   let drainAnswers = 0;
   const answeredOk = new Set<string>();
+  let streamError: string | undefined;
   // The bot: the integration code that never changes.
   const sub = conversationEvents({
     legacy,
@@ -86,20 +124,23 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
     backend: flag$,
     checkpoint: memoryCheckpointStore(),
     logger,
-  }).subscribe((e) => {
-    if (e.type !== 'message' || e.from.role !== 'consumer') return;
-    const phaseAtSend = flag$.value;
-    const p = actions.send(e, { text: `re:${e.text}` }).then(
-      (s) => {
-        resolved++;
-        tally(byBackend, s.backend);
-        if (s.backend === 'legacy-chat' && phaseAtSend === 'messaging') drainAnswers++;
-        answeredOk.add(`${e.conversationId}|re:${e.text}`);
-      },
-      (err: unknown) => tally(reported, isChatshiftError(err) ? err.code : String(err)),
-    );
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
+  }).subscribe({
+    error: (e: unknown) => (streamError = isChatshiftError(e) ? e.code : String(e)),
+    next: (e) => {
+      if (e.type !== 'message' || e.from.role !== 'consumer') return;
+      const phaseAtSend = flag$.value;
+      const p = actions.send(e, { text: `re:${e.text}` }).then(
+        (s) => {
+          resolved++;
+          tally(byBackend, s.backend);
+          if (s.backend === 'legacy-chat' && phaseAtSend === 'messaging') drainAnswers++;
+          answeredOk.add(`${e.conversationId}|re:${e.text}`);
+        },
+        (err: unknown) => tally(reported, isChatshiftError(err) ? err.code : String(err)),
+      );
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    },
   });
   const chats: string[] = [];
   const convs: string[] = [];
@@ -124,7 +165,12 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
         convs.push(msgSim.openConversation());
       else if (roll < 0.5 && chats.length > 0) say(r.pick(chats), true, step);
       else if (roll < 0.85 && convs.length > 0) say(r.pick(convs), false, step);
-      else if (legacySim.faults.pending().length === 0 && msgSim.faults.pending().length === 0) {
+      else if (roll < 0.93 && canExpire(phase)) {
+        const how = r.pick([4401, 'abrupt'] as const);
+        tally(faults, how === 4401 ? 'token expired (4401)' : 'token expired (abrupt close)');
+        expire(how);
+        if (phase !== 'legacy-chat') expiriesWithMessaging++;
+      } else if (legacySim.faults.pending().length === 0 && msgSim.faults.pending().length === 0) {
         const f = r.pick([
           'legacy drop',
           'legacy late',
@@ -157,7 +203,9 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
     // Every consumer message answered or reported; nothing more in flight.
     await waitFor(
       () =>
-        resolved + Object.values(reported).reduce((a, b) => a + b, 0) >= expectedNow() && pending.size === 0,
+        streamError !== undefined ||
+        (resolved + Object.values(reported).reduce((a, b) => a + b, 0) >= expectedNow() &&
+          pending.size === 0),
       () =>
         `answers: ${resolved} resolved, ${JSON.stringify(reported)} reported of ${expectedNow()}; ${pending.size} pending; unanswered ${owed()
           .flatMap(([id, l]) =>
@@ -192,7 +240,8 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
       const wanted = texts.map((t) => `re:${t}`).filter((t) => answers.includes(t));
       if (JSON.stringify([...new Set(answers)]) !== JSON.stringify(wanted)) outOfOrder++;
     }
-    const leaked = logs.some((l) => l.includes('BOT-RUN-LEGACY-SECRET') || l.includes('BOT-RUN-MSG-SECRET'));
+    if (session !== undefined) for (const t of acct?.login.validTokens() ?? []) secrets.add(t);
+    const leaked = logs.some((l) => [...secrets].some((t) => l.includes(t)));
     return {
       expected,
       neverTaken,
@@ -205,11 +254,17 @@ export async function botRun(r: Rng, o: { steps: number }): Promise<BotRunResult
       byBackend,
       faults,
       leaked,
+      ...(acct === undefined ? {} : { logins: acct.login.logins, expiries, expiriesWithMessaging }),
+      ...(streamError === undefined ? {} : { streamError }),
     };
   } finally {
     sub.unsubscribe();
     await actions.dispose();
-    await legacySim.close();
-    await msgSim.close();
+    await session?.close();
+    if (acct !== undefined) await acct.close();
+    else {
+      await legacySim.close();
+      await msgSim.close();
+    }
   }
 }
