@@ -438,6 +438,8 @@ export class Connection {
     if (ws !== undefined) {
       ws.removeAllListeners('message');
       ws.on('error', () => {});
+      // A socket not being read would never see the server's close frame: read it to the end.
+      if (this.readsPaused && ws.readyState === ws.OPEN) ws.resume();
       try {
         if (ws.readyState === ws.OPEN) ws.close(1000);
         else ws.terminate();
