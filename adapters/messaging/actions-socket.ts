@@ -59,9 +59,6 @@ export class ActionSockets {
     });
   }
 
-  /** Sockets opened by the actions themselves so far (the events' sockets not counted). */
-  ownOpened = 0;
-
   /** The socket an action would use now, if one is open: the events' first. */
   current(): Session | undefined {
     const shared = this.cfg.share?.session;
@@ -145,7 +142,6 @@ export class ActionSockets {
 
   private openOwn(): void {
     if (this.own !== undefined || this.disposed) return;
-    this.ownOpened++;
     const c = new Connection(
       { ...this.cfg.connection, logger: this.cfg.logger, metrics: this.cfg.metrics },
       {

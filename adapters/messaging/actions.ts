@@ -40,8 +40,8 @@ export interface MessagingActionsConfig {
 export class MessagingActions implements ActionsBackend {
   readonly id = 'messaging' as const;
   readonly readBackDelayMs: number;
-  /** Where the requests go (exposed for tests: `sockets.ownOpened`). */
-  readonly sockets: ActionSockets;
+  /** Where the requests go: the events' socket, or one of the actions' own. */
+  private readonly sockets: ActionSockets;
   private readonly offerSubscribers = new Set<Subscriber<Offer>>();
   private readonly seenRings = new Set<string>();
   private disposed = false;
