@@ -86,14 +86,25 @@ export function isShardId(v: unknown): v is string {
 /**
  * `p`, or `ERR_TIMEOUT` after `ms`: a command that never answers (a paused or restarting server,
  * a client holding it in its offline queue) must not stall the loop that sent it.
+ *
+ * The deadline is judged after the event loop has read its sockets once more: after a stall (a
+ * long GC pause, a starved CPU) Node runs due timers *before* it reads the replies that arrived
+ * meanwhile, so a bare timer would fail a command whose answer is already waiting — under load,
+ * every time. The timer therefore rejects from `setImmediate` (after the I/O phase): a reply that
+ * was there wins.
  */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ChatshiftError('ERR_TIMEOUT', `redis: ${what} got no answer in ${ms} ms`)),
-      ms,
-    );
+    timer = setTimeout(() => {
+      immediate = setImmediate(() =>
+        reject(new ChatshiftError('ERR_TIMEOUT', `redis: ${what} got no answer in ${ms} ms`)),
+      );
+    }, ms);
   });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+  return Promise.race([p, late]).finally(() => {
+    clearTimeout(timer);
+    clearImmediate(immediate);
+  });
 }

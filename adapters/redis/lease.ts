@@ -55,7 +55,7 @@ export class ShardLease {
   /** Monotonic deadline after which this owner must not act. */
   private validUntil = Number.NEGATIVE_INFINITY;
   private renewTimer: NodeJS.Timeout | undefined;
-  private fenceTimer: NodeJS.Timeout | undefined;
+  private fenceTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private renewing = false;
   private confirmedAt = 0;
   private lost = false;
@@ -92,14 +92,18 @@ export class ShardLease {
     return false;
   }
 
-  /** Tries to take the lease: the epoch when taken, undefined when someone holds it. */
+  /**
+   * Tries to take the lease: the epoch when taken, undefined when someone holds it. Fails with
+   * `ERR_TIMEOUT` when Redis does not answer within one TTL (a lease taken by that late command
+   * is never renewed, so it expires on its own).
+   */
   async acquire(): Promise<number | undefined> {
     const sent = this.clock();
     const reply = arrayReply(
-      await ACQUIRE.run(
-        this.client,
-        [this.keys.lease, this.keys.epoch],
-        [this.o.owner, String(this.o.ttlMs)],
+      await withTimeout(
+        ACQUIRE.run(this.client, [this.keys.lease, this.keys.epoch], [this.o.owner, String(this.o.ttlMs)]),
+        this.o.ttlMs,
+        'lease acquire',
       ),
       'acquire',
     );
@@ -135,9 +139,15 @@ export class ShardLease {
 
   private confirmed(sentAt: number): void {
     this.confirmedAt = this.clock();
-    this.validUntil = sentAt + this.o.ttlMs * (this.o.fenceAt ?? 0.75);
-    clearTimeout(this.fenceTimer);
-    this.fenceTimer = setTimeout(() => this.valid(), Math.max(0, this.validUntil - this.clock()) + 1);
+    this.validUntil = Math.max(this.validUntil, sentAt + this.o.ttlMs * (this.o.fenceAt ?? 0.75));
+    clearTimer(this.fenceTimer);
+    // Judged after the loop has read its sockets once more (see withTimeout): after a stall,
+    // timers run before the replies that arrived meanwhile, and a renewal confirmed by one of
+    // them keeps the lease (its window counts from its send time, so it is safe however late).
+    this.fenceTimer = setTimeout(
+      () => (this.fenceTimer = setImmediate(() => this.valid())),
+      Math.max(0, this.validUntil - this.clock()) + 1,
+    );
   }
 
   private scheduleRenew(): void {
@@ -163,8 +173,9 @@ export class ShardLease {
         'renew',
       );
       if (this.lost) return;
-      if (ok === 1 && this.valid()) this.confirmed(sent);
-      else if (ok !== 1) this.lose('the lease is held by another owner or expired');
+      // A confirmation read late still counts: its window runs from its send time.
+      if (ok === 1) this.confirmed(sent);
+      else this.lose('the lease is held by another owner or expired');
     } catch {
       // A failed renewal is retried at the next tick; the fence timer stops the owner in time.
     } finally {
@@ -185,8 +196,14 @@ export class ShardLease {
 
   private stopTimers(): void {
     clearTimeout(this.renewTimer);
-    clearTimeout(this.fenceTimer);
+    clearTimer(this.fenceTimer);
     this.renewTimer = undefined;
     this.fenceTimer = undefined;
   }
+}
+
+function clearTimer(t: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
+  if (t === undefined) return;
+  if ('hasRef' in t && 'refresh' in t) clearTimeout(t);
+  else clearImmediate(t as NodeJS.Immediate);
 }

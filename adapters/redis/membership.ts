@@ -3,7 +3,13 @@ import { arrayReply, intReply, LuaScript, stringReply, type RedisClientLike } fr
 
 /**
  * KEYS: members sorted set (score = expiry, Redis time ms), joined-at hash. ARGV: id, ttl ms,
- * '1' to leave. Drops expired members and replies `{now, id1, joined1, id2, joined2, …}`.
+ * '1' to leave, how long an expired member is remembered (ms). Replies
+ * `{now, id1, joined1, id2, joined2, …}` for the live members (expiry in the future).
+ *
+ * An expired member is forgotten (with its join time) only `keep` ms after it expired: an
+ * instance whose heartbeats were late (a long GC pause, a starved CPU) comes back with the join
+ * time it had, instead of sitting out a new join grace while the others take its shards and then
+ * hand them back — churn that, repeated under load, kept shards from settling.
  */
 const HEARTBEAT = new LuaScript(`
 local t = redis.call('TIME')
@@ -15,19 +21,22 @@ else
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
   redis.call('HSETNX', KEYS[2], ARGV[1], now)
 end
-local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[4]))
 for _, id in ipairs(gone) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
 end
 local out = {now}
-local live = redis.call('ZRANGE', KEYS[1], 0, -1)
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
 for _, id in ipairs(live) do
   table.insert(out, id)
   table.insert(out, tonumber(redis.call('HGET', KEYS[2], id) or now))
 end
 return out
 `);
+
+/** How many TTLs an expired member (and its join time) is remembered. */
+const REMEMBER_TTLS = 10;
 
 /** The live instances as one heartbeat saw them. */
 export interface MembershipView {
@@ -49,7 +58,7 @@ export async function heartbeat(
     await HEARTBEAT.run(
       client,
       [`${prefix}:members`, `${prefix}:members:joined`],
-      [id, String(Math.round(ttlMs)), leave ? '1' : '0'],
+      [id, String(Math.round(ttlMs)), leave ? '1' : '0', String(Math.round(ttlMs * REMEMBER_TTLS))],
     ),
     'heartbeat',
   );

@@ -190,7 +190,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       emit({ shard: spec.id, epoch, instance: me, change: 'owned' });
       let events$: Observable<ConversationEvent>;
       try {
-        const scheduler = guardedScheduler(asyncScheduler, () => lease.valid());
+        const scheduler = guardedScheduler(asyncScheduler, lease);
         const valid = (): boolean => lease.valid();
         const backends = spec.backends({
           shard: spec.id,
