@@ -58,8 +58,8 @@ describeWithRedis('Redis deadlines after a stalled event loop', function () {
     let renewals = 0;
     let stalled = false;
     const ran: number[] = [];
-    let lease: ShardLease | undefined;
-    let scheduler: ReturnType<typeof guardedScheduler> | undefined;
+    // Made below; the client wrapper reaches them once the lease runs.
+    const made: { lease?: ShardLease; scheduler?: ReturnType<typeof guardedScheduler> } = {};
     const wrapped: RedisClientLike = {
       sendCommand: (args) => {
         // RENEW is the one script with one key and two arguments.
@@ -69,26 +69,28 @@ describeWithRedis('Redis deadlines after a stalled event loop', function () {
         if (renew && ++renewals === 2)
           setTimeout(() => {
             // A poll timer falling due during the stall.
-            scheduler!.schedule(() => void ran.push(1), 1);
+            made.scheduler!.schedule(() => void ran.push(1), 1);
             // Stall until the server has executed this renewal and the window of the previous one
             // has passed: the lease's own check (and a poll timer) then falls due before the
             // renewal's answer is read.
             stallUntil(
-              () => serverCalls(server, 'evalsha') + serverCalls(server, 'eval') > before && !lease!.held(),
+              () =>
+                serverCalls(server, 'evalsha') + serverCalls(server, 'eval') > before && !made.lease!.held(),
             );
             stalled = true;
           }, 0);
         return p;
       },
     };
-    lease = new ShardLease(wrapped, {
+    const lease = new ShardLease(wrapped, {
       shard: 'stall',
       owner: 'a',
       ttlMs: 2000,
       prefix: 'chatshift',
       onLost: (e) => lost.push(e),
     });
-    scheduler = guardedScheduler(asyncScheduler, lease);
+    made.lease = lease;
+    made.scheduler = guardedScheduler(asyncScheduler, lease);
     try {
       await lease.acquire();
       await waitFor(() => stalled, 'the stall after the second renewal');
