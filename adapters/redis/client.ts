@@ -75,7 +75,13 @@ export function hashReply(v: unknown, what: string): Array<[string, string]> {
 /** Keys of one shard share a hash tag, so each script touches one cluster slot. */
 export function shardKeys(prefix: string, shard: string) {
   const tag = `${prefix}:{${shard}}`;
-  return { checkpoints: `${tag}:checkpoints`, epoch: `${tag}:epoch`, lease: `${tag}:lease` };
+  return {
+    checkpoints: `${tag}:checkpoints`,
+    epoch: `${tag}:epoch`,
+    lease: `${tag}:lease`,
+    // When the current lease ends (Redis time, ms): its expiry, moved at each renewal; the release time.
+    vacantFrom: `${tag}:vacant-from`,
+  };
 }
 
 /** A shard id usable in keys: non-empty, no braces (they would break the hash tag). */

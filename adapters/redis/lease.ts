@@ -1,23 +1,40 @@
 import { ChatshiftError } from '../../src/errors.js';
 import { arrayReply, intReply, LuaScript, shardKeys, withTimeout, type RedisClientLike } from './client.js';
 
-/** KEYS: lease, epoch counter. ARGV: owner, ttl ms. `{1, epoch}` when taken, `{0, holder}` when held. */
+/** Redis time in ms, inside a script. */
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * KEYS: lease, epoch counter, vacant-from. ARGV: owner, ttl ms. `{1, epoch, vacantMs}` when taken
+ * (`vacantMs` = how long the shard had no owner: since the previous lease expired or was released;
+ * -1 for a shard's first owner), `{0, holder}` when held.
+ */
 const ACQUIRE = new LuaScript(`
 local held = redis.call('GET', KEYS[1])
 if held then return {0, held} end
+${NOW}
 local epoch = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. epoch, 'PX', ARGV[2])
-return {1, epoch}
+local from = tonumber(redis.call('GET', KEYS[3]) or '')
+redis.call('SET', KEYS[3], now + tonumber(ARGV[2]))
+local vacant = -1
+if from ~= nil then vacant = math.max(0, now - from) end
+return {1, epoch, vacant}
 `);
-/** KEYS: lease. ARGV: `owner|epoch`, ttl ms. 1 when still ours and extended. */
+/** KEYS: lease, vacant-from. ARGV: `owner|epoch`, ttl ms. 1 when still ours and extended. */
 const RENEW = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+${NOW}
+redis.call('SET', KEYS[2], now + tonumber(ARGV[2]))
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 `);
-/** KEYS: lease. ARGV: `owner|epoch`. 1 when it was ours and is gone. */
+/** KEYS: lease, vacant-from. ARGV: `owner|epoch`. 1 when it was ours and is gone. */
 const RELEASE = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+${NOW}
+redis.call('SET', KEYS[2], now)
+return redis.call('DEL', KEYS[1])
 `);
 
 /** Options of {@link ShardLease}. */
@@ -70,6 +87,15 @@ export class ShardLease {
     this.clock = o.clock ?? (() => performance.now());
   }
 
+  /**
+   * Once acquired: how long the shard had been without an owner, ms (Redis time, from when the
+   * previous lease expired or was released); undefined for the shard's first owner ever.
+   */
+  get vacantMs(): number | undefined {
+    return this.vacant;
+  }
+  private vacant: number | undefined;
+
   /** The epoch held, once acquired. */
   get epoch(): number {
     if (this.epochValue === undefined) throw new Error('ShardLease: not acquired');
@@ -101,7 +127,11 @@ export class ShardLease {
     const sent = this.clock();
     const reply = arrayReply(
       await withTimeout(
-        ACQUIRE.run(this.client, [this.keys.lease, this.keys.epoch], [this.o.owner, String(this.o.ttlMs)]),
+        ACQUIRE.run(
+          this.client,
+          [this.keys.lease, this.keys.epoch, this.keys.vacantFrom],
+          [this.o.owner, String(this.o.ttlMs)],
+        ),
         this.o.ttlMs,
         'lease acquire',
       ),
@@ -109,6 +139,8 @@ export class ShardLease {
     );
     if (intReply(reply[0], 'acquire') !== 1) return undefined;
     this.epochValue = intReply(reply[1], 'acquire');
+    const vacant = reply[2] === undefined ? -1 : intReply(reply[2], 'acquire');
+    this.vacant = vacant < 0 ? undefined : vacant;
     this.confirmed(sent);
     this.scheduleRenew();
     return this.epochValue;
@@ -121,7 +153,7 @@ export class ShardLease {
     this.lost = true;
     if (held)
       await withTimeout(
-        RELEASE.run(this.client, [this.keys.lease], [this.token()]),
+        RELEASE.run(this.client, [this.keys.lease, this.keys.vacantFrom], [this.token()]),
         this.o.ttlMs,
         'lease release',
       );
@@ -166,7 +198,11 @@ export class ShardLease {
     try {
       const ok = intReply(
         await withTimeout(
-          RENEW.run(this.client, [this.keys.lease], [this.token(), String(this.o.ttlMs)]),
+          RENEW.run(
+            this.client,
+            [this.keys.lease, this.keys.vacantFrom],
+            [this.token(), String(this.o.ttlMs)],
+          ),
           this.o.ttlMs,
           'lease renew',
         ),

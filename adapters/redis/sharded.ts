@@ -49,7 +49,10 @@ export interface ShardedConversationEventsOptions {
   prefix?: string;
   /** Ownership changes at `info`/`warn`, Redis trouble at `warn`; also given to every shard's pipeline. */
   logger?: Logger;
-  /** Metrics (`lease.acquired`, `lease.lost`, `lease.fenced`, the `shards.owned` gauge); also given to every shard's pipeline. */
+  /**
+   * Metrics (`lease.acquired`, `lease.lost`, `lease.fenced`, the `shards.owned` gauge, the
+   * `takeover.duration` histogram); also given to every shard's pipeline.
+   */
   metrics?: Metrics;
   /** How often a function flag is re-evaluated, ms (see conversationEvents). */
   flagIntervalMs?: number;
@@ -188,6 +191,8 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       const s: Owned = { spec, lease, epoch, sub: undefined, stop$: new Subject<void>(), stopping: false };
       owned.set(spec.id, s);
       emit({ shard: spec.id, epoch, instance: me, change: 'owned' });
+      // How long the shard had no owner (Redis time): not known for its first owner ever.
+      if (lease.vacantMs !== undefined) o.metrics.record?.('takeover.duration', lease.vacantMs / 1000);
       let events$: Observable<ConversationEvent>;
       try {
         const scheduler = guardedScheduler(asyncScheduler, lease);

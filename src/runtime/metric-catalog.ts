@@ -440,7 +440,7 @@ export const metricCatalog: readonly MetricSpec[] = Object.freeze([
     'histogram',
     's',
     'redis',
-    "Time from a shard's previous owner's last renewal to the new owner's start.",
+    "How long a shard had no owner: from when Redis ended its previous lease (expired, or released) to a new owner holding it; not recorded for a shard's first owner.",
     [],
   ),
 ]);

@@ -12,6 +12,7 @@ import { isChatshiftError } from '../../../src/errors.js';
 import type { Backend } from '../../../src/runtime/backend.js';
 import { shardSpecs } from '../../cluster/shard-config.js';
 import { ShardWorld } from '../../cluster/world.js';
+import { recordingMetrics } from '../../support/metrics.js';
 import { describeWithRedis, RedisServer, type TestRedisClient } from '../../support/redis.js';
 import { sleep, waitFor } from '../../support/wait.js';
 
@@ -49,8 +50,10 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
     const delivered: ShardedEvent[] = [];
     const stopA = new Subject<void>();
     const stopB = new AbortController();
+    const metricsB = recordingMetrics();
     const run = (name: string, stop: Subject<void> | AbortSignal) => {
       const r = shardedConversationEvents({
+        ...(name === 'b' ? { metrics: metricsB } : {}),
         redis: client,
         shards: specs,
         instanceId: name,
@@ -141,6 +144,17 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
         );
       for (const d of delivered)
         assert.ok(d.event.conversationId.includes(d.shard), 'the shard each event came from');
+      // b took over a's shards from their release: each a takeover.duration (seconds), none for
+      // a shard's first owner.
+      const takenFromA = changes.filter(
+        (c) =>
+          c.runner === 'b' &&
+          c.change === 'owned' &&
+          changes.some((x) => x.runner === 'a' && x.shard === c.shard),
+      ).length;
+      const takeovers = metricsB.of('takeover.duration');
+      assert.ok(takenFromA > 0 && takeovers.length >= takenFromA, `${takeovers.length} >= ${takenFromA}`);
+      for (const t of takeovers) assert.ok(t.value >= 0 && t.value < 60, `${t.value} s`);
     } finally {
       // A failed wait must not leave the two runners ticking (they would keep the process alive).
       stopA.next();

@@ -5,7 +5,8 @@ import { ShardLease, type RedisClientLike } from '../../../adapters/redis/index.
 import { withTimeout } from '../../../adapters/redis/client.js';
 import { guardedScheduler } from '../../../adapters/redis/guarded-scheduler.js';
 import type { ChatshiftError } from '../../../src/errors.js';
-import { describeWithRedis, RedisServer, type TestRedisClient } from '../../support/redis.js';
+import { RawRedis } from '../../support/raw-redis.js';
+import { describeWithRedis, RedisServer } from '../../support/redis.js';
 import { sleep, waitFor } from '../../support/wait.js';
 
 // A stalled event loop (a long GC pause, a starved CPU on a loaded machine). When it wakes, Node
@@ -29,27 +30,24 @@ function stallUntil(done: () => boolean): void {
 describeWithRedis('Redis deadlines after a stalled event loop', function () {
   this.timeout(30_000);
   let server: RedisServer;
-  let client: TestRedisClient;
+  // A client whose commands leave at once, so the stall below starts after they were sent.
+  let client: RawRedis;
   before(async () => {
     server = await RedisServer.start();
-    client = await server.client();
+    client = await RawRedis.open(server.socketPath);
   });
   after(async () => {
-    await client?.close();
+    client?.close();
     await server?.stop();
   });
 
   it('withTimeout: an answer that arrived during the stall wins over the deadline that passed', async () => {
     const before = serverCalls(server, 'ping');
+    const t0 = Date.now();
     const reply = withTimeout(client.sendCommand(['PING']), 50, 'ping');
-    await new Promise<void>((r) =>
-      setTimeout(() => {
-        const t0 = Date.now();
-        // The server has answered and the deadline has passed, both during the stall.
-        stallUntil(() => serverCalls(server, 'ping') > before && Date.now() - t0 > 200);
-        r();
-      }, 0),
-    );
+    // Sent (this client writes at once); the server answers and the deadline passes, both during
+    // the stall.
+    stallUntil(() => serverCalls(server, 'ping') > before && Date.now() - t0 > 200);
     assert.equal(await reply, 'PONG');
   });
 
@@ -62,23 +60,24 @@ describeWithRedis('Redis deadlines after a stalled event loop', function () {
     const made: { lease?: ShardLease; scheduler?: ReturnType<typeof guardedScheduler> } = {};
     const wrapped: RedisClientLike = {
       sendCommand: (args) => {
-        // RENEW is the one script with one key and two arguments.
-        const renew = args[0]?.startsWith('EVAL') === true && args[2] === '1' && args.length === 6;
+        // RENEW is the one script with two keys and two arguments.
+        const renew = args[0]?.startsWith('EVAL') === true && args[2] === '2' && args.length === 7;
         const before = renew ? serverCalls(server, 'evalsha') + serverCalls(server, 'eval') : 0;
         const p = client.sendCommand(args);
-        if (renew && ++renewals === 2)
-          setTimeout(() => {
-            // A poll timer falling due during the stall.
-            made.scheduler!.schedule(() => void ran.push(1), 1);
-            // Stall until the server has executed this renewal and the window of the previous one
-            // has passed: the lease's own check (and a poll timer) then falls due before the
-            // renewal's answer is read.
-            stallUntil(
-              () =>
-                serverCalls(server, 'evalsha') + serverCalls(server, 'eval') > before && !made.lease!.held(),
-            );
-            stalled = true;
-          }, 0);
+        // The second RENEW command: the first renewal's EVAL (after its EVALSHA got NOSCRIPT) or
+        // the second renewal; either way the lease's window then rests on an earlier send.
+        if (renew && ++renewals === 2) {
+          // A poll timer falling due during the stall.
+          made.scheduler!.schedule(() => void ran.push(1), 1);
+          // Stall until the server has executed this renewal and the window of the previous one
+          // has passed: the lease's own check (and a poll timer) then falls due before the
+          // renewal's answer is read.
+          stallUntil(
+            () =>
+              serverCalls(server, 'evalsha') + serverCalls(server, 'eval') > before && !made.lease!.held(),
+          );
+          stalled = true;
+        }
         return p;
       },
     };
