@@ -15,36 +15,56 @@ import {
 } from './client.js';
 
 /**
- * The save script. KEYS: the shard's checkpoint hash, its epoch counter. ARGV: the saver's epoch
- * ('' = unfenced), the field prefix (the backend), then pairs of conversation id and value ('' =
- * delete). A value is `seq|closed|json`, so the script compares cursors without decoding JSON.
- * Replies `{1, current}` when the saver's epoch is older than the counter (nothing written), else
- * `{0, skipped}`: entries that would move a cursor backwards (or reopen a closed one) are kept.
+ * The save script. KEYS: the shard's checkpoint hash, its epoch counter, the backend's closed set
+ * (a sorted set of the fields of closed conversations, scored in the order they were first saved
+ * closed). ARGV: the saver's epoch ('' = unfenced), the field prefix (the backend), how many
+ * closed conversations to keep, then pairs of conversation id and value ('' = delete). A value is
+ * `seq|closed|json`, so the script compares cursors without decoding JSON. Replies `{1, current}`
+ * when the saver's epoch is older than the counter (nothing written), else `{0, skipped, pruned}`:
+ * entries that would move a cursor backwards (or reopen a closed one) are kept as they were, and
+ * the oldest closed conversations beyond the limit are dropped from the hash.
  */
 export const SAVE_SCRIPT = new LuaScript(`
 local current = tonumber(redis.call('GET', KEYS[2]) or '0')
 local mine = tonumber(ARGV[1])
 if mine ~= nil and mine < current then return {1, current} end
+local top = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
+local order = tonumber(top[2] or '0')
 local skipped = 0
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local field = ARGV[2] .. ARGV[i]
   local v = ARGV[i + 1]
   if v == '' then
     redis.call('HDEL', KEYS[1], field)
+    redis.call('ZREM', KEYS[3], field)
   else
+    local ns, nc = string.match(v, '^([^|]*)|([01])|')
     local old = redis.call('HGET', KEYS[1], field)
     local back = false
     if old then
       local os, oc = string.match(old, '^([^|]*)|([01])|')
-      local ns, nc = string.match(v, '^([^|]*)|([01])|')
       os = tonumber(os)
-      ns = tonumber(ns)
-      if os ~= nil and ns ~= nil and (os > ns or (os == ns and oc == '1' and nc == '0')) then back = true end
+      local n = tonumber(ns)
+      if os ~= nil and n ~= nil and (os > n or (os == n and oc == '1' and nc == '0')) then back = true end
     end
-    if back then skipped = skipped + 1 else redis.call('HSET', KEYS[1], field, v) end
+    if back then skipped = skipped + 1 else
+      redis.call('HSET', KEYS[1], field, v)
+      if nc == '1' and not redis.call('ZSCORE', KEYS[3], field) then
+        order = order + 1
+        redis.call('ZADD', KEYS[3], order, field)
+      end
+    end
   end
 end
-return {0, skipped}
+local pruned = 0
+local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3])
+if excess > 0 then
+  local gone = redis.call('ZRANGE', KEYS[3], 0, excess - 1)
+  for _, f in ipairs(gone) do redis.call('HDEL', KEYS[1], f) end
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, excess - 1)
+  pruned = #gone
+end
+return {0, skipped, pruned}
 `);
 
 const CheckpointCodec = t.intersection([
@@ -71,12 +91,20 @@ export interface RedisCheckpointStoreOptions {
   owned?: () => boolean;
   /** Key prefix. Default `chatshift`. Keys: `<prefix>:{<shard>}:checkpoints` (and `:epoch`). */
   prefix?: string;
+  /**
+   * How many closed conversations each backend of the shard keeps (the most recently closed):
+   * enough for a restarted or taken-over source not to follow them again (its dedupe of a closed
+   * conversation is this entry); older ones are dropped by the save script, so the hash stays
+   * O(open conversations + maxClosed). Default 1000 (one agent has at most 999 open).
+   */
+  maxClosed?: number;
   /** Counter `lease.fenced`: saves refused (a stale epoch, or past the lease window). */
   metrics?: Metrics;
 }
 
 /**
- * A {@link CheckpointStore} in Redis: one hash per shard, a field per backend and conversation.
+ * A {@link CheckpointStore} in Redis: one hash per shard, a field per backend and conversation
+ * (closed conversations beyond `maxClosed` per backend are dropped, the oldest first).
  * A save is one Lua script (one round trip, atomic) that rejects a stale fencing epoch with
  * `ERR_CHECKPOINT_FENCED` and never moves a cursor backwards; a load is one HGETALL. A stored entry
  * that cannot be decoded fails the load with `ERR_CHECKPOINT_CORRUPT`; a client failure is
@@ -102,6 +130,9 @@ export function redisCheckpointStore(
   const prefix = o['prefix'] === undefined ? 'chatshift' : check.nonEmptyString('prefix', o['prefix']);
   const metrics =
     check.withMethods<Metrics>('metrics', o['metrics'], ['increment'], 'a counter sink') ?? noopMetrics;
+  const maxClosed = o['maxClosed'] ?? 1000;
+  if (!Number.isSafeInteger(maxClosed) || (maxClosed as number) < 0)
+    check.fail('maxClosed', 'an integer >= 0');
   const owned = o['owned'];
   if (owned !== undefined && typeof owned !== 'function') check.fail('owned', 'a function');
   const shard = options.shard;
@@ -138,14 +169,14 @@ export function redisCheckpointStore(
           },
         );
       }
-      const args = [epochNow(), `${backend}:`];
+      const args = [epochNow(), `${backend}:`, String(maxClosed)];
       for (const [id, entry] of Object.entries(changes))
         args.push(id, entry === null ? '' : encodeValue(entry));
-      if (args.length === 2) return;
+      if (args.length === 3) return;
       let reply: unknown[];
       try {
         reply = arrayReply(
-          await SAVE_SCRIPT.run(client, [keys.checkpoints, keys.epoch], args),
+          await SAVE_SCRIPT.run(client, [keys.checkpoints, keys.epoch, `${keys.closed}:${backend}`], args),
           'the save script',
         );
       } catch (cause) {

@@ -79,6 +79,8 @@ export function shardKeys(prefix: string, shard: string) {
     checkpoints: `${tag}:checkpoints`,
     epoch: `${tag}:epoch`,
     lease: `${tag}:lease`,
+    // The fields of closed conversations (`:<backend>` appended), oldest first: pruned beyond maxClosed.
+    closed: `${tag}:closed`,
     // When the current lease ends (Redis time, ms): its expiry, moved at each renewal; the release time.
     vacantFrom: `${tag}:vacant-from`,
   };

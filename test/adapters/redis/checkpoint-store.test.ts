@@ -75,6 +75,32 @@ describeWithRedis('redisCheckpointStore', function () {
     assert.deepEqual((await s.load('legacy-chat')).a, { seq: 10, meta: { x: 3 } }, 'same cursor, new meta');
   });
 
+  it('keeps at most maxClosed closed conversations per backend, the newest; open ones all kept, and a closed one stays closed', async () => {
+    const id = shard();
+    const s = redisCheckpointStore(client, { shard: id, epoch: 1, maxClosed: 3 });
+    await s.save('messaging', { open1: { seq: 1 } });
+    await s.save('legacy-chat', { k: { seq: 1, closed: true } });
+    for (let i = 0; i < 10; i++) await s.save('messaging', { [`closed${i}`]: { seq: i, closed: true } });
+    // Saved again closed (a flush repeating it): its place in the order does not move.
+    await s.save('messaging', { closed7: { seq: 7, closed: true, meta: { again: true } } });
+    await s.save('messaging', { open2: { seq: 2 }, closed10: { seq: 10, closed: true } });
+    // A restarted or taken-over source loads these: the newest closed ones are still deduped.
+    const loaded = await redisCheckpointStore(client, { shard: id, epoch: 2 }).load('messaging');
+    assert.deepEqual(Object.keys(loaded).sort(), ['closed10', 'closed8', 'closed9', 'open1', 'open2']);
+    assert.deepEqual(await s.load('legacy-chat'), { k: { seq: 1, closed: true } }, 'per backend');
+    assert.equal(await client.hLen(`chatshift:{${id}}:checkpoints`), 6, 'the hash holds no more');
+    assert.equal(await client.zCard(`chatshift:{${id}}:closed:messaging`), 3);
+    // A kept closed conversation is not reopened; a deleted one leaves the closed set.
+    await s.save('messaging', { closed9: { seq: 9 }, closed8: null });
+    assert.deepEqual(await s.load('messaging'), {
+      open1: { seq: 1 },
+      open2: { seq: 2 },
+      closed9: { seq: 9, closed: true },
+      closed10: { seq: 10, closed: true },
+    });
+    assert.equal(await client.zCard(`chatshift:{${id}}:closed:messaging`), 2);
+  });
+
   it('a load is one round trip and a save is one script call', async () => {
     const c = counting(client);
     const s = redisCheckpointStore(c, { shard: shard(), epoch: 1 });
@@ -133,6 +159,8 @@ describeWithRedis('redisCheckpointStore', function () {
       [client, { shard: 'a{b}' }],
       [client, { shard: 'a', epoch: -1 }],
       [client, { shard: 'a', prefix: '' }],
+      [client, { shard: 'a', maxClosed: -1 }],
+      [client, { shard: 'a', maxClosed: 1.5 }],
     ] as const)
       assert.throws(
         () => redisCheckpointStore(cl as unknown as RedisClientLike, o as never),
