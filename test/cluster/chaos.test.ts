@@ -21,6 +21,9 @@ describeWithRedis('scale-out chaos: instances as child processes on one Redis', 
     const summary = JSON.stringify(row);
     assert.equal(row.lost, 0, summary);
     assert.ok(row.duplicatesOnlyInInterruptedShards, summary);
+    // At most the unsaved batch of each interrupted ownership, again with the same ids.
+    assert.ok(row.duplicatesWithinBound, summary);
+    assert.ok(row.duplicated <= row.duplicateBound, summary);
     assert.equal(row.fencedOwnerWork, 0, summary);
     assert.equal(row.overlappingRequests, 0, summary);
     assert.ok(row.maxSocketsPerAgent <= 1, summary);

@@ -45,6 +45,8 @@ export class Cluster {
   readonly instances = new Map<string, Instance>();
   readonly deliveries = new Map<string, Delivery[]>();
   readonly ownership: Ownership[] = [];
+  /** When each ownership sent its last checkpoint save Redis accepted: `shard|epoch|backend` → ms. */
+  readonly lastSave = new Map<string, number>();
   private n = 0;
 
   constructor(private readonly o: ClusterOptions) {}
@@ -99,6 +101,9 @@ export class Cluster {
           at: m['at'] as number,
         });
         this.deliveries.set(id, list);
+      } else if (m['t'] === 'saved') {
+        const key = `${String(m['shard'])}|${Number(m['epoch'])}|${String(m['backend'])}`;
+        this.lastSave.set(key, Math.max(this.lastSave.get(key) ?? 0, m['at'] as number));
       } else if (m['t'] === 'own')
         this.ownership.push({ ...(m as unknown as OwnershipChange), at: m['at'] as number, name });
       else if (m['t'] === 'metrics' || m['t'] === 'done') {

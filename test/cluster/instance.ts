@@ -5,7 +5,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { Subject } from 'rxjs';
-import { shardedConversationEvents } from '../../adapters/redis/index.js';
+import { SAVE_SCRIPT } from '../../adapters/redis/checkpoint-store.js';
+import { shardedConversationEvents, type RedisClientLike } from '../../adapters/redis/index.js';
 import type { BackendChoice } from '../../src/cutover/backend-flag.js';
 import { counterMetrics } from '../../src/runtime/metrics.js';
 import { fencedOwnerWork, shardSpecs, type ShardConfig } from './shard-config.js';
@@ -28,10 +29,30 @@ const client = createClient({ socket: { path: cfg.redisSocket, tls: false, recon
 client.on('error', () => {});
 await client.connect();
 const metrics = counterMetrics();
+/**
+ * The client the runner gets: node-redis, reporting every checkpoint save Redis accepted (its
+ * shard, backend, epoch and when it was sent) so the judge can bound what a crash may repeat.
+ */
+const reporting: RedisClientLike = {
+  async sendCommand(args) {
+    const sentAt = Date.now();
+    const reply = await client.sendCommand(args);
+    if (
+      (args[1] === SAVE_SCRIPT.sha || args[1] === SAVE_SCRIPT.source) &&
+      Array.isArray(reply) &&
+      reply[0] === 0
+    ) {
+      // EVAL(SHA) script 3 checkpoints epoch closed, then ARGV: epoch, 'backend:', maxClosed, …
+      const shard = /\{(.*)\}/.exec(args[3] ?? '')?.[1];
+      out({ t: 'saved', shard, backend: args[7]?.slice(0, -1), epoch: Number(args[6]), at: sentAt });
+    }
+    return reply;
+  },
+};
 const stop$ = new Subject<void>();
 const flagKey = cfg.flagKey;
 const runner = shardedConversationEvents({
-  redis: client,
+  redis: reporting,
   instanceId: cfg.instanceId,
   leaseTtlMs: cfg.leaseTtlMs,
   joinGraceMs: cfg.joinGraceMs,

@@ -65,14 +65,24 @@ do {
     if (!values.json)
       process.stdout.write(
         `${row.name.padEnd(20)} n=${row.instances} lost ${row.lost} dup ${row.duplicated}` +
-          ` (only interrupted shards: ${row.duplicatesOnlyInInterruptedShards}) fencedSaves ${row.fencedSaves}` +
+          ` (bound ${row.duplicateBound}, within: ${row.duplicatesWithinBound}) fencedSaves ${row.fencedSaves}` +
           ` selfFences ${row.selfFences} fencedOwnerWork ${row.fencedOwnerWork} overlaps ${row.overlappingRequests}` +
           ` sockets/agent ${row.maxSocketsPerAgent} takeover p50/max ${row.takeoverMsP50 ?? '-'}/${row.takeoverMsMax ?? '-'} ms` +
-          ` (TTL ${row.leaseTtlMs}) polls/shard/s ${row.legacyPollsPerShardSecond} in ${(row.durationMs / 1000).toFixed(0)} s\n`,
+          ` (TTL ${row.leaseTtlMs}) polls/shard/s ${row.legacyPollsPerShardSecond} requests/shard/cycle ${row.legacyRequestsPerShardCycle}` +
+          ` in ${(row.durationMs / 1000).toFixed(0)} s\n`,
       );
   }
 } while (until !== undefined && Date.now() < until);
 if (values.json) process.stdout.write(`${JSON.stringify({ scenarios: rows }, null, 2)}\n`);
 process.exit(
-  rows.every((r) => r.lost === 0 && r.duplicatesOnlyInInterruptedShards && r.fencedOwnerWork === 0) ? 0 : 1,
+  rows.every(
+    (r) =>
+      r.lost === 0 &&
+      r.duplicatesOnlyInInterruptedShards &&
+      r.duplicatesWithinBound &&
+      r.fencedOwnerWork === 0 &&
+      r.overlappingRequests === 0,
+  )
+    ? 0
+    : 1,
 );

@@ -3,6 +3,7 @@
 import { RedisServer } from '../support/redis.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { Cluster, type Instance } from './cluster.js';
+import { judgeDuplicates } from './judge.js';
 import { ShardWorld } from './world.js';
 
 /** One row of `npm run cluster -- --json`. */
@@ -17,6 +18,14 @@ export interface ScenarioRow {
   /** Event ids delivered more than once, and whether all of them belong to shards a crash interrupted. */
   duplicated: number;
   duplicatesOnlyInInterruptedShards: boolean;
+  /**
+   * The bound on repeats: the events each interrupted ownership delivered after the send of its
+   * last checkpoint save Redis accepted (its unsaved batch), summed; and whether every repeat is
+   * one of those, delivered again by a later owner of the same shard with the same id.
+   */
+  duplicateBound: number;
+  duplicatesWithinBound: boolean;
+  duplicateViolations: string[];
   /** Saves rejected by the store (a stale epoch), summed over the instances. */
   fencedSaves: number;
   /** Shards an owner stopped itself because its lease was lost. */
@@ -32,6 +41,12 @@ export interface ScenarioRow {
   takeoverMsMax: number | null;
   /** Legacy poll requests per shard per second over the steady phase, across the cluster. */
   legacyPollsPerShardSecond: number;
+  /**
+   * Legacy requests (every route) per shard per poll cycle over the steady phase, across the
+   * cluster: a cycle is one multi-chat poll. Unlike a rate it does not drop when a starved CPU
+   * slows the cycles, so N = 1, 2, 4 compare (one owner per agent session: the same figure).
+   */
+  legacyRequestsPerShardCycle: number;
   /** Longest event-loop stall of any instance, ms (a stall past 3/4 TTL fences an owner). */
   loopDelayMaxMs: number;
   /** Why owners fenced themselves (first few). */
@@ -125,9 +140,12 @@ export async function runScenario(
     await Promise.all(Array.from({ length: o.instances }, () => cluster.spawn()));
     await ctx.settled();
     const polls0 = world.legacyPolls();
+    const requests0 = world.legacyRequests();
     const t0 = Date.now();
     await ctx.traffic(o.phaseMs);
-    const pollRate = (world.legacyPolls() - polls0) / o.shards / ((Date.now() - t0) / 1000);
+    const cycles = world.legacyPolls() - polls0;
+    const pollRate = cycles / o.shards / ((Date.now() - t0) / 1000);
+    const perCycle = cycles === 0 ? 0 : (world.legacyRequests() - requests0) / cycles;
     await scenario(ctx);
     // The end: every message written must arrive.
     world.say();
@@ -153,6 +171,7 @@ export async function runScenario(
       if (c.change === 'fenced' || (c.change === 'released' && c.reason !== 'handoff'))
         interrupted.add(c.shard);
     const dups = [...cluster.deliveries].filter(([, d]) => d.length > 1);
+    const verdict = judgeDuplicates(cluster.deliveries, cluster.ownership, cluster.lastSave);
     const takeovers = troubles.flatMap(({ at, shards }) =>
       shards.map((s) => {
         const next = cluster.ownership.find((c) => c.shard === s && c.change === 'owned' && c.at >= at);
@@ -170,6 +189,9 @@ export async function runScenario(
       lost: [...world.expected].filter((id) => !cluster.deliveries.has(id)).length,
       duplicated: dups.length,
       duplicatesOnlyInInterruptedShards: dups.every(([, d]) => interrupted.has(d[0]!.shard)),
+      duplicateBound: verdict.bound,
+      duplicatesWithinBound: verdict.withinBound,
+      duplicateViolations: verdict.violations,
       fencedSaves: cluster.sum('lease.fenced'),
       selfFences: cluster.ownership.filter((c) => c.change === 'fenced').length,
       fencedOwnerWork: live.reduce(
@@ -181,6 +203,7 @@ export async function runScenario(
       takeoverMsP50: takeovers.length === 0 ? null : takeovers[Math.floor((takeovers.length - 1) / 2)]!,
       takeoverMsMax: takeovers.length === 0 ? null : takeovers[takeovers.length - 1]!,
       legacyPollsPerShardSecond: Math.round(pollRate * 10) / 10,
+      legacyRequestsPerShardCycle: Math.round(perCycle * 100) / 100,
       loopDelayMaxMs: Math.round(Math.max(...live.map((i) => i.loopDelayMaxMs))),
       fenceReasons: live.flatMap((i) => i.errors.filter((e) => e.includes('renew'))).slice(0, 3),
       durationMs: Date.now() - started,

@@ -80,6 +80,11 @@ export class ShardWorld {
     return this.shards.reduce((n, s) => n + s.legacy.multiChatRequests().length, 0);
   }
 
+  /** Legacy requests of every route every agent session received so far, summed. */
+  legacyRequests(): number {
+    return this.shards.reduce((n, s) => n + s.legacy.requests.length, 0);
+  }
+
   private sample(): void {
     for (const s of this.shards) {
       this.maxInFlight = Math.max(this.maxInFlight, s.legacy.inFlight);
