@@ -61,8 +61,10 @@ export interface ShardedEvent {
 /**
  * One ownership change, emitted: `owned` when the lease is held, before the shard's sources start;
  * `released` after a graceful stop once its checkpoints are flushed and the lease released
- * (`reason` 'handoff'; 'handoff-timeout' when the stop took longer than `handoffTimeoutMs` and was
- * given up without the final flush; after its stream ended or failed, 'completed' or the error
+ * (`reason` 'handoff'; 'handoff-unflushed' when its final flush failed — the lease window passed
+ * or Redis was unreachable — so the next owner delivers the events since the last save again;
+ * 'handoff-timeout' when the stop took longer than `handoffTimeoutMs` and was given up without
+ * the final flush; after its stream ended or failed, 'completed' or the error
  * code); `fenced` when the owner stopped
  * the shard because its lease was lost (`lease-lost`) or a save was rejected (`save-fenced`).
  */

@@ -5,11 +5,11 @@ import type { BackendFlag } from '../../src/cutover/backend-flag.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import { isChatshiftError, type ChatshiftError } from '../../src/errors.js';
 import type { ConversationEvent } from '../../src/model/event.js';
-import type { Backend } from '../../src/runtime/backend.js';
 import { silentLogger, type Logger } from '../../src/runtime/logger.js';
 import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
 import { OptionsChecker } from '../../src/runtime/options.js';
 import { redisCheckpointStore } from './checkpoint-store.js';
+import { abortSignal$, backendsOf, errorText, noticingFailedFlush } from './sharded-parts.js';
 import { isShardId, withTimeout, type RedisClientLike } from './client.js';
 import { guardedDispatcher, guardedWebSocket } from './guarded-io.js';
 import { guardedScheduler } from './guarded-scheduler.js';
@@ -78,6 +78,8 @@ interface Owned {
   sub: Subscription | undefined;
   stop$: Subject<void>;
   stopping: boolean;
+  /** A save failed once the stop was asked: the final flush did not reach Redis. */
+  unflushed: boolean;
   handoffTimer?: NodeJS.Timeout;
 }
 
@@ -188,7 +190,15 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         await lease.release().catch(() => {});
         return maybeDone();
       }
-      const s: Owned = { spec, lease, epoch, sub: undefined, stop$: new Subject<void>(), stopping: false };
+      const s: Owned = {
+        spec,
+        lease,
+        epoch,
+        sub: undefined,
+        stop$: new Subject<void>(),
+        stopping: false,
+        unflushed: false,
+      };
       owned.set(spec.id, s);
       emit({ shard: spec.id, epoch, instance: me, change: 'owned' });
       // How long the shard had no owner (Redis time): not known for its first owner ever.
@@ -208,14 +218,19 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         events$ = conversationEvents({
           ...backendsOf(backends),
           backend: spec.backend ?? (o.backend as BackendFlag),
-          checkpoint: redisCheckpointStore(o.redis, {
-            shard: spec.id,
-            epoch,
-            prefix: o.prefix,
-            metrics: o.metrics,
-            // Past the lease window nothing is saved: the events a fenced owner dropped stay unsaved.
-            owned: () => lease.held(),
-          }),
+          checkpoint: noticingFailedFlush(
+            redisCheckpointStore(o.redis, {
+              shard: spec.id,
+              epoch,
+              prefix: o.prefix,
+              metrics: o.metrics,
+              // Past the lease window nothing is saved: the events a fenced owner dropped stay unsaved.
+              owned: () => lease.held(),
+            }),
+            () => {
+              if (s.stopping) s.unflushed = true;
+            },
+          ),
           logger: o.logger,
           metrics: o.metrics,
           stop: s.stop$,
@@ -252,7 +267,11 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
           void released(s, code);
         },
         complete: () => {
-          if (owned.get(spec.id) === s) void released(s, s.stopping ? 'handoff' : 'completed');
+          if (owned.get(spec.id) !== s) return;
+          // A stop whose final flush failed (past the lease window, or Redis unreachable) is not a
+          // clean handoff: its next owner delivers the unsaved batch again. Say so.
+          if (!lease.valid()) return; // fenced now (the lease window passed during the stop)
+          void released(s, !s.stopping ? 'completed' : s.unflushed ? 'handoff-unflushed' : 'handoff');
         },
       });
     };
@@ -336,28 +355,6 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
     };
   });
   return { events$, ownership$: ownership.asObservable() };
-}
-
-function backendsOf(b: { legacy?: Backend | undefined; messaging?: Backend | undefined }): {
-  legacy?: Backend;
-  messaging?: Backend;
-} {
-  return {
-    ...(b.legacy === undefined ? {} : { legacy: b.legacy }),
-    ...(b.messaging === undefined ? {} : { messaging: b.messaging }),
-  };
-}
-
-const errorText = (e: unknown): string =>
-  isChatshiftError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
-
-function abortSignal$(signal: AbortSignal): Observable<void> {
-  return new Observable<void>((subscriber) => {
-    const fire = (): void => subscriber.complete();
-    if (signal.aborted) return fire();
-    signal.addEventListener('abort', fire, { once: true });
-    return () => signal.removeEventListener('abort', fire);
-  });
 }
 
 function resolve(options: ShardedConversationEventsOptions) {

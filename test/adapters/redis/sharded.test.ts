@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lastValueFrom, NEVER, Subject, tap, toArray } from 'rxjs';
+import { lastValueFrom, NEVER, Observable, Subject, tap, toArray } from 'rxjs';
 import {
   rendezvousOwner,
   shardedConversationEvents,
@@ -232,6 +232,53 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
       ],
     );
     assert.equal(await client.sendCommand(['GET', 'stuck:{stuck}:lease']), null, 'the lease was released');
+  });
+
+  it('a graceful stop whose final flush fails is released as handoff-unflushed, not as a clean handoff', async () => {
+    // A backend that writes its checkpoint when asked to stop, then completes.
+    const saving: Backend = {
+      id: 'legacy-chat',
+      events: (ctx) =>
+        new Observable((sub) => {
+          const s = ctx?.stop?.subscribe(() => {
+            void ctx
+              .checkpoint!.save('legacy-chat', { a: { seq: 1 } })
+              .catch(() => {})
+              .then(() => sub.complete());
+          });
+          return () => s?.unsubscribe();
+        }),
+    };
+    let broken = false;
+    const redis: RedisClientLike = {
+      sendCommand: (args) =>
+        broken && args.some((a) => a.endsWith(':checkpoints'))
+          ? Promise.reject(new Error('connection lost'))
+          : client.sendCommand(args),
+    };
+    const changes: OwnershipChange[] = [];
+    const stop = new AbortController();
+    const r = shardedConversationEvents({
+      redis,
+      shards: [{ id: 'unflushed', backends: () => ({ legacy: saving }), backend: 'legacy-chat' }],
+      leaseTtlMs: TTL,
+      joinGraceMs: 0,
+      prefix: 'unflushed',
+      stop: stop.signal,
+    });
+    r.ownership$.subscribe((c) => changes.push(c));
+    const done = lastValueFrom(r.events$, { defaultValue: undefined });
+    await waitFor(() => changes.some((c) => c.change === 'owned'), 'the shard owned', WAIT);
+    broken = true;
+    stop.abort();
+    await done;
+    assert.deepEqual(
+      changes.map((c) => [c.change, c.reason]),
+      [
+        ['owned', undefined],
+        ['released', 'handoff-unflushed'],
+      ],
+    );
   });
 
   it('checks its options when called (ERR_INVALID_OPTIONS)', () => {
