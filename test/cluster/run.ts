@@ -49,17 +49,26 @@ const live = (line: string): void => {
   if (!values.json && process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line.slice(0, 150)}`);
 };
 const rows: ScenarioRow[] = [];
+const failed: string[] = [];
 do {
   for (const step of plan) {
     if (until !== undefined && Date.now() > until && rows.length > 0) break;
-    const row = await run(step.name, {
-      shards,
-      instances: step.instances,
-      leaseTtlMs,
-      phaseMs: 2000,
-      pollIntervalMs: 100,
-      onProgress: live,
-    });
+    let row: ScenarioRow;
+    try {
+      row = await run(step.name, {
+        shards,
+        instances: step.instances,
+        leaseTtlMs,
+        phaseMs: 2000,
+        pollIntervalMs: 100,
+        onProgress: live,
+      });
+    } catch (e) {
+      // One scenario failing (a wait that timed out) must not lose the rows of the others.
+      process.stderr.write(`${step.name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      failed.push(step.name);
+      continue;
+    }
     rows.push({ ...row, name: `${row.name}-n${row.instances}` });
     live('');
     if (!values.json)
@@ -73,16 +82,17 @@ do {
       );
   }
 } while (until !== undefined && Date.now() < until);
-if (values.json) process.stdout.write(`${JSON.stringify({ scenarios: rows }, null, 2)}\n`);
+if (values.json) process.stdout.write(`${JSON.stringify({ scenarios: rows, failed }, null, 2)}\n`);
 process.exit(
-  rows.every(
-    (r) =>
-      r.lost === 0 &&
-      r.duplicatesOnlyInInterruptedShards &&
-      r.duplicatesWithinBound &&
-      r.fencedOwnerWork === 0 &&
-      r.overlappingRequests === 0,
-  )
+  failed.length === 0 &&
+    rows.every(
+      (r) =>
+        r.lost === 0 &&
+        r.duplicatesOnlyInInterruptedShards &&
+        r.duplicatesWithinBound &&
+        r.fencedOwnerWork === 0 &&
+        r.overlappingRequests === 0,
+    )
     ? 0
     : 1,
 );
