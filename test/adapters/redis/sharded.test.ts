@@ -92,15 +92,23 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
         () => `every shard owned: ${JSON.stringify([...owners()])}`,
         WAIT,
       );
-      // Spread by rendezvous hashing over the two live instances, the same answer on both.
-      const ids = () => [...new Set(changes.map((c) => c.instance))];
+      // Spread by rendezvous hashing over the two live instances, the same answer on both. The
+      // instance ids come from Redis, not from the ownership changes: hashing may rightly give all
+      // six shards to one of the two (1 in 64, by the random suffix of each id), and then the
+      // other never shows in a change (the CI failure "timed out waiting for the rendezvous
+      // assignment" with b owning everything).
+      let members: string[] = [];
       const runnerOf = (instance: string | undefined) => instance?.split('/')[0];
-      await waitFor(
-        () =>
-          ids().length === 2 && [...owners()].every(([s, r]) => runnerOf(rendezvousOwner(s, ids())) === r),
-        () => `the rendezvous assignment: ${JSON.stringify([...owners()])}; changes: ${timeline()}`,
-        WAIT,
-      );
+      const spread = () =>
+        members.length === 2 && [...owners()].every(([s, r]) => runnerOf(rendezvousOwner(s, members)) === r);
+      for (const deadline = Date.now() + WAIT; !spread(); await sleep(50)) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for the rendezvous assignment over ${JSON.stringify(members)}: ` +
+              `${JSON.stringify([...owners()])}; changes: ${timeline()}`,
+          );
+        members = (await client.sendCommand(['ZRANGE', 'chatshift:members', '0', '-1'])) as string[];
+      }
       world.say();
       await waitFor(allDelivered, 'the first round', WAIT);
       world.say();
