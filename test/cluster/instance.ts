@@ -33,10 +33,21 @@ const metrics = counterMetrics();
  * The client the runner gets: node-redis, reporting every checkpoint save Redis accepted (its
  * shard, backend, epoch and when it was sent) so the judge can bound what a crash may repeat.
  */
+/** EVALSHA saves the server did not know (after a restart): their send time, for the EVAL retry. */
+const noscript = new Map<string, number>();
 const reporting: RedisClientLike = {
   async sendCommand(args) {
-    const sentAt = Date.now();
-    const reply = await client.sendCommand(args);
+    const tail = args.slice(2).join('\u0000');
+    // A save re-sent as EVAL carries what it held when first sent as EVALSHA: it counts from then.
+    const sentAt = (args[1] === SAVE_SCRIPT.source ? noscript.get(tail) : undefined) ?? Date.now();
+    noscript.delete(tail);
+    let reply: unknown;
+    try {
+      reply = await client.sendCommand(args);
+    } catch (e) {
+      if (args[1] === SAVE_SCRIPT.sha && /NOSCRIPT/.test(String(e))) noscript.set(tail, sentAt);
+      throw e;
+    }
     if (
       (args[1] === SAVE_SCRIPT.sha || args[1] === SAVE_SCRIPT.source) &&
       Array.isArray(reply) &&
