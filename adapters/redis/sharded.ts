@@ -45,6 +45,12 @@ export interface ShardedConversationEventsOptions {
    * on an owner that no longer wants it. Default three lease TTLs.
    */
   handoffTimeoutMs?: number;
+  /**
+   * Closed conversations kept per backend in each shard's checkpoint hash (see
+   * `redisCheckpointStore`'s `maxClosed`): the newest stay, so a restarted or new owner still
+   * skips them. Default 1000.
+   */
+  maxClosed?: number;
   /** Redis key prefix. Default `chatshift`. */
   prefix?: string;
   /** Ownership changes at `info`/`warn`, Redis trouble at `warn`; also given to every shard's pipeline. */
@@ -224,6 +230,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
               epoch,
               prefix: o.prefix,
               metrics: o.metrics,
+              ...(o.maxClosed === undefined ? {} : { maxClosed: o.maxClosed }),
               // Past the lease window nothing is saved: the events a fenced owner dropped stay unsaved.
               owned: () => lease.held(),
             }),
@@ -375,6 +382,9 @@ function resolve(options: ShardedConversationEventsOptions) {
   if (leaseTtlMs < 100) check.fail('leaseTtlMs', 'at least 100 ms');
   const joinGraceMs =
     o['joinGraceMs'] === 0 ? 0 : check.positive('joinGraceMs', o['joinGraceMs'], leaseTtlMs, { ms: true });
+  const maxClosed = o['maxClosed'];
+  if (maxClosed !== undefined && (!Number.isSafeInteger(maxClosed) || (maxClosed as number) < 0))
+    check.fail('maxClosed', 'an integer >= 0');
   const handoffTimeoutMs = check.positive('handoffTimeoutMs', o['handoffTimeoutMs'], leaseTtlMs * 3, {
     ms: true,
   });
@@ -403,6 +413,7 @@ function resolve(options: ShardedConversationEventsOptions) {
     leaseTtlMs,
     joinGraceMs,
     handoffTimeoutMs,
+    maxClosed: maxClosed as number | undefined,
     prefix,
     instanceId,
     logger,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lastValueFrom, NEVER, Observable, Subject, tap, toArray } from 'rxjs';
+import { defer, lastValueFrom, mergeMap, NEVER, Observable, Subject, tap, toArray } from 'rxjs';
 import {
   rendezvousOwner,
   shardedConversationEvents,
@@ -289,6 +289,47 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
     );
   });
 
+  it("passes maxClosed to each shard's checkpoint store: the hash keeps only the newest closed conversations", async () => {
+    // A backend that saves three closed conversations through the store the runner gives it.
+    const saving: Backend = {
+      id: 'legacy-chat',
+      events: (ctx) =>
+        defer(async () => {
+          for (const id of ['c1', 'c2', 'c3'])
+            await ctx?.checkpoint?.save('legacy-chat', { [id]: { seq: 1, closed: true } });
+        }).pipe(mergeMap(() => NEVER)),
+    };
+    const stop = new AbortController();
+    const r = shardedConversationEvents({
+      redis: client,
+      shards: [{ id: 'pruned', backends: () => ({ legacy: saving }), backend: 'legacy-chat' }],
+      leaseTtlMs: TTL,
+      joinGraceMs: 0,
+      handoffTimeoutMs: 300,
+      maxClosed: 1,
+      prefix: 'pruned',
+      stop: stop.signal,
+    });
+    const done = lastValueFrom(r.events$, { defaultValue: undefined });
+    const fields = async () =>
+      (await client.sendCommand(['HKEYS', 'pruned:{pruned}:checkpoints'])) as string[];
+    try {
+      let last: string[] = [];
+      await waitFor(
+        () => {
+          void fields().then((f) => (last = f));
+          return last.includes('legacy-chat:c3');
+        },
+        () => `the third save: ${JSON.stringify(last)}`,
+        WAIT,
+      );
+      assert.deepEqual(await fields(), ['legacy-chat:c3']);
+    } finally {
+      stop.abort();
+      await done;
+    }
+  });
+
   it('checks its options when called (ERR_INVALID_OPTIONS)', () => {
     const shard = { id: 's', backends: () => ({}), backend: 'both' as const };
     const redis = client as RedisClientLike;
@@ -302,6 +343,7 @@ describeWithRedis('shardedConversationEvents (two runners in one process)', func
       { redis, shards: [shard], instanceId: 'a|b' },
       { redis, shards: [shard], stop: 'now' },
       { redis, shards: [shard], handoffTimeoutMs: 0 },
+      { redis, shards: [shard], maxClosed: -1 },
     ])
       assert.throws(
         () => shardedConversationEvents(o as never),
