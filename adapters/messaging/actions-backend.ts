@@ -1,14 +1,13 @@
 import { asyncScheduler } from 'rxjs';
-import { WebSocket as WsWebSocket } from 'ws';
 import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ActionsBackend } from '../../src/runtime/actions-backend.js';
 import { redactingLogger, silentLogger, type Logger } from '../../src/runtime/logger.js';
 import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
-import { sessionBearer, type Session as LoginSession } from '../../src/runtime/session.js';
+import type { Session as LoginSession } from '../../src/runtime/session.js';
 import { MessagingActions } from './actions.js';
 import type { MessagingOptions, ResolvedMessagingOptions } from './options.js';
 import type { SocketShare } from './socket-share.js';
-import { sessionEndpoint } from './source.js';
+import { sharedConnectionSettings } from './source.js';
 
 /** Shortest wait before a read-back trusts a miss (the request deadline counts when longer). */
 export const READ_BACK_DELAY_MS = 1000;
@@ -32,21 +31,8 @@ export function messagingActions(
   return new MessagingActions({
     sockets: {
       connection: {
-        scheme,
-        domain: options.domain ?? '',
-        ...(options.session === undefined
-          ? {}
-          : { endpoint: sessionEndpoint(options.session, options, { id: options.agentId }) }),
-        accountId,
-        bearer: options.session === undefined ? (options.bearer ?? '') : sessionBearer(options.session),
-        WebSocket: options.WebSocket ?? WsWebSocket,
+        ...sharedConnectionSettings(options, cfg, scheme, { id: options.agentId }, (t) => tokens.add(t)),
         scheduler: cfg.scheduler ?? asyncScheduler,
-        backoff: cfg.backoff,
-        heartbeatIntervalMs: cfg.heartbeatIntervalMs,
-        heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
-        requestTimeoutMs: cfg.requestTimeoutMs,
-        maxFrameBytes: cfg.maxFrameBytes,
-        onBearer: (t) => tokens.add(t),
       },
       share,
       // One reconnect after a drop: its backoff delay, the handshake, and the request's own deadline.

@@ -7,7 +7,7 @@ import { HealthTracker, type BackendHealth, type HealthReporter } from '../../sr
 import { redactingLogger } from '../../src/runtime/logger.js';
 import { invalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { assertSecureTransport, isLoopbackHost } from '../../src/runtime/transport-security.js';
-import { Connection, type Session } from './connection.js';
+import { Connection, type ConnectionSettings, type Session } from './connection.js';
 import { sessionBearer, type Session as LoginSession } from '../../src/runtime/session.js';
 import { CheckpointWriter, checkpointLoadError } from '../../src/checkpoint/writer.js';
 import { ConversationTracker, RESUME_MARGIN_MS } from './conversation-tracker.js';
@@ -88,6 +88,34 @@ export function sessionEndpoint(
       }
     }
     return { scheme: schemeFor(domain, options.allowInsecureTransport), domain };
+  };
+}
+
+/**
+ * The connection settings the events and the actions both build from the backend's options: host
+ * (or the session's endpoint), account, bearer, socket class and the resolved timings.
+ */
+export function sharedConnectionSettings(
+  options: MessagingOptions,
+  cfg: ResolvedMessagingOptions,
+  scheme: 'ws' | 'wss',
+  agent: { id: string | undefined },
+  onBearer: (token: string) => void,
+): Omit<ConnectionSettings, 'scheduler' | 'logger' | 'metrics' | 'health' | 'share'> {
+  return {
+    scheme,
+    domain: options.domain ?? '',
+    ...(options.session === undefined ? {} : { endpoint: sessionEndpoint(options.session, options, agent) }),
+    accountId: options.accountId ?? options.session?.accountId ?? '',
+    // With a session, each connection reports its own refused tokens (sessionBearer).
+    bearer: options.session === undefined ? (options.bearer ?? '') : sessionBearer(options.session),
+    WebSocket: options.WebSocket ?? WsWebSocket,
+    backoff: cfg.backoff,
+    heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+    heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
+    requestTimeoutMs: cfg.requestTimeoutMs,
+    maxFrameBytes: cfg.maxFrameBytes,
+    onBearer,
   };
 }
 
@@ -309,24 +337,10 @@ function events(
     const startConnection = (): void => {
       connection = new Connection(
         {
-          scheme,
-          domain: options.domain ?? '',
-          ...(options.session === undefined
-            ? {}
-            : { endpoint: sessionEndpoint(options.session, options, agent) }),
-          accountId: options.accountId ?? options.session?.accountId ?? '',
-          // With a session, each subscription reports its own refused tokens (sessionBearer).
-          bearer: options.session === undefined ? (options.bearer ?? '') : sessionBearer(options.session),
-          WebSocket: options.WebSocket ?? WsWebSocket,
+          ...sharedConnectionSettings(options, cfg, scheme, agent, (t) => tokens.add(t)),
           scheduler,
           logger,
           metrics,
-          backoff: cfg.backoff,
-          heartbeatIntervalMs: cfg.heartbeatIntervalMs,
-          heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
-          requestTimeoutMs: cfg.requestTimeoutMs,
-          maxFrameBytes: cfg.maxFrameBytes,
-          onBearer: (t) => tokens.add(t),
           health,
           share,
         },
