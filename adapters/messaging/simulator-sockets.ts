@@ -56,6 +56,8 @@ export class SimSockets {
   readonly clients = new Set<SimClient>();
   readonly frames: FrameLogEntry[] = [];
   opened = 0;
+  /** Frames received on a socket while one opened after it was open (see `framesOnSupersededSockets`). */
+  supersededFrames = 0;
   private readonly stalled = new Set<Socket>();
   private nextClient = 1;
 
@@ -109,10 +111,17 @@ export class SimSockets {
       });
       ws.on('message', (data: Buffer) => {
         const text = data.toString('utf8');
+        if (this.superseded(client)) this.supersededFrames++;
         if (this.logFrames) this.frames.push({ direction: 'in', connection: client.id, text });
         if (!this.faults.switches.silent) ctx.onMessage(client, text);
       });
     });
+  }
+
+  /** Whether a socket accepted after `client` is open. */
+  private superseded(client: SimClient): boolean {
+    for (const c of this.clients) if (c.id > client.id) return true;
+    return false;
   }
 
   /** Sends a frame; `sent` runs only if it actually leaves (not silenced, socket still open after any delay). */

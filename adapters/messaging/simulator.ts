@@ -460,6 +460,15 @@ export class MessagingSimulator
   get connectionCount(): number {
     return this.sockets.clients.size;
   }
+  /**
+   * Frames received on a socket while a socket accepted after it was open: the agent's connection
+   * opened twice, and the older one still talking. The simulator serves one agent user, so this is
+   * what the one-connection-per-agent rule (M8) forbids; an old socket that is merely still open
+   * (its process stopped, say) and silent does not count.
+   */
+  get framesOnSupersededSockets(): number {
+    return this.sockets.supersededFrames;
+  }
   /** Number of sockets accepted so far. */
   get connectionsOpened(): number {
     return this.sockets.opened;

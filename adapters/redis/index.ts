@@ -17,6 +17,6 @@ export type { ShardedConversationEventsOptions, ShardedRunner } from './sharded.
 /** {@inheritDoc shardFlagContext} */
 export { shardFlagContext } from './shard.js';
 /** Shards, their context, sharded events and ownership changes. */
-export type { OwnershipChange, ShardContext, ShardedEvent, ShardSpec } from './shard.js';
+export type { OwnershipChange, ShardBackends, ShardContext, ShardedEvent, ShardSpec } from './shard.js';
 /** {@inheritDoc rendezvousOwner} */
 export { rendezvousOwner } from './membership.js';

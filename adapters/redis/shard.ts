@@ -1,6 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Dispatcher } from 'undici';
 import type { WebSocketConstructor } from '../../src/runtime/websocket.js';
+import type { ConversationActions } from '../../src/actions/conversation-actions.js';
 import type { BackendFlag } from '../../src/cutover/backend-flag.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Backend } from '../../src/runtime/backend.js';
@@ -42,8 +43,14 @@ export interface ShardSpec {
   accountId?: string;
   /** The agent user, for per-shard flag evaluation (OpenFeature context). */
   agentId?: string;
-  /** Builds the shard's backends (called once per ownership, after the lease is held). */
-  backends(context: ShardContext): { legacy?: Backend | undefined; messaging?: Backend | undefined };
+  /**
+   * Builds the shard's backends (called once per ownership, after the lease is held). Build the
+   * agent's login here too (`loginSession({ …, dispatcher: context.guardDispatcher(), scheduler:
+   * context.scheduler })`) and return its `close` as `dispose`: LivePerson keeps one session per
+   * agent user (a second login logs the first out), so the ownership that ends must stop
+   * refreshing before the next owner logs in.
+   */
+  backends(context: ShardContext): ShardBackends;
   /**
    * This shard's flag, e.g. `fromOpenFeature(client, 'backend', shardFlagContext(shard))`. Default:
    * the runner's `backend`.
@@ -51,11 +58,33 @@ export interface ShardSpec {
   backend?: BackendFlag;
 }
 
-/** An event and the shard (and ownership epoch) it came from. */
+/** What a shard's `backends()` returns. */
+export interface ShardBackends {
+  legacy?: Backend | undefined;
+  messaging?: Backend | undefined;
+  /**
+   * Runs once when this ownership ends, after the shard's stream has stopped: on a graceful stop
+   * (a handoff, SIGTERM) before its lease is released — awaited for at most one lease TTL — so the
+   * next owner starts after it (close the shard's login session here: its logout comes before the
+   * next owner's login); after a fence, at once and not awaited (its requests, through the guards,
+   * are refused past the lease). A failure is logged and does not hold the release back.
+   */
+  dispose?: () => void | Promise<void>;
+}
+
+/** An event and the shard (and ownership epoch) it came from, with that shard's actions. */
 export interface ShardedEvent {
   shard: string;
   epoch: number;
   event: ConversationEvent;
+  /**
+   * The outbound actions of the shard's agent, on this instance's ownership (`conversationActions`
+   * over the shard's backends): answer `event` with `actions.send(event, …)`. Once the ownership
+   * has ended (released or fenced) every action rejects with `ERR_LEASE_LOST` and sends nothing,
+   * so a late handler on an old owner never acts for an agent another instance now serves.
+   * Undefined when one of the shard's backends has no actions (a backend written outside chatshift).
+   */
+  actions: ConversationActions | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { asyncScheduler, isObservable, Observable, Subject, type Subscription } 
 import type { BackendFlag } from '../../src/cutover/backend-flag.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import { isChatshiftError, type ChatshiftError } from '../../src/errors.js';
+import type { ConversationActions } from '../../src/actions/conversation-actions.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { silentLogger, type Logger } from '../../src/runtime/logger.js';
 import { noopMetrics, type Metrics } from '../../src/runtime/metrics.js';
@@ -12,10 +13,17 @@ import { redisCheckpointStore } from './checkpoint-store.js';
 import { abortSignal$, backendsOf, errorText, noticingFailedFlush } from './sharded-parts.js';
 import { isShardId, withTimeout, type RedisClientLike } from './client.js';
 import { guardedDispatcher, guardedWebSocket } from './guarded-io.js';
+import { ownedActions, type OwnedActions } from './shard-actions.js';
 import { guardedScheduler } from './guarded-scheduler.js';
 import { ShardLease } from './lease.js';
 import { heartbeat, rendezvousOwner } from './membership.js';
-import { shardOptions, type OwnershipChange, type ShardedEvent, type ShardSpec } from './shard.js';
+import {
+  shardOptions,
+  type OwnershipChange,
+  type ShardBackends,
+  type ShardedEvent,
+  type ShardSpec,
+} from './shard.js';
 
 /** Options of {@link shardedConversationEvents}. */
 export interface ShardedConversationEventsOptions {
@@ -75,6 +83,12 @@ export interface ShardedRunner {
   readonly events$: Observable<ShardedEvent>;
   /** Every ownership change of the running subscription, as it happens (hot). */
   readonly ownership$: Observable<OwnershipChange>;
+  /**
+   * The actions of a shard this instance owns now (also on each of its events as `actions`), for
+   * what is not an answer to an event: availability, offers. Undefined when the shard is not owned
+   * here (or its backends have no actions).
+   */
+  actions(shard: string): ConversationActions | undefined;
 }
 
 interface Owned {
@@ -87,6 +101,8 @@ interface Owned {
   /** A save failed once the stop was asked: the final flush did not reach Redis. */
   unflushed: boolean;
   handoffTimer?: NodeJS.Timeout;
+  actions?: OwnedActions | undefined;
+  dispose?: ShardBackends['dispose'] | undefined;
 }
 
 /**
@@ -100,9 +116,12 @@ interface Owned {
 export function shardedConversationEvents(options: ShardedConversationEventsOptions): ShardedRunner {
   const o = resolve(options);
   const ownership = new Subject<OwnershipChange>();
+  /** The shards owned by the running subscription (for `actions(shard)`). */
+  let current: Map<string, Owned> | undefined;
   const events$ = new Observable<ShardedEvent>((subscriber) => {
     const me = `${o.instanceId}/${randomBytes(4).toString('hex')}`;
     const owned = new Map<string, Owned>();
+    current = owned;
     const acquiring = new Set<string>();
     const coolUntil = new Map<string, number>();
     let stopping = false;
@@ -133,6 +152,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       clearTimeout(s.handoffTimer);
       s.sub?.unsubscribe();
       s.lease.abandon();
+      void endOwnership(s);
       emit({ shard: id, epoch: s.epoch, instance: me, change: 'fenced', reason });
       maybeDone();
     };
@@ -153,9 +173,33 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       s.stop$.next();
     };
 
+    /**
+     * The ownership ended: its actions refuse from now on, and the shard's `dispose` runs (its
+     * login session logs out). Never rejects; bounded by one lease TTL for whoever awaits it.
+     */
+    const endOwnership = async (s: Owned): Promise<void> => {
+      const actions = s.actions;
+      const dispose = s.dispose;
+      s.actions = undefined;
+      s.dispose = undefined;
+      const ending = Promise.allSettled([
+        actions?.end(),
+        (async () => dispose?.())().catch((e: unknown) =>
+          o.logger.warn(`shard ${s.spec.id}: its dispose failed`, { shard: s.spec.id, error: errorText(e) }),
+        ),
+      ]);
+      await withTimeout(ending, o.leaseTtlMs, 'shard dispose').catch(() =>
+        o.logger.warn(`shard ${s.spec.id}: its dispose took over ${o.leaseTtlMs} ms; releasing anyway`, {
+          shard: s.spec.id,
+        }),
+      );
+    };
+
     const released = async (s: Owned, reason: string | undefined): Promise<void> => {
       clearTimeout(s.handoffTimer);
       owned.delete(s.spec.id);
+      // Before the release: the next owner's login comes after this one's logout (M8).
+      await endOwnership(s);
       try {
         await s.lease.release();
       } catch {
@@ -221,6 +265,8 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
           guardWebSocket: (base) => guardedWebSocket(spec.id, valid, base),
           owned: () => lease.held(),
         });
+        if (backends.dispose !== undefined) s.dispose = backends.dispose;
+        s.actions = ownedActions(spec.id, backends, valid, { logger: o.logger, metrics: o.metrics });
         events$ = conversationEvents({
           ...backendsOf(backends),
           backend: spec.backend ?? (o.backend as BackendFlag),
@@ -251,10 +297,11 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         coolUntil.set(spec.id, performance.now() + o.leaseTtlMs);
         return released(s, 'build-failed');
       }
+      const actions = s.actions?.actions;
       s.sub = events$.subscribe({
         next: (event) => {
           // A lease past its window fences the shard here, before anything reaches the handler.
-          if (lease.valid()) subscriber.next({ shard: spec.id, epoch, event });
+          if (lease.valid()) subscriber.next({ shard: spec.id, epoch, event, actions });
         },
         error: (e: unknown) => {
           if (owned.get(spec.id) !== s) return;
@@ -355,13 +402,18 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       for (const s of owned.values()) {
         clearTimeout(s.handoffTimer);
         s.sub?.unsubscribe();
-        void s.lease.release().catch(() => {});
+        void endOwnership(s).then(() => s.lease.release().catch(() => {}));
       }
       owned.clear();
+      if (current === owned) current = undefined;
       void heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, true).catch(() => {});
     };
   });
-  return { events$, ownership$: ownership.asObservable() };
+  return {
+    events$,
+    ownership$: ownership.asObservable(),
+    actions: (shard) => current?.get(shard)?.actions?.actions,
+  };
 }
 
 function resolve(options: ShardedConversationEventsOptions) {

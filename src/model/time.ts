@@ -26,6 +26,15 @@ export function toIsoUtc(input: string): IsoTime | undefined {
   if (m === null) return undefined;
   const head = m[1] as string;
   const offset = m[3] as string;
+  const frac = m[2];
+  // 24:00:00 names the next midnight only without a fraction (the Date parser refuses
+  // 24:00:00.7): the one head whose fraction decides validity, parsed whole (found by the fuzz).
+  if (frac !== undefined && head.charCodeAt(11) === 50 && head.charCodeAt(12) === 52) {
+    const ms = Date.parse(
+      `${head}.${frac.slice(1, 4).padEnd(3, '0')}${offset === 'Z' ? 'Z' : normaliseOffset(offset)}`,
+    );
+    return Number.isNaN(ms) ? undefined : epochMsToIso(ms);
+  }
   // The events of one poll are mostly within a few seconds: the instant of the whole second (and
   // offset) is parsed once and the milliseconds added, which is what parsing the full text gives.
   if (head !== lastParsedHead || offset !== lastParsedOffset) {
@@ -34,7 +43,6 @@ export function toIsoUtc(input: string): IsoTime | undefined {
     lastParsedMs = Date.parse(`${head}.000${offset === 'Z' ? 'Z' : normaliseOffset(offset)}`);
   }
   if (Number.isNaN(lastParsedMs)) return undefined;
-  const frac = m[2];
   return epochMsToIso(frac === undefined ? lastParsedMs : lastParsedMs + fractionMs(frac));
 }
 

@@ -27,6 +27,7 @@ describeWithRedis('scale-out chaos: instances as child processes on one Redis', 
     assert.equal(row.fencedOwnerWork, 0, summary);
     assert.equal(row.overlappingRequests, 0, summary);
     assert.ok(row.maxSocketsPerAgent <= 1, summary);
+    assert.equal(row.supersededSocketFrames, 0, summary);
     assert.ok(row.selfFences > 0, `the SIGSTOP and the Redis pause fence owners: ${summary}`);
     assert.ok(row.takeoverMsMax !== null && Number.isFinite(row.takeoverMsMax), summary);
   });

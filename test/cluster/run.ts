@@ -76,7 +76,7 @@ do {
         `${row.name.padEnd(20)} n=${row.instances} lost ${row.lost} dup ${row.duplicated}` +
           ` (bound ${row.duplicateBound}, within: ${row.duplicatesWithinBound}) fencedSaves ${row.fencedSaves}` +
           ` selfFences ${row.selfFences} fencedOwnerWork ${row.fencedOwnerWork} overlaps ${row.overlappingRequests}` +
-          ` sockets/agent ${row.maxSocketsPerAgent} takeover p50/max ${row.takeoverMsP50 ?? '-'}/${row.takeoverMsMax ?? '-'} ms` +
+          ` sockets/agent ${row.maxSocketsPerAgent} (superseded frames ${row.supersededSocketFrames}) takeover p50/max ${row.takeoverMsP50 ?? '-'}/${row.takeoverMsMax ?? '-'} ms` +
           ` (TTL ${row.leaseTtlMs}) polls/shard/s ${row.legacyPollsPerShardSecond} requests/shard/cycle ${row.legacyRequestsPerShardCycle}` +
           ` in ${(row.durationMs / 1000).toFixed(0)} s\n`,
       );

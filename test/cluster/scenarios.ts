@@ -34,8 +34,17 @@ export interface ScenarioRow {
   fencedOwnerWork: number;
   /** Most legacy requests one agent session had in flight at once, beyond one (sampled every 2 ms). */
   overlappingRequests: number;
-  /** Most WebSocket connections one agent had open at once (sampled every 2 ms). */
+  /**
+   * Most WebSocket connections one agent had open at once (sampled every 2 ms). A stopped process
+   * cannot close its socket, so after a SIGSTOP this is 2 until the server drops the old one.
+   */
   maxSocketsPerAgent: number;
+  /**
+   * Frames the simulators received on an agent's socket while a newer socket of that agent was
+   * open: a second connection that actually talks, what the one-session-per-agent rule forbids
+   * (the lease guard terminates a woken owner's socket at its first frame instead).
+   */
+  supersededSocketFrames: number;
   /** From the trouble (kill, stop, release) to the next owner holding the shard. */
   takeoverMsP50: number | null;
   takeoverMsMax: number | null;
@@ -200,6 +209,7 @@ export async function runScenario(
       ),
       overlappingRequests: Math.max(0, world.maxInFlight - 1),
       maxSocketsPerAgent: world.maxSockets,
+      supersededSocketFrames: world.supersededSocketFrames(),
       takeoverMsP50: takeovers.length === 0 ? null : takeovers[Math.floor((takeovers.length - 1) / 2)]!,
       takeoverMsMax: takeovers.length === 0 ? null : takeovers[takeovers.length - 1]!,
       legacyPollsPerShardSecond: Math.round(pollRate * 10) / 10,

@@ -85,6 +85,11 @@ export class ShardWorld {
     return this.shards.reduce((n, s) => n + s.legacy.requests.length, 0);
   }
 
+  /** Frames received on a superseded socket of an agent (one simulator per agent), summed. */
+  supersededSocketFrames(): number {
+    return this.shards.reduce((n, s) => n + s.messaging.framesOnSupersededSockets, 0);
+  }
+
   private sample(): void {
     for (const s of this.shards) {
       this.maxInFlight = Math.max(this.maxInFlight, s.legacy.inFlight);

@@ -65,6 +65,13 @@ describe('toIsoUtc', () => {
     );
   });
 
+  it('24:00:00 is the next midnight only without a fraction (a fuzz counterexample, pinned)', () => {
+    assert.equal(toIsoUtc('0000-01-01T24:00:00.7Z'), undefined);
+    assert.equal(toIsoUtc('2020-01-01T24:00:00.010+02:00'), undefined);
+    assert.equal(toIsoUtc('2020-01-01T24:00:00.000Z'), '2020-01-02T00:00:00.000Z');
+    assert.equal(toIsoUtc('2020-01-01T24:00:00Z'), '2020-01-02T00:00:00.000Z');
+  });
+
   it('never throws on arbitrary strings', () => {
     fc.assert(fc.property(fc.string(), (s) => void toIsoUtc(s)));
   });

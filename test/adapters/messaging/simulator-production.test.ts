@@ -49,6 +49,22 @@ describe('MessagingSimulator: production behaviours (production-behaviour.md §3
     return c;
   };
 
+  it('counts frames an older socket of the agent sends while a newer one is open (M8), and only those', async () => {
+    const older = await client();
+    const id1 = older.send('.GetClock', {});
+    await older.answer(id1);
+    assert.equal(sim.framesOnSupersededSockets, 0, 'alone, the socket is not superseded');
+    const newer = await client();
+    await newer.answer(newer.send('.GetClock', {}));
+    assert.equal(sim.framesOnSupersededSockets, 0, 'the newest socket talking is fine');
+    await older.answer(older.send('.GetClock', {}));
+    assert.equal(sim.framesOnSupersededSockets, 1);
+    newer.ws.terminate();
+    await waitFor(() => sim.connectionCount === 1, 'the newer socket gone');
+    await older.answer(older.send('.GetClock', {}));
+    assert.equal(sim.framesOnSupersededSockets, 1, 'the older socket alone again');
+  });
+
   it('counts a subscription as answered only once its answer frame left (a delayed one closed first is not)', async () => {
     const c = await client();
     sim.configure({ delayMs: 100 });
