@@ -227,6 +227,7 @@ describe('public surface snapshot', function () {
       'OwnershipChange',
       'RedisCheckpointStoreOptions',
       'RedisClientLike',
+      'ShardBackends',
       'ShardContext',
       'ShardLease',
       'ShardLeaseOptions',
