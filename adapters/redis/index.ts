@@ -14,9 +14,20 @@ export type { ShardLeaseOptions } from './lease.js';
 export { shardedConversationEvents } from './sharded.js';
 /** Options and result of `shardedConversationEvents`. */
 export type { ShardedConversationEventsOptions, ShardedRunner } from './sharded.js';
+/** {@inheritDoc shardedConsume} */
+export { shardedConsume } from './sharded-consume.js';
+/** Options and result of `shardedConsume`. */
+export type { ShardedConsumeOptions, ShardedConsumer } from './sharded-consume.js';
 /** {@inheritDoc shardFlagContext} */
 export { shardFlagContext } from './shard.js';
 /** Shards, their context, sharded events and ownership changes. */
-export type { OwnershipChange, ShardBackends, ShardContext, ShardedEvent, ShardSpec } from './shard.js';
+export type {
+  OwnershipChange,
+  ShardBackends,
+  ShardContext,
+  ShardedEvent,
+  ShardedHandler,
+  ShardSpec,
+} from './shard.js';
 /** {@inheritDoc rendezvousOwner} */
 export { rendezvousOwner } from './membership.js';

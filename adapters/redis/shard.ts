@@ -2,6 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { Dispatcher } from 'undici';
 import type { WebSocketConstructor } from '../../src/runtime/websocket.js';
 import type { ConversationActions } from '../../src/actions/conversation-actions.js';
+import type { HandlerContext } from '../../src/consume/consume.js';
 import type { BackendFlag } from '../../src/cutover/backend-flag.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import type { Backend } from '../../src/runtime/backend.js';
@@ -86,6 +87,9 @@ export interface ShardedEvent {
    */
   actions: ConversationActions | undefined;
 }
+
+/** A handler of `shardedConsume`: an event of an owned shard, with its actions. */
+export type ShardedHandler = (event: ShardedEvent, context: HandlerContext) => unknown;
 
 /**
  * One ownership change, emitted: `owned` when the lease is held, before the shard's sources start;

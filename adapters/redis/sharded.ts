@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { asyncScheduler, isObservable, Observable, Subject, type Subscription } from 'rxjs';
+import { asyncScheduler, isObservable, Observable, Subject } from 'rxjs';
 import type { BackendFlag } from '../../src/cutover/backend-flag.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
-import { isChatshiftError, type ChatshiftError } from '../../src/errors.js';
+import { startConsumer, type ConsumeOptions } from '../../src/consume/consume.js';
+import { ChatshiftError, isChatshiftError } from '../../src/errors.js';
 import type { ConversationActions } from '../../src/actions/conversation-actions.js';
 import type { ConversationEvent } from '../../src/model/event.js';
 import { silentLogger, type Logger } from '../../src/runtime/logger.js';
@@ -22,6 +23,7 @@ import {
   type OwnershipChange,
   type ShardBackends,
   type ShardedEvent,
+  type ShardedHandler,
   type ShardSpec,
 } from './shard.js';
 
@@ -95,7 +97,8 @@ interface Owned {
   spec: ShardSpec;
   lease: ShardLease;
   epoch: number;
-  sub: Subscription | undefined;
+  /** Stops the shard's pipeline at once (no graceful stop, no final flush of what waits). */
+  cancel: (() => void) | undefined;
   stop$: Subject<void>;
   stopping: boolean;
   /** A save failed once the stop was asked: the final flush did not reach Redis. */
@@ -114,6 +117,20 @@ interface Owned {
  * lease expires, from the last saved checkpoint.
  */
 export function shardedConversationEvents(options: ShardedConversationEventsOptions): ShardedRunner {
+  return shardedRunner(options, undefined);
+}
+
+/** How `shardedConsume` runs each shard: its handler and consume()'s options. */
+export interface ConsumeMode {
+  handler: ShardedHandler;
+  options: Pick<ConsumeOptions, 'concurrency' | 'highWaterMark' | 'retry'>;
+}
+
+/** The runner of both: each owned shard's events emitted (`mode` undefined) or consumed. */
+export function shardedRunner(
+  options: ShardedConversationEventsOptions,
+  mode: ConsumeMode | undefined,
+): ShardedRunner {
   const o = resolve(options);
   const ownership = new Subject<OwnershipChange>();
   /** The shards owned by the running subscription (for `actions(shard)`). */
@@ -123,6 +140,8 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
     const owned = new Map<string, Owned>();
     current = owned;
     const acquiring = new Set<string>();
+    /** Ownerships being released (out of `owned`, their lease not yet released and reported). */
+    const releasing = new Set<Owned>();
     const coolUntil = new Map<string, number>();
     let stopping = false;
     let closed = false;
@@ -150,7 +169,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       if (s === undefined) return;
       owned.delete(id);
       clearTimeout(s.handoffTimer);
-      s.sub?.unsubscribe();
+      s.cancel?.();
       s.lease.abandon();
       void endOwnership(s);
       emit({ shard: id, epoch: s.epoch, instance: me, change: 'fenced', reason });
@@ -167,7 +186,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
           `shard ${s.spec.id}: its graceful stop took over ${o.handoffTimeoutMs} ms; stopped without the final flush`,
           { shard: s.spec.id, instance: me },
         );
-        s.sub?.unsubscribe();
+        s.cancel?.();
         void released(s, 'handoff-timeout');
       }, o.handoffTimeoutMs);
       s.stop$.next();
@@ -198,6 +217,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
     const released = async (s: Owned, reason: string | undefined): Promise<void> => {
       clearTimeout(s.handoffTimer);
       owned.delete(s.spec.id);
+      releasing.add(s);
       // Before the release: the next owner's login comes after this one's logout (M8).
       await endOwnership(s);
       try {
@@ -212,6 +232,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         change: 'released',
         ...(reason === undefined ? {} : { reason }),
       });
+      releasing.delete(s);
       maybeDone();
     };
 
@@ -244,7 +265,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         spec,
         lease,
         epoch,
-        sub: undefined,
+        cancel: undefined,
         stop$: new Subject<void>(),
         stopping: false,
         unflushed: false,
@@ -253,7 +274,29 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       emit({ shard: spec.id, epoch, instance: me, change: 'owned' });
       // How long the shard had no owner (Redis time): not known for its first owner ever.
       if (lease.vacantMs !== undefined) o.metrics.record?.('takeover.duration', lease.vacantMs / 1000);
-      let events$: Observable<ConversationEvent>;
+      const actions = (): ConversationActions | undefined => s.actions?.actions;
+      const onError = (e: unknown): void => {
+        if (owned.get(spec.id) !== s) return;
+        const cause = (e as { cause?: unknown }).cause;
+        if (isChatshiftError(e, 'ERR_CHECKPOINT_FENCED') || isChatshiftError(cause, 'ERR_CHECKPOINT_FENCED'))
+          return fence(spec.id, 'save-fenced');
+        const code = isChatshiftError(e) ? e.code : 'error';
+        o.logger.error(`shard ${spec.id}: its stream failed; released, retried after one lease TTL`, {
+          shard: spec.id,
+          code,
+          error: errorText(e),
+        });
+        coolUntil.set(spec.id, performance.now() + o.leaseTtlMs);
+        void released(s, code);
+      };
+      const onComplete = (): void => {
+        if (owned.get(spec.id) !== s) return;
+        // A stop whose final flush failed (past the lease window, or Redis unreachable) is not a
+        // clean handoff: its next owner delivers the unsaved batch again. Say so.
+        if (!lease.valid()) return; // fenced now (the lease window passed during the stop)
+        void released(s, !s.stopping ? 'completed' : s.unflushed ? 'handoff-unflushed' : 'handoff');
+      };
+      let events$: Observable<ConversationEvent> | undefined;
       try {
         const scheduler = guardedScheduler(asyncScheduler, lease);
         const valid = (): boolean => lease.valid();
@@ -267,7 +310,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         });
         if (backends.dispose !== undefined) s.dispose = backends.dispose;
         s.actions = ownedActions(spec.id, backends, valid, { logger: o.logger, metrics: o.metrics });
-        events$ = conversationEvents({
+        const pipeline = {
           ...backendsOf(backends),
           backend: spec.backend ?? (o.backend as BackendFlag),
           checkpoint: noticingFailedFlush(
@@ -288,7 +331,24 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
           metrics: o.metrics,
           stop: s.stop$,
           ...(o.flagIntervalMs === undefined ? {} : { flagIntervalMs: o.flagIntervalMs }),
-        });
+        };
+        if (mode === undefined) events$ = conversationEvents(pipeline);
+        else {
+          // Consume mode: checkpoints move as events are handled (consume()'s gate), per shard.
+          const first = actions();
+          const consumer = startConsumer({ ...pipeline, ...mode.options }, (event, context) => {
+            if (!lease.valid())
+              throw new ChatshiftError('ERR_LEASE_LOST', `shard ${spec.id}: not handled, the lease is gone`, {
+                details: { shard: spec.id },
+              });
+            return mode.handler({ shard: spec.id, epoch, event, actions: first }, context);
+          });
+          s.cancel = () =>
+            consumer.abort(
+              new ChatshiftError('ERR_LEASE_LOST', `shard ${spec.id}: stopped without handling what waits`),
+            );
+          consumer.done.then(onComplete, onError);
+        }
       } catch (e) {
         o.logger.error(`shard ${spec.id}: its backends could not be built`, {
           shard: spec.id,
@@ -297,37 +357,17 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
         coolUntil.set(spec.id, performance.now() + o.leaseTtlMs);
         return released(s, 'build-failed');
       }
-      const actions = s.actions?.actions;
-      s.sub = events$.subscribe({
+      if (events$ === undefined) return;
+      const shardActions = actions();
+      const sub = events$.subscribe({
         next: (event) => {
           // A lease past its window fences the shard here, before anything reaches the handler.
-          if (lease.valid()) subscriber.next({ shard: spec.id, epoch, event, actions });
+          if (lease.valid()) subscriber.next({ shard: spec.id, epoch, event, actions: shardActions });
         },
-        error: (e: unknown) => {
-          if (owned.get(spec.id) !== s) return;
-          const cause = (e as { cause?: unknown }).cause;
-          if (
-            isChatshiftError(e, 'ERR_CHECKPOINT_FENCED') ||
-            isChatshiftError(cause, 'ERR_CHECKPOINT_FENCED')
-          )
-            return fence(spec.id, 'save-fenced');
-          const code = isChatshiftError(e) ? e.code : 'error';
-          o.logger.error(`shard ${spec.id}: its stream failed; released, retried after one lease TTL`, {
-            shard: spec.id,
-            code,
-            error: errorText(e),
-          });
-          coolUntil.set(spec.id, performance.now() + o.leaseTtlMs);
-          void released(s, code);
-        },
-        complete: () => {
-          if (owned.get(spec.id) !== s) return;
-          // A stop whose final flush failed (past the lease window, or Redis unreachable) is not a
-          // clean handoff: its next owner delivers the unsaved batch again. Say so.
-          if (!lease.valid()) return; // fenced now (the lease window passed during the stop)
-          void released(s, !s.stopping ? 'completed' : s.unflushed ? 'handoff-unflushed' : 'handoff');
-        },
+        error: onError,
+        complete: onComplete,
       });
+      s.cancel = () => sub.unsubscribe();
     };
 
     const tick = async (): Promise<void> => {
@@ -367,7 +407,8 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
     };
 
     const maybeDone = (): void => {
-      if (!stopping || closed || owned.size > 0 || acquiring.size > 0) return;
+      // Every shard released and reported first: the stream completes after the last `released`.
+      if (!stopping || closed || owned.size > 0 || acquiring.size > 0 || releasing.size > 0) return;
       closed = true;
       void withTimeout(
         heartbeat(o.redis, o.prefix, me, o.leaseTtlMs, true),
@@ -401,7 +442,7 @@ export function shardedConversationEvents(options: ShardedConversationEventsOpti
       clearTimeout(tickTimer);
       for (const s of owned.values()) {
         clearTimeout(s.handoffTimer);
-        s.sub?.unsubscribe();
+        s.cancel?.();
         void endOwnership(s).then(() => s.lease.release().catch(() => {}));
       }
       owned.clear();

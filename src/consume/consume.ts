@@ -88,6 +88,28 @@ export interface Consumer {
  * ```
  */
 export function consume(options: ConsumeOptions, handler: EventHandler): Consumer {
+  const c = startConsumer(options, handler);
+  return {
+    done: c.done,
+    stop: () => c.stop(),
+    get pending() {
+      return c.pending;
+    },
+  };
+}
+
+/** A {@link Consumer} that can also be abandoned (the sharded runner, when a shard's lease is lost). */
+export interface AbortableConsumer extends Consumer {
+  /**
+   * Stops at once without handling what waits: queued events are dropped (not saved: the next run
+   * delivers them again), handlers running are not awaited, what was handled is saved (the store
+   * decides whether it still may), and `done` rejects with `reason` once the running handlers end.
+   */
+  abort(reason: unknown): void;
+}
+
+/** `consume()` with {@link AbortableConsumer.abort}: for chatshift's own runners, not exported. */
+export function startConsumer(options: ConsumeOptions, handler: EventHandler): AbortableConsumer {
   const check = new OptionsChecker('consume');
   const o = check.object(options);
   if (typeof handler !== 'function') check.fail('handler', 'a function (event, context) => …');
@@ -240,6 +262,10 @@ export function consume(options: ConsumeOptions, handler: EventHandler): Consume
     },
     get pending() {
       return queue.size;
+    },
+    abort(reason: unknown) {
+      fail(reason);
+      void gate.flush().catch(() => undefined);
     },
   };
 }

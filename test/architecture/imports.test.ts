@@ -41,9 +41,11 @@ describe('import rules (docs/architecture.md)', () => {
         'src/runtime',
         'src/checkpoint/store.ts',
         'src/checkpoint/writer.ts',
-        // The sharded runner composes conversationEvents and conversationActions per shard
-        // (design.md §7 puts it in adapters/redis).
-        ...(adapter === 'redis' ? ['src/cutover', 'src/actions/conversation-actions.ts'] : []),
+        // The sharded runner composes conversationEvents (or consume) and conversationActions per
+        // shard (design.md §7 puts it in adapters/redis).
+        ...(adapter === 'redis'
+          ? ['src/cutover', 'src/actions/conversation-actions.ts', 'src/consume/consume.ts']
+          : []),
       ];
       for (const file of tsFiles(`adapters/${adapter}`)) {
         for (const target of importsOf(file)) {
