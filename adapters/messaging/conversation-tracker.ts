@@ -4,6 +4,7 @@ import type { Logger } from '../../src/runtime/logger.js';
 import type { Metrics } from '../../src/runtime/metrics.js';
 import { invalidInputReporter, type InvalidInputReporter } from '../../src/runtime/invalid-input.js';
 import { RecentlyClosed } from '../../src/runtime/recently-closed.js';
+import { FreshKeyMap } from './fresh-key-map.js';
 import {
   emptyMeta,
   mapConversationChange,
@@ -86,7 +87,7 @@ export const MAX_CLOCK_AHEAD_MS = 24 * 60 * 60 * 1000;
  * after its remaining messages. Memory is O(conversations): held events exist only during a query.
  */
 export class ConversationTracker {
-  private readonly open = new Map<string, Conversation>();
+  private readonly open = new FreshKeyMap<Conversation>();
   private readonly closed = new RecentlyClosed<ConversationCheckpoint>();
   /**
    * Conversations that left the subscription filter while open (transferred away), with their

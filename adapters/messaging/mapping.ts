@@ -44,21 +44,22 @@ export function metaOf(
   return state === undefined ? { ts, participants, typing } : { ts, participants, typing, state };
 }
 
-const roles: Record<string, ParticipantRole> = {
-  CONSUMER: 'consumer',
-  ASSIGNED_AGENT: 'agent',
-  AGENT: 'agent',
-  READER: 'agent',
-  MANAGER: 'manager',
-  CONTROLLER: 'system',
-};
-
 /** Maps a wire role (`CONSUMER`, `ASSIGNED_AGENT`, `MANAGER`, …) to a participant role. */
 export function roleOf(wireRole: string | undefined): ParticipantRole {
-  // hasOwn: a wire role such as "constructor" must not find Object's own property.
-  return wireRole !== undefined && Object.hasOwn(roles, wireRole)
-    ? (roles[wireRole] as ParticipantRole)
-    : 'system';
+  // A switch, not a lookup table: reading a key with a string fresh from JSON.parse costs a
+  // string-table lookup per event, and a role such as "constructor" must find nothing.
+  switch (wireRole) {
+    case 'CONSUMER':
+      return 'consumer';
+    case 'ASSIGNED_AGENT':
+    case 'AGENT':
+    case 'READER':
+      return 'agent';
+    case 'MANAGER':
+      return 'manager';
+    default:
+      return 'system';
+  }
 }
 
 /** The participant who originated a record: old-style id (as in the participants map), else PId. */

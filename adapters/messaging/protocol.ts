@@ -8,6 +8,7 @@ import {
   ConversationChangesBodyCodec,
   EventRecordCodec,
   isEventRecord,
+  isOnlineEventType,
   notificationTypes,
   type ConversationChange,
   type EventRecord,
@@ -171,7 +172,7 @@ export class FrameRouter {
     if (f.kind !== 'notification' || typeof f.type !== 'string')
       return this.schemaInvalid(['Invalid value at kind/type (expected a response or notification)']);
     const body = f.body;
-    if (notificationTypes.onlineEvent.has(f.type)) {
+    if (isOnlineEventType(f.type)) {
       if (isEventRecord(body)) return this.sink.onlineEvent(body);
       // The guard answers as the codec does (property test): decode only to say what is wrong.
       const r = EventRecordCodec.decode(body);

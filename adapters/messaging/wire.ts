@@ -133,10 +133,30 @@ export const EventRecordListCodec = t.array(t.unknown, 'QueryMessagesBody');
  * do, and the codec reports what is wrong.
  */
 export function validWireEvent(event: { type: string }): WireEvent | undefined | t.Errors {
-  // hasOwn: a wire type such as "constructor" must be unknown, not Object's own property.
-  if (!Object.hasOwn(knownEventGuards, event.type)) return undefined;
-  const type = event.type as keyof typeof KnownEventCodecs;
-  if (knownEventGuards[type](event)) return event as WireEvent;
+  // A switch with each guard named, not `guards[event.type]`: reading a key with a string fresh
+  // from JSON.parse costs a string-table lookup per event (~30 ns here, more than the guard), and
+  // a wire type such as "constructor" must be unknown, not Object's own property.
+  let type: keyof typeof KnownEventCodecs;
+  switch (event.type) {
+    case 'ContentEvent':
+      if (knownEventGuards.ContentEvent(event)) return event as WireEvent;
+      type = 'ContentEvent';
+      break;
+    case 'RichContentEvent':
+      if (knownEventGuards.RichContentEvent(event)) return event as WireEvent;
+      type = 'RichContentEvent';
+      break;
+    case 'AcceptStatusEvent':
+      if (knownEventGuards.AcceptStatusEvent(event)) return event as WireEvent;
+      type = 'AcceptStatusEvent';
+      break;
+    case 'ChatStateEvent':
+      if (knownEventGuards.ChatStateEvent(event)) return event as WireEvent;
+      type = 'ChatStateEvent';
+      break;
+    default:
+      return undefined;
+  }
   const r = (KnownEventCodecs[type] as t.Type<WireEvent, unknown, unknown>).decode(event);
   return r._tag === 'Left' ? r.left : r.right;
 }
@@ -194,6 +214,14 @@ export const notificationTypes = {
   ]),
   onlineEvent: new Set(['.ams.ms.OnlineEventDistribution', 'ms.OnlineEventDistribution']),
 } as const;
+
+/**
+ * Whether `type` is an online event notification ({@link notificationTypes}`.onlineEvent`), by
+ * comparison: `Set#has` hashes the type string, fresh from JSON.parse for every frame (~60 ns
+ * here against ~10 for two comparisons).
+ */
+export const isOnlineEventType = (type: string): boolean =>
+  type === '.ams.ms.OnlineEventDistribution' || type === 'ms.OnlineEventDistribution';
 
 /** Request types chatshift sends (the agent `.ams.*` dialect, as node-agent-sdk 1.2.0 does). */
 export const requestTypes = {

@@ -9,6 +9,7 @@ import {
   EventRecordCodec,
   isEventRecord,
   NotificationFrameCodec,
+  isOnlineEventType,
   notificationTypes,
   requestTypes,
   ResponseFrameCodec,
@@ -64,6 +65,21 @@ describe('messaging wire: notification and request types', () => {
       [...notificationTypes.onlineEvent].sort(),
       ['.ams.ms.OnlineEventDistribution', 'ms.OnlineEventDistribution'].sort(),
     );
+  });
+
+  it("isOnlineEventType (the router's comparison) answers as the onlineEvent set", () => {
+    const candidates = [
+      ...notificationTypes.onlineEvent,
+      ...notificationTypes.conversationChange,
+      '.ams.routing.RoutingTaskNotification',
+      '.ams.ms.onlineeventdistribution',
+      'ms.OnlineEventDistribution ',
+      '.ams.ms.OnlineEventDistributio',
+      'OnlineEventDistribution',
+      '',
+    ];
+    for (const type of candidates)
+      assert.equal(isOnlineEventType(type), notificationTypes.onlineEvent.has(type), type);
   });
 
   it('keeps the two notification sets apart and leaves other notifications of the fixture out', () => {
