@@ -1,5 +1,6 @@
 // Load for the Messaging simulator: many live messages, pre-built, sent a batch per event-loop turn.
 import type { SimConversation, SimModel } from './simulator-model.js';
+import type { Socket } from 'node:net';
 import type { SimSockets } from './simulator-sockets.js';
 
 /** Options of `MessagingSimulator.burst`. */
@@ -51,9 +52,28 @@ export async function burst(model: SimModel, sockets: SimSockets, o: MessagingBu
       it.conv.records.push(it.record);
       if (bytes === undefined) for (const c of sockets.clients) sockets.sendRaw(c, it.text);
     }
+    // Raw batches wait for the socket to drain, as a server's writes wait for TCP: a client slower
+    // than the writer otherwise has tens of MB queued in this process, and how much varies run to
+    // run (the bench's rounds then spread by 40 % for that alone).
+    const full: Array<Promise<void>> = [];
     if (bytes !== undefined)
-      for (const c of sockets.clients) if (c.ws.readyState === c.ws.OPEN) c.socket.write(bytes);
+      for (const c of sockets.clients)
+        if (c.ws.readyState === c.ws.OPEN && !c.socket.write(bytes)) full.push(drained(c.socket));
     o.onBatch?.(Math.min(items.length, i + batch));
-    await new Promise<void>((r) => setImmediate(r));
+    if (full.length > 0) await Promise.all(full);
+    else await new Promise<void>((r) => setImmediate(r));
   }
+}
+
+/** Resolves when `socket` drains, or closes (a dropped client must not stall the burst). */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }

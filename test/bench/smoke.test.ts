@@ -51,7 +51,10 @@ describe('bench (smoke, tiny workloads)', function () {
       a: async () => order.push('a'),
       b: async () => order.push('b'),
     });
-    assert.deepEqual(order, ['a', 'b', 'a', 'b', 'a', 'b']);
+    // One uncounted warm-up run of each, then the rounds.
+    assert.deepEqual(order, ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+    const counted = await interleave(2, { a: async () => 1, b: async () => 2 });
+    assert.deepEqual(counted, { a: [1, 1], b: [2, 2] });
   });
 
   it('a ratio is the median of per-round ratios, with their spread and count', () => {
@@ -68,8 +71,12 @@ describe('bench (smoke, tiny workloads)', function () {
 
   it('messaging throughput: every contender gets every message; chatshift in order, each once', async () => {
     const r = await messagingThroughput({ conversations: 5, perConversation: 40, rounds: 1, batchSize: 50 });
-    wellFormed(r.figures, 4);
-    for (const runs of Object.values(r.runs)) for (const run of runs) assert.equal(run.received, 200);
+    wellFormed(r.figures, 7);
+    for (const runs of Object.values(r.runs))
+      for (const run of runs) {
+        assert.equal(run.received, 200);
+        assert.ok(run.msgPerCpuSec > 0 && Number.isFinite(run.msgPerCpuSec));
+      }
     assert.equal(r.runs.chatshift[0]?.inOrder, true);
     assert.equal(r.runs.chatshiftEvents[0]?.inOrder, true);
     assert.equal(r.runs.chatshiftOtel[0]?.inOrder, true);
