@@ -88,6 +88,7 @@ export type {
   CloseOptions,
   ConversationActions,
   ConversationActionsOptions,
+  SendOptions,
   SendResult,
 } from './actions/conversation-actions.js';
 export type {

@@ -139,6 +139,7 @@ describe('public surface snapshot', function () {
       'ReceiptEventCodec',
       'ScriptRole',
       'SendContent',
+      'SendOptions',
       'SendResult',
       'Session',
       'SessionService',

@@ -131,10 +131,14 @@ export function legacyActions(cfg: LegacyActionsConfig): ActionsBackend {
         confirmed.set(ref.conversationId, Math.max(seq, confirmed.get(ref.conversationId) ?? -1));
       return seq === undefined ? {} : { seq };
     },
-    async findSent(ref, content) {
+    async findSent(ref, content, _clientMessageId, beforeSend) {
       // Legacy lines carry no client id: the line is ours when the agent wrote the same text after
       // both the event replied to and the last line this chat's sends confirmed (docs/actions.md).
-      const after = Math.max(ref.seq ?? -1, confirmed.get(ref.conversationId) ?? -1);
+      // Before a `skipIfSent` send, after the event replied to only: an earlier copy counts.
+      const after =
+        beforeSend === true
+          ? (ref.seq ?? -1)
+          : Math.max(ref.seq ?? -1, confirmed.get(ref.conversationId) ?? -1);
       const s = await cfg.agentSession();
       const line = lineOf(content);
       let events;

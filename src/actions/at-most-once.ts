@@ -50,14 +50,22 @@ export async function withRateLimit<T>(attempt: () => Promise<T>, timing: AtMost
 }
 
 /**
- * How a send ended, as the `sends` counter's `chatshift.outcome`: posted once (`sent`), unclear and
+ * How a send ended, as the `sends` counter's `chatshift.outcome`: posted once (`sent`), found in the
+ * conversation before posting, with `skipIfSent` (`already_sent`: nothing posted), unclear and
  * then found in the conversation (`found_on_read_back`), unclear, not found and posted once more
  * (`resent`), refused by the server (`refused`), still rate-limited after `maxRateLimitWaitMs`
  * (`rate_limited`), unsettled (`unknown`: `ERR_OUTCOME_UNKNOWN`), or not sent at all (`failed`: no
  * connection in time, bearer refused). Each send counts once.
  */
 export type SendOutcome =
-  'sent' | 'found_on_read_back' | 'resent' | 'refused' | 'rate_limited' | 'unknown' | 'failed';
+  | 'sent'
+  | 'already_sent'
+  | 'found_on_read_back'
+  | 'resent'
+  | 'refused'
+  | 'rate_limited'
+  | 'unknown'
+  | 'failed';
 
 /** The outcome of a send that failed with `e`. */
 export function failedSendOutcome(e: unknown): SendOutcome {
@@ -80,9 +88,12 @@ export function failedSendOutcome(e: unknown): SendOutcome {
 /** A send's two primitives: one attempt, and the read-back that finds it by its client id. */
 export interface SendPrimitives {
   publish(): Promise<{ seq?: number }>;
-  findSent(): Promise<{ seq?: number } | undefined>;
+  /** `beforeSend`: the `checkFirst` read, before any attempt of this send. */
+  findSent(beforeSend?: boolean): Promise<{ seq?: number } | undefined>;
   /** How long a write may take to land before a miss is trusted. */
   readBackDelayMs: number;
+  /** Read the conversation first, and post nothing if the message is already there. */
+  checkFirst?: boolean;
 }
 
 /**
@@ -92,11 +103,17 @@ export interface SendPrimitives {
  * fails, `ERR_OUTCOME_UNKNOWN`. Never a blind resend: every resend follows a read-back that did not
  * find the message after the write had time to land.
  */
-export async function sendAtMostOnce(p: SendPrimitives, timing: AtMostOnceTiming): Promise<{ seq?: number }> {
+export async function sendAtMostOnce(
+  p: SendPrimitives,
+  timing: AtMostOnceTiming,
+): Promise<{ seq?: number; alreadySent?: true }> {
   try {
     const { seq, outcome } = await settleSend(p, timing);
     timing.metrics.increment('sends', 1, { 'chatshift.outcome': outcome });
-    return seq === undefined ? {} : { seq };
+    return {
+      ...(seq === undefined ? {} : { seq }),
+      ...(outcome === 'already_sent' ? { alreadySent: true as const } : {}),
+    };
   } catch (e) {
     timing.metrics.increment('sends', 1, {
       'chatshift.outcome': failedSendOutcome(e),
@@ -110,6 +127,11 @@ async function settleSend(
   p: SendPrimitives,
   timing: AtMostOnceTiming,
 ): Promise<{ seq?: number | undefined; outcome: SendOutcome }> {
+  if (p.checkFirst === true) {
+    // A read that fails fails the send, unsent: posting without knowing could post it twice.
+    const found = await withRateLimit(() => p.findSent(true), timing);
+    if (found !== undefined) return { seq: found.seq, outcome: 'already_sent' };
+  }
   let last: unknown;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -33,7 +33,7 @@ export interface ConversationActionsOptions {
   logger?: Logger;
   /**
    * Counters, each with `chatshift.backend`: `sends` (one per send, by `chatshift.outcome`: `sent`,
-   * `found_on_read_back`, `resent`, `refused`, `rate_limited`, `unknown`, `failed`; with `error.type`
+   * `already_sent`, `found_on_read_back`, `resent`, `refused`, `rate_limited`, `unknown`, `failed`; with `error.type`
    * when it failed), `actions.rate_limited` (429s waited out), `actions.unclear` (unclear outcomes
    * of any action). The messaging actions' own socket adds its `ws.*` counters. Default: none.
    */
@@ -48,6 +48,26 @@ export interface SendResult {
   seq?: number;
   /** The id the message carries (given or generated); messaging echoes it as `ExternalId`. */
   clientMessageId: string;
+  /** With `skipIfSent`: the message was already in the conversation, and nothing was posted. */
+  alreadySent?: true;
+}
+
+/** Options of `send`. */
+export interface SendOptions {
+  /**
+   * The message's id, 1–64 characters (default: a new UUID). Derive it from what you answer
+   * (`reply:${event.id}`, hashed if long) so that the same answer always has the same id.
+   */
+  clientMessageId?: string;
+  /**
+   * Read the conversation first: if this message is already there, resolve with it
+   * (`alreadySent: true`) and post nothing. Messaging finds it by `clientMessageId` (its
+   * `ExternalId`); legacy, whose lines carry no id, by the same text from the agent after
+   * `ref.seq`. Use it when answering events: an event delivered again after a crash, a restart or
+   * a shard takeover is then not answered twice. Costs one read per send; requires
+   * `clientMessageId`. A read that fails fails the send, unsent.
+   */
+  skipIfSent?: boolean;
 }
 
 /** Options of `close`. */
@@ -62,11 +82,7 @@ export interface CloseOptions {
 /** The outbound actions, routed to the backend that owns each conversation. */
 export interface ConversationActions {
   /** Posts a message at most once; see docs/actions.md for the guarantee. */
-  send(
-    ref: ConversationRef,
-    content: SendContent,
-    options?: { clientMessageId?: string },
-  ): Promise<SendResult>;
+  send(ref: ConversationRef, content: SendContent, options?: SendOptions): Promise<SendResult>;
   /** Starts or stops the agent's typing indicator. */
   typing(ref: ConversationRef, typing: boolean): Promise<void>;
   /** Marks messages read (messaging). Legacy has no read receipts: a documented no-op. */
@@ -177,11 +193,20 @@ export function conversationActions(options: ConversationActionsOptions): Conver
           clientMessageId.length > 64
         )
           throw new ChatshiftError('ERR_INVALID_OPTIONS', 'send: clientMessageId must be 1 to 64 characters');
+        const skipIfSent = sendOptions.skipIfSent;
+        if (skipIfSent !== undefined && typeof skipIfSent !== 'boolean')
+          throw new ChatshiftError('ERR_INVALID_OPTIONS', 'send: skipIfSent must be a boolean');
+        if (skipIfSent === true && sendOptions.clientMessageId === undefined)
+          throw new ChatshiftError(
+            'ERR_INVALID_OPTIONS',
+            'send: skipIfSent needs a clientMessageId (derive it from the event you answer)',
+          );
         const r = await sendAtMostOnce(
           {
             publish: () => b.publish(ref, content, clientMessageId),
-            findSent: () => b.findSent(ref, content, clientMessageId),
+            findSent: (beforeSend) => b.findSent(ref, content, clientMessageId, beforeSend),
             readBackDelayMs: b.readBackDelayMs,
+            checkFirst: skipIfSent === true,
           },
           timingOf(b),
         );
@@ -190,6 +215,7 @@ export function conversationActions(options: ConversationActionsOptions): Conver
           conversationId: ref.conversationId,
           ...(r.seq === undefined ? {} : { seq: r.seq }),
           clientMessageId,
+          ...(r.alreadySent === true ? { alreadySent: true as const } : {}),
         };
       }),
     typing: (ref, on) =>

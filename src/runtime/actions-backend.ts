@@ -50,11 +50,16 @@ export interface ActionsBackend {
   readonly readBackDelayMs: number;
   /** One send attempt; resolves with the new message's sequence where the backend gives one. */
   publish(ref: ConversationRef, content: SendContent, clientMessageId: string): Promise<{ seq?: number }>;
-  /** Reads the conversation back: the message sent with `clientMessageId`, or `undefined`. */
+  /**
+   * Reads the conversation back: the message sent with `clientMessageId`, or `undefined`. With
+   * `beforeSend` (a `skipIfSent` check, before any attempt of this send), anything after
+   * `ref.seq` counts, also what this backend object sent itself earlier.
+   */
   findSent(
     ref: ConversationRef,
     content: SendContent,
     clientMessageId: string,
+    beforeSend?: boolean,
   ): Promise<{ seq?: number } | undefined>;
   typing(ref: ConversationRef, typing: boolean): Promise<void>;
   /** Read receipts; a backend without them documents what it does. */

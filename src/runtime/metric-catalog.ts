@@ -378,7 +378,7 @@ export const metricCatalog: readonly MetricSpec[] = Object.freeze([
     'counter',
     '{message}',
     'core (actions)',
-    'Sends by outcome, each once: `sent`, `found_on_read_back`, `resent`, `refused`, `rate_limited`, `unknown`, `failed`.',
+    'Sends by outcome, each once: `sent`, `already_sent`, `found_on_read_back`, `resent`, `refused`, `rate_limited`, `unknown`, `failed`.',
     [B, 'chatshift.outcome', ERROR_TYPE_ATTR],
   ),
   spec(

@@ -32,6 +32,28 @@ for (const make of harnesses) {
       assert.equal(h.sent(ref, 'hello'), 1);
     });
 
+    it('skipIfSent: an answer already in the conversation is not posted again (an event delivered twice)', async () => {
+      const ref = h.open();
+      const once = { clientMessageId: 're-1', skipIfSent: true };
+      const first = await h.actions.send(ref, { text: 'the answer' }, once);
+      assert.equal(first.alreadySent, undefined);
+      assert.equal(h.sent(ref, 'the answer'), 1);
+      // The same answer again, as a handler given the same event again (after a crash, a takeover).
+      const again = await h.actions.send(ref, { text: 'the answer' }, once);
+      assert.equal(again.alreadySent, true);
+      assert.equal(again.seq, first.seq);
+      assert.equal(h.sent(ref, 'the answer'), 1, 'posted once');
+      // Without the option the same call posts (the default needs no read).
+      await h.actions.send(ref, { text: 'the answer' }, { clientMessageId: 're-1' });
+      assert.equal(h.sent(ref, 'the answer'), 2);
+      await rejectsWith(h.actions.send(ref, { text: 'x' }, { skipIfSent: true }), 'ERR_INVALID_OPTIONS');
+      await rejectsWith(
+        h.actions.send(ref, { text: 'x' }, { clientMessageId: 'c', skipIfSent: 'yes' as unknown as boolean }),
+        'ERR_INVALID_OPTIONS',
+      );
+      assert.equal(h.sent(ref, 'x'), 0);
+    });
+
     it('generates a clientMessageId when none is given', async () => {
       const ref = h.open();
       const a = await h.actions.send(ref, { text: 'a' });
