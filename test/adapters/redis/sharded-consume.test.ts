@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { shardedConsume, type OwnershipChange } from '../../../adapters/redis/index.js';
 import { isChatshiftError } from '../../../src/errors.js';
 import { shardSpecs } from '../../cluster/shard-config.js';
@@ -141,6 +142,83 @@ describeWithRedis('shardedConsume: consume() over the shards of a cluster', func
     for (const id of handledB.keys())
       if (handledA.has(id))
         assert.ok(id.includes('agent-00'), `${id} handled twice outside the shard given up`);
+  });
+
+  it('a bot whose owner stopped after answering is not answered twice by the next owner (skipIfSent)', async () => {
+    world.say();
+    const all = [...world.expected];
+    // agent-01's first messaging message is answered, then its handler never returns: its owner
+    // gives up without saving it, and the next owner handles it again.
+    const stuck = all.find((id) => id.startsWith('messaging:agent-01-conv-0:'))!;
+    const alreadySent: string[] = [];
+    let stuckAnswered = false;
+    const bot = (hangOnStuck: boolean) =>
+      shardedConsume(
+        {
+          redis: client,
+          shards: shardSpecs(world.configs(), { pollIntervalMs: 20, flag: () => 'both' }),
+          leaseTtlMs: TTL,
+          joinGraceMs: 0,
+          handoffTimeoutMs: 1000,
+          prefix: 'sc3',
+        },
+        async ({ event, actions }) => {
+          if (event.type !== 'message' || event.from.role !== 'consumer') return;
+          const clientMessageId = createHash('sha256').update(event.id).digest('base64url').slice(0, 32);
+          const r = await actions!.send(
+            event,
+            { text: `re:${event.id}` },
+            { clientMessageId, skipIfSent: true },
+          );
+          if (r.alreadySent === true) alreadySent.push(event.id);
+          if (event.id === stuck && hangOnStuck) {
+            stuckAnswered = true;
+            return new Promise(() => {}); // answered, never finished
+          }
+        },
+      );
+    const answers = () => {
+      const n = new Map<string, number>();
+      for (const s of world.shards) {
+        const texts = [
+          ...s.legacyChats.flatMap((k) => s.legacy.agentLines(k).map((e) => e.text ?? '')),
+          ...s.messagingConvs.flatMap((c) =>
+            s.messaging
+              .history(c)
+              .filter((r) => (r['originatorMetadata'] as { role?: string } | undefined)?.role !== 'CONSUMER')
+              .map((r) => String((r['event'] as { message?: unknown }).message)),
+          ),
+        ];
+        for (const t of texts) if (t.startsWith('re:')) n.set(t.slice(3), (n.get(t.slice(3)) ?? 0) + 1);
+      }
+      return n;
+    };
+    const a = bot(true);
+    try {
+      await waitFor(
+        () =>
+          stuckAnswered &&
+          all.every((id) => answers().has(id) || id.startsWith('messaging:agent-01-conv-0:')),
+        () => `answers: ${answers().size} of ${all.length}`,
+        WAIT,
+      );
+    } finally {
+      await a.stop();
+    }
+    const b = bot(false);
+    try {
+      await waitFor(
+        () => all.every((id) => answers().has(id)),
+        () => `answers: ${answers().size} of ${all.length}`,
+        WAIT,
+      );
+      await waitFor(() => alreadySent.includes(stuck), 'the stuck event handled again', WAIT);
+    } finally {
+      await b.stop();
+    }
+    const twice = [...answers()].filter(([, n]) => n > 1);
+    assert.deepEqual(twice, [], 'no consumer message answered twice');
+    assert.ok(alreadySent.includes(stuck), 'the repeat found its answer and posted nothing');
   });
 
   it('checks its options when called (ERR_INVALID_OPTIONS)', () => {
