@@ -46,6 +46,9 @@ export const fastMessaging = {
   backoff: { initialMs: 5, maxMs: 20, jitter: 0.5 },
 } as const;
 
+/** How long a subscription answer must have been out before the next refusal (see `settled`). */
+const SETTLE_MS = 200;
+
 /** Token handling of a run: `bearer()` returns the current token; revoking issues the next one first. */
 export class TokenBox {
   current: string;
@@ -58,11 +61,13 @@ export class TokenBox {
     const old = this.current;
     this.current = this.sim.issueToken();
     this.answeredAtRevoke = this.sim.subscriptionsAnswered;
+    this.answeredSeenAt = undefined;
     this.sim.revokeToken(old, { closeCode: code });
   }
   /** Closes every socket with 4407: to the source a refusal too, though the token stays valid. */
   refuse(): void {
     this.answeredAtRevoke = this.sim.subscriptionsAnswered;
+    this.answeredSeenAt = undefined;
     this.sim.closeConnections(4407);
   }
   /**
@@ -71,8 +76,19 @@ export class TokenBox {
    * refused", which rightly ends the stream: runs refuse again only after.
    */
   settled(): boolean {
-    return this.sim.subscriptionsAnswered > this.answeredAtRevoke;
+    if (this.sim.subscriptionsAnswered <= this.answeredAtRevoke) {
+      this.answeredSeenAt = undefined;
+      return false;
+    }
+    // The simulator counts an answer when it writes it; the source marks its token healthy when it
+    // reads it. A revocation in between met a token still on probation and rightly ended the
+    // stream (CI, seed 2624916229: 'handshake 401' then 'abrupt token revocation' at once). So the
+    // answer must have been out for a while, time enough for the source to read it.
+    const now = performance.now();
+    this.answeredSeenAt ??= now;
+    return now - this.answeredSeenAt >= SETTLE_MS;
   }
+  private answeredSeenAt: number | undefined;
 }
 
 /** Faults the source counts as a refusal of its token (see {@link TokenBox.settled}). */
