@@ -132,6 +132,15 @@ export function mapChat(chat: DecodedChat, before: ChatMemory, fallbackTime: Iso
  */
 export function deliveredMemory(before: ChatMemory, mapped: MappedChat, delivered: number): ChatMemory {
   if (delivered >= mapped.events.length) return mapped.memory;
+  // Derived events follow every wire event of the poll but one: a chat's wire `ended` event, which
+  // mapChat moves after them (the close comes last). Not delivered, it must stay ahead of the
+  // cursor, or a resumption skips it and closes the chat with a derived close instead (a lost
+  // event: legacy fault run, seed 2939110926).
+  const last = mapped.events[mapped.events.length - 1] as ConversationEvent;
+  const derivedSeq =
+    mapped.events.length - 1 >= mapped.wireCount && last.seq !== undefined
+      ? Math.min(mapped.memory.seq, last.seq - 1)
+      : mapped.memory.seq;
   const m: ChatMemory = { ...before };
   for (let i = 0; i < delivered; i++) {
     const e = mapped.events[i] as ConversationEvent;
@@ -140,8 +149,8 @@ export function deliveredMemory(before: ChatMemory, mapped: MappedChat, delivere
       if (e.type === 'state') m.state = e.state;
       continue;
     }
-    // Derived events follow every wire event of the poll: the cursor is past all of them.
-    m.seq = mapped.memory.seq;
+    // The cursor is past every wire event before the derived ones.
+    m.seq = Math.max(m.seq, derivedSeq);
     if (e.type === 'participant') {
       delete m.agentId;
       delete m.agentName;

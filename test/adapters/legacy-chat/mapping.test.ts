@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { ConversationEventCodec, type ConversationEvent } from '../../../src/model/event.js';
 import type { IsoTime } from '../../../src/model/time.js';
 import { decodeMultiChat, type DecodedChat } from '../../../adapters/legacy-chat/decode.js';
-import { mapChat, type ChatMemory } from '../../../adapters/legacy-chat/mapping.js';
+import {
+  deliveredMemory,
+  mapChat,
+  type ChatMemory,
+  type MappedChat,
+} from '../../../adapters/legacy-chat/mapping.js';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
@@ -392,5 +397,38 @@ describe('legacy-chat decoding', () => {
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
     for (const e of out.events) assert.equal(Object.getPrototypeOf(e), Object.prototype);
     assert.equal((chats[0]?.info as unknown as Record<string, unknown>)['polluted'], undefined);
+  });
+});
+
+describe('legacy deliveredMemory: a stop inside next() among a poll’s events', () => {
+  // A poll of a chat whose agent joined and which then ended: wire lines 0–4, the derived
+  // `participant joined`, then the wire `ended` (seq 5) that mapChat moves after the derived
+  // events. A consumer stopping right after `joined` has not had the close.
+  const ev = (id: string, seq?: number, more: object = {}): ConversationEvent =>
+    ({
+      id: `legacy-chat:K:${id}`,
+      ...(seq === undefined ? {} : { seq }),
+      ...more,
+    }) as unknown as ConversationEvent;
+  const mapped = (closing: ConversationEvent): MappedChat => ({
+    events: [0, 1, 2, 3, 4]
+      .map((n) => ev(String(n), n))
+      .concat([ev('participant-joined-1', undefined, { type: 'participant', action: 'joined' }), closing]),
+    wireCount: 5,
+    memory: { seq: 5, state: 'closed', agentId: '1' },
+    duplicates: 0,
+    unknown: [],
+    gaps: 0,
+  });
+
+  it('keeps a wire close that was not delivered ahead of the cursor (legacy fault run, seed 2939110926)', () => {
+    const m = deliveredMemory({ seq: -1 }, mapped(ev('5', 5)), 6);
+    assert.equal(m.seq, 4, 'the close (5) is read again on resumption');
+    assert.equal(m.agentId, '1', 'the delivered join is remembered');
+  });
+
+  it('moves the cursor past every wire event when the close is derived (it has no seq)', () => {
+    assert.equal(deliveredMemory({ seq: -1 }, mapped(ev('state-closed')), 6).seq, 5);
+    assert.equal(deliveredMemory({ seq: -1 }, mapped(ev('5', 5)), 3).seq, 2);
   });
 });
