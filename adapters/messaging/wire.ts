@@ -135,7 +135,8 @@ export const EventRecordListCodec = t.array(t.unknown, 'QueryMessagesBody');
 export function validWireEvent(event: { type: string }): WireEvent | undefined | t.Errors {
   // A switch with each guard named, not `guards[event.type]`: reading a key with a string fresh
   // from JSON.parse costs a string-table lookup per event (~30 ns here, more than the guard), and
-  // a wire type such as "constructor" must be unknown, not Object's own property.
+  // a wire type such as "constructor" must be unknown, not Object's own property. Each case calls
+  // its guard by name: a variable key set to a literal per case measured slower still (~230 ns).
   let type: keyof typeof KnownEventCodecs;
   switch (event.type) {
     case 'ContentEvent':

@@ -1,8 +1,8 @@
 // consume() over the shards of a cluster: checkpoints move as events are handled, per shard.
 import { isObservable, lastValueFrom, Subject, type Observable } from 'rxjs';
 import type { ConversationActions } from '../../src/actions/conversation-actions.js';
-import type { ConsumeOptions } from '../../src/consume/consume.js';
-import { OptionsChecker, resolveBackoffOption } from '../../src/runtime/options.js';
+import { handlingOptions, type ConsumeOptions } from '../../src/consume/consume.js';
+import { OptionsChecker } from '../../src/runtime/options.js';
 import type { OwnershipChange, ShardedHandler } from './shard.js';
 import { shardedRunner, type ShardedConversationEventsOptions } from './sharded.js';
 import { abortSignal$ } from './sharded-parts.js';
@@ -61,14 +61,7 @@ export function shardedConsume(options: ShardedConsumeOptions, handler: ShardedH
   const o = check.object(options);
   if (typeof handler !== 'function')
     check.fail('handler', 'a function ({ shard, epoch, event, actions }, context) => …');
-  // Checked now, not when a shard is first owned.
-  check.positive('concurrency', o['concurrency'], 16, { integer: true, max: 10_000 });
-  check.positive('highWaterMark', o['highWaterMark'], 1000, { integer: true, max: 1_000_000 });
-  resolveBackoffOption(
-    check,
-    { initialMs: 100, maxMs: 10_000, maxAttempts: 5, ...(o['retry'] as object | undefined) },
-    'retry',
-  );
+  handlingOptions(check, o); // checked now, not when a shard is first owned
   const { concurrency, highWaterMark, retry, stop, ...runnerOptions } = options;
   // stop() and the `stop` option (its value, completion or error, as for the runner) end in one.
   const stopping = new Subject<void>();

@@ -98,6 +98,28 @@ export function consume(options: ConsumeOptions, handler: EventHandler): Consume
   };
 }
 
+/**
+ * Checks and resolves the handling options (`concurrency`, `highWaterMark`, `retry`) with their
+ * defaults: `consume()`'s, and `shardedConsume`'s at call time (not when a shard is first owned).
+ */
+export function handlingOptions(
+  check: OptionsChecker,
+  o: Record<string, unknown>,
+): { concurrency: number; highWaterMark: number; retry: ResolvedBackoff } {
+  return {
+    concurrency: check.positive('concurrency', o['concurrency'], 16, { integer: true, max: 10_000 }),
+    highWaterMark: check.positive('highWaterMark', o['highWaterMark'], 1000, {
+      integer: true,
+      max: 1_000_000,
+    }),
+    retry: resolveBackoffOption(
+      check,
+      { initialMs: 100, maxMs: 10_000, maxAttempts: 5, ...(o['retry'] as object | undefined) },
+      'retry',
+    ),
+  };
+}
+
 /** A {@link Consumer} that can also be abandoned (the sharded runner, when a shard's lease is lost). */
 export interface AbortableConsumer extends Consumer {
   /**
@@ -119,16 +141,7 @@ export function startConsumer(options: ConsumeOptions, handler: EventHandler): A
       'a checkpoint store (fileCheckpointStore(path), or memoryCheckpointStore() if a restart may deliver everything again)',
     );
   if (o['flow'] !== undefined) check.fail('flow', 'unset: consume() controls the flow itself');
-  const concurrency = check.positive('concurrency', o['concurrency'], 16, { integer: true, max: 10_000 });
-  const highWaterMark = check.positive('highWaterMark', o['highWaterMark'], 1000, {
-    integer: true,
-    max: 1_000_000,
-  });
-  const retry: ResolvedBackoff = resolveBackoffOption(
-    check,
-    { initialMs: 100, maxMs: 10_000, maxAttempts: 5, ...(o['retry'] as object | undefined) },
-    'retry',
-  );
+  const { concurrency, highWaterMark, retry } = handlingOptions(check, o);
   const stopOption = o['stop'];
   if (stopOption !== undefined && !(stopOption instanceof AbortSignal) && !isObservable(stopOption))
     check.fail('stop', 'an AbortSignal or an Observable');
