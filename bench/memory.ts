@@ -233,7 +233,15 @@ export async function slowConsumerMemory(size: SlowConsumerSize): Promise<{ figu
     const before = await Promise.all(children.map((c) => c.ask({ cmd: 'heap' }, 'heap')));
     const perConversation = Math.max(1, Math.round(size.events / ids.length));
     const total = perConversation * ids.length;
-    await sim.burst({ conversationIds: ids, perConversation, batchSize: 1000, encodeBatch: preframed });
+    // Not awaited here: the flowed child stops reading at its mark, and the burst's writes to it
+    // wait, as a server's wait for TCP, until it is released below.
+    const bursting = sim.burst({
+      conversationIds: ids,
+      perConversation,
+      batchSize: 1000,
+      encodeBatch: preframed,
+    });
+    bursting.catch(() => undefined);
     const flooded = await without.until(
       (r) => r.pending >= total,
       'the unflowed consumer to queue the burst',
@@ -244,6 +252,7 @@ export async function slowConsumerMemory(size: SlowConsumerSize): Promise<{ figu
       `  slow consumer: ${held.pending} events held with flowControl (${mb(held.heapUsed)}), ${flooded.pending} without (${mb(flooded.heapUsed)})`,
     );
     for (const c of children) await c.ask({ cmd: 'release' }, 'release');
+    await bursting;
     for (const c of children)
       await c.until((r) => r.messages >= total, `all ${total} messages after release`);
     const growthWith = held.heapUsed - (before[0]?.heapUsed ?? 0);

@@ -41,28 +41,62 @@ export async function burst(model: SimModel, sockets: SimSockets, o: MessagingBu
     }
   }
   const batch = o.batchSize ?? 500;
-  const encoded: Uint8Array[] = [];
-  if (o.encodeBatch !== undefined)
-    for (let i = 0; i < items.length; i += batch)
-      encoded.push(o.encodeBatch(items.slice(i, i + batch).map((it) => it.text)));
+  if (o.encodeBatch !== undefined) return encodedBurst(items, batch, o.encodeBatch, sockets, o);
   o.onStart?.();
   for (let i = 0; i < items.length; i += batch) {
-    const bytes = encoded[i / batch];
     for (const it of items.slice(i, i + batch)) {
       it.conv.records.push(it.record);
-      if (bytes === undefined) for (const c of sockets.clients) sockets.sendRaw(c, it.text);
+      for (const c of sockets.clients) sockets.sendRaw(c, it.text);
     }
-    // Raw batches wait for the socket to drain, as a server's writes wait for TCP: a client slower
-    // than the writer otherwise has tens of MB queued in this process, and how much varies run to
-    // run (the bench's rounds then spread by 40 % for that alone).
-    const full: Array<Promise<void>> = [];
-    if (bytes !== undefined)
-      for (const c of sockets.clients)
-        if (c.ws.readyState === c.ws.OPEN && !c.socket.write(bytes)) full.push(drained(c.socket));
     o.onBatch?.(Math.min(items.length, i + batch));
-    if (full.length > 0) await Promise.all(full);
-    else await new Promise<void>((r) => setImmediate(r));
+    await new Promise<void>((r) => setImmediate(r));
   }
+}
+
+/**
+ * The pre-framed burst: each open socket gets the batches in its own loop, and waits for its own
+ * socket to drain, as a server's writes wait for TCP per client: a client slower than the writer
+ * otherwise has tens of MB queued in this process, and how much varies run to run (the bench's
+ * rounds spread by 40 % for that alone). A client that stops reading (flow control) holds back
+ * only its own loop, never the others'. A batch is stored in history when the first socket is
+ * sent it: history never runs ahead of every socket.
+ */
+async function encodedBurst(
+  items: ReadonlyArray<{ conv: SimConversation; record: StoredRecord; text: string }>,
+  batch: number,
+  encode: (texts: readonly string[]) => Uint8Array,
+  sockets: SimSockets,
+  o: MessagingBurstOptions,
+): Promise<void> {
+  const encoded: Uint8Array[] = [];
+  for (let i = 0; i < items.length; i += batch)
+    encoded.push(encode(items.slice(i, i + batch).map((it) => it.text)));
+  let stored = 0;
+  const store = (k: number): void => {
+    for (; stored <= k; stored++) {
+      const end = Math.min(items.length, (stored + 1) * batch);
+      for (let i = stored * batch; i < end; i++) {
+        const it = items[i]!;
+        it.conv.records.push(it.record);
+      }
+      o.onBatch?.(end);
+    }
+  };
+  const clients = [...sockets.clients];
+  o.onStart?.();
+  const open = (c: (typeof clients)[number]): boolean => c.ws.readyState === c.ws.OPEN;
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let k = 0; k < encoded.length; k++) {
+        store(k);
+        if (!open(c)) continue;
+        if (!c.socket.write(encoded[k]!)) await drained(c.socket);
+        else await new Promise<void>((r) => setImmediate(r));
+      }
+    }),
+  );
+  // No open socket at all: history still gets the whole burst.
+  if (encoded.length > 0) store(encoded.length - 1);
 }
 
 /** Resolves when `socket` drains, or closes (a dropped client must not stall the burst). */

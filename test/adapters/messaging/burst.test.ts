@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import { MessagingSimulator } from '../../../adapters/messaging/index.js';
+import { preframed } from '../../../bench/preframe.js';
+import { rawUrl } from '../../../bench/support.js';
 import { counterMetrics } from '../../../src/runtime/metrics.js';
 import { collect, sourceFor, type Collected } from './support.js';
 import { waitFor } from '../../support/wait.js';
@@ -57,5 +60,41 @@ describe('messagingSource under a 10,000-message burst', () => {
     assert.equal(c.events.filter((e) => e.type === 'message').length, 10_000);
     assert.ok(sim.connectionsOpened >= 2, 'the socket was really replaced');
     assert.equal(c.error, undefined);
+  });
+});
+
+describe('MessagingSimulator pre-framed burst (the benchmarks’ load)', () => {
+  it('paces each socket by its own drain: a client that stops reading holds back only its own writes', async () => {
+    const sim = await MessagingSimulator.start({ frameLog: false });
+    const sockets: WebSocket[] = [];
+    try {
+      const ids = Array.from({ length: 200 }, () => sim.openConversation());
+      const counts = [0, 0];
+      for (const i of [0, 1]) {
+        const ws = new WebSocket(rawUrl(sim), { perMessageDeflate: false });
+        sockets.push(ws);
+        ws.on('message', (data: Buffer) => {
+          if (data.includes('OnlineEventDistribution')) counts[i]!++;
+        });
+        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      }
+      await waitFor(() => sim.connectionCount === 2, 'both sockets');
+      // The second client stops reading: ~20 MB for it is more than the loopback buffers hold.
+      sockets[1]!.pause();
+      const total = ids.length * 200;
+      let done = false;
+      const bursting = sim
+        .burst({ conversationIds: ids, perConversation: 200, batchSize: 1000, encodeBatch: preframed })
+        .then(() => (done = true));
+      await waitFor(() => counts[0] === total, `the reading client to get all ${total}`, 30_000);
+      assert.equal(done, false, 'the burst waits for the paused socket');
+      assert.ok(counts[1]! < total, 'the paused client has not read everything');
+      sockets[1]!.resume();
+      await bursting;
+      await waitFor(() => counts[1] === total, 'the paused client, once resumed, to get everything', 30_000);
+    } finally {
+      for (const ws of sockets) ws.terminate();
+      await sim.close();
+    }
   });
 });
