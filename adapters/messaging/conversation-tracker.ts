@@ -49,7 +49,8 @@ interface Conversation {
   meta: ConversationMeta;
   /** A QueryMessages is outstanding: live events are held until it answers. */
   querying: boolean;
-  held: EventRecord[];
+  /** Live events held meanwhile; allocated only while one is (most conversations hold none). */
+  held: EventRecord[] | undefined;
   /** The closed event waiting for the remaining history. */
   pendingClose?: ConversationEvent;
   /** Left the subscription filter (DELETE while open): forget after the pending history. */
@@ -159,7 +160,7 @@ export class ConversationTracker {
           lastSeq: cp.seq,
           meta: metaFrom(cp.meta),
           querying: false,
-          held: [],
+          held: undefined,
           leaving: false,
         });
     }
@@ -179,7 +180,7 @@ export class ConversationTracker {
       lastSeq,
       meta: emptyMeta(),
       querying: false,
-      held: [],
+      held: undefined,
       leaving: false,
     };
     this.open.set(dialogId, d);
@@ -266,7 +267,7 @@ export class ConversationTracker {
         lastSeq: back?.lastSeq ?? -1,
         meta: back?.meta ?? emptyMeta(),
         querying: false,
-        held: [],
+        held: undefined,
         leaving: false,
       };
       this.open.set(id, c);
@@ -336,14 +337,15 @@ export class ConversationTracker {
         after: c.lastSeq,
         got: seq,
       });
-      c.held.push(record);
+      (c.held ??= []).push(record);
       this.startQuery(c);
     }
   }
 
   private hold(c: Conversation, record: EventRecord): void {
-    if (c.held.length < this.maxHeld) {
-      c.held.push(record);
+    const held = (c.held ??= []);
+    if (held.length < this.maxHeld) {
+      held.push(record);
       return;
     }
     // Full: drop it. A typing change is transient; a sequenced event comes back with the next query.
@@ -367,9 +369,10 @@ export class ConversationTracker {
       if (seq !== undefined && seq > MAX_SEQUENCE) this.outOfRange('history record sequence', id, seq);
       else if (r.right.dialogId === id && seq !== undefined) records.push(r.right);
     }
-    const unsequenced = c.held.filter((r) => r.sequence === undefined);
-    for (const r of c.held) if (r.sequence !== undefined) records.push(r);
-    c.held = [];
+    const held = c.held ?? [];
+    const unsequenced = held.filter((r) => r.sequence === undefined);
+    for (const r of held) if (r.sequence !== undefined) records.push(r);
+    c.held = undefined;
     c.querying = false;
     records.sort((a, b) => (a.sequence as number) - (b.sequence as number));
     for (const r of records) {
