@@ -55,7 +55,17 @@ type Client = (
 const TIMEOUT_MS = 120_000;
 
 /** Starts a fresh simulator, connects `client`, bursts, and times first frame sent → last received. */
-async function run(size: MessagingThroughputSize, client: Client): Promise<ThroughputRun> {
+/** Called as the measured window opens and closes (bench/profile.ts profiles only that window). */
+export interface MeasuredWindow {
+  open(): void;
+  close(): Promise<void>;
+}
+
+async function run(
+  size: MessagingThroughputSize,
+  client: Client,
+  window?: MeasuredWindow,
+): Promise<ThroughputRun> {
   // Every contender starts on a collected heap (npm run bench exposes gc): a major collection
   // left over from the previous contender otherwise lands in this one's window.
   fullGc();
@@ -75,6 +85,7 @@ async function run(size: MessagingThroughputSize, client: Client): Promise<Throu
           batchSize: size.batchSize ?? 1000,
           encodeBatch: preframed,
           onStart: () => {
+            window?.open();
             t0 = performance.now();
             cpu0 = process.cpuUsage();
           },
@@ -85,6 +96,7 @@ async function run(size: MessagingThroughputSize, client: Client): Promise<Throu
       await until(() => c.count() >= total, `${total} messages (got ${c.count()})`, TIMEOUT_MS, 1);
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
+      await window?.close();
       const r: ThroughputRun = {
         msgPerSec: (total / ms) * 1000,
         msgPerCpuSec: (total / (cpu.user + cpu.system)) * 1e6,
@@ -216,8 +228,9 @@ const sdk: Client = async (sim) => {
 export function messagingRunOnce(
   size: MessagingThroughputSize,
   who: 'messagingSource' | 'conversationEvents' | 'rawWs',
+  window?: MeasuredWindow,
 ): Promise<ThroughputRun> {
-  return run(size, who === 'rawWs' ? rawWs : chatshift(size, { via: who }));
+  return run(size, who === 'rawWs' ? rawWs : chatshift(size, { via: who }), window);
 }
 
 export interface MessagingThroughputResult {
