@@ -223,12 +223,85 @@ describe('fuzz: the legacy-chat converters', () => {
             } else {
               accepted++;
               assert.deepEqual(v, r.right, `${name}: ${JSON.stringify(u)}`);
+              assert.equal(
+                JSON.stringify(v),
+                JSON.stringify(r.right),
+                `${name} key order: ${JSON.stringify(u)}`,
+              );
             }
           }
       }),
       { numRuns: NUM_RUNS },
     );
     assert.ok(rejected > 0 && accepted > 0, 'both verdicts were exercised');
+  });
+});
+
+describe('fuzz: the legacy per-event converters, written out', () => {
+  it('answer as the codecs decode for events in either rendering, with nulls, numbers as strings and both key forms', () => {
+    // Each field absent, plain, `@`-prefixed, or both; values near-valid or any JSON value.
+    const fieldValues: Record<string, fc.Arbitrary<unknown>> = {
+      id: fc.oneof(fc.nat(), fc.nat().map(String), fc.constantFrom(' 7 ', '-1', '2147483648', '1e3')),
+      type: fc.constantFrom('line', 'state', 'url', 5),
+      time: fc.constantFrom(
+        '2026-11-30T12:00:00.123+00:00',
+        '2026-11-30T12:00:00Z',
+        '2026-11-30T24:00:00.5+01:00',
+        '2026-13-30T12:00:00Z',
+        'yesterday',
+      ),
+      source: fc.constantFrom('visitor', 'agent', 'system', 'bot'),
+      text: fc.oneof(fc.string(), fc.integer(), fc.constant({ $: 'wrapped' })),
+      textType: fc.constantFrom('plain', 'html', 'rich-content', 'json', 'url'),
+      by: fc.oneof(fc.string(), fc.double()),
+      systemMessageId: fc.oneof(fc.string(), fc.nat()),
+      subType: fc.string(),
+      json: fc.jsonValue(),
+      state: fc.constantFrom('waiting', 'chatting', 'ended', 'gone'),
+    };
+    const field = (key: string) =>
+      fc.tuple(
+        fc.constantFrom('none', 'plain', 'at', 'both', 'at-null', 'plain-null'),
+        fc.oneof(fieldValues[key] as fc.Arbitrary<unknown>, fc.jsonValue()),
+        fc.oneof(fieldValues[key] as fc.Arbitrary<unknown>, fc.jsonValue()),
+      );
+    const event = fc
+      .record(Object.fromEntries(Object.keys(fieldValues).map((k) => [k, field(k)])))
+      .map((fields) => {
+        const o: Record<string, unknown> = {};
+        for (const [k, [form, a, b]] of Object.entries(fields) as Array<
+          [string, [string, unknown, unknown]]
+        >) {
+          if (form === 'plain') o[k] = a;
+          else if (form === 'at') o[`@${k}`] = a;
+          else if (form === 'both') {
+            o[`@${k}`] = a;
+            o[k] = b;
+          } else if (form === 'at-null') {
+            o[`@${k}`] = null;
+            o[k] = b;
+          } else if (form === 'plain-null') o[k] = null;
+        }
+        return o;
+      });
+    let accepted = 0;
+    fc.assert(
+      fc.property(event, (u) => {
+        for (const [name, codec] of Object.entries({ WireEventHead, WireLineEvent, WireStateEvent })) {
+          const v = converterOf(codec as typeof WireLineEvent)(u);
+          const r = (codec as typeof WireLineEvent).decode(u);
+          if (r._tag === 'Left')
+            assert.equal(v, INVALID, `${name} converted what it rejects: ${JSON.stringify(u)}`);
+          else {
+            accepted++;
+            assert.equal(JSON.stringify(v), JSON.stringify(r.right), `${name}: ${JSON.stringify(u)}`);
+            assert.deepEqual(v, r.right);
+          }
+        }
+      }),
+      { numRuns: NUM_RUNS * 4 },
+    );
+    assert.ok(accepted > 0, 'some events were accepted');
   });
 });
 

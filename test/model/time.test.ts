@@ -50,12 +50,29 @@ describe('toIsoUtc', () => {
     const run = fc
       .tuple(head, offset, fc.array(frac, { minLength: 1, maxLength: 5 }))
       .map(([h, o, fs]) => fs.map((f) => `${h}${f ?? ''}${o}`));
+    // Runs that share the head only: other offsets, broken fractions and tails (the fast path
+    // must hand every one of these to the full parse).
+    const tail = fc.oneof(
+      frac,
+      fc.constantFrom('.', '.1234567890', '.12a', '.5 ', ',5', 'x', '', ' '),
+      fc.stringMatching(/^[.\d:+\-Z]{0,12}$/),
+    );
+    const nearRun = fc
+      .tuple(
+        head,
+        fc.array(fc.tuple(tail, fc.oneof(offset, fc.constantFrom('', 'z', '+0', '+00:000'))), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+      )
+      .map(([h, parts]) => parts.map(([f, o]) => `${h}${f ?? ''}${o}`));
     fc.assert(
       fc.property(
         fc.array(
           fc.oneof(
             time.map((t) => [t]),
             run,
+            nearRun,
           ),
           { maxLength: 10 },
         ),
@@ -70,6 +87,8 @@ describe('toIsoUtc', () => {
     assert.equal(toIsoUtc('2020-01-01T24:00:00.010+02:00'), undefined);
     assert.equal(toIsoUtc('2020-01-01T24:00:00.000Z'), '2020-01-02T00:00:00.000Z');
     assert.equal(toIsoUtc('2020-01-01T24:00:00Z'), '2020-01-02T00:00:00.000Z');
+    // Right after its head was parsed without a fraction (the same-second fast path).
+    assert.equal(toIsoUtc('2020-01-01T24:00:00.5Z'), undefined);
   });
 
   it('never throws on arbitrary strings', () => {
