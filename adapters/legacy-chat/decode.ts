@@ -103,14 +103,14 @@ function decodeChat(raw: unknown, at: string, problems: Problem[]): DecodedChat 
   for (let j = 0; j < rawEvents.length; j++) {
     const item = rawEvents[j];
     const ev = decodeEvent(item);
-    if (ev._tag === 'Right') {
-      decoded.push(ev.right);
+    if (!Array.isArray(ev)) {
+      decoded.push(ev as DecodedEvent);
       continue;
     }
     problems.push({
       code: 'ERR_SCHEMA_INVALID',
       chatSessionKey: info.chatSessionKey,
-      ...prefixed(`${at}/events/event/${j}`, ev.left),
+      ...prefixed(`${at}/events/event/${j}`, ev),
     });
     // Its id, when readable, still moves the cursor: the event is skipped, not fetched forever.
     const head = WireEventHead.decode(item);
@@ -119,32 +119,31 @@ function decodeChat(raw: unknown, at: string, problems: Problem[]): DecodedChat 
   return { key: info.chatSessionKey, info, events: decoded };
 }
 
-type EventResult = { _tag: 'Right'; right: DecodedEvent } | { _tag: 'Left'; left: t.Errors };
-
 // The valid case through the converters (no io-ts result objects); a rejected event is decoded
 // again with the codecs, which answer alike and say what is wrong.
 const headOf = converterOf(WireEventHead);
 const lineOf = converterOf(WireLineEvent);
 const stateOf = converterOf(WireStateEvent);
 
-function decodeEvent(raw: unknown): EventResult {
+/** The decoded event, or the codec's errors (an array) for a rejected one: no result object per event. */
+function decodeEvent(raw: unknown): DecodedEvent | t.Errors {
   const head = headOf(raw);
   if (head === INVALID) return errorsOf(WireEventHead.decode(raw));
   const { id, type } = head;
   if (type === 'line') {
     const event = lineOf(raw);
     if (event === INVALID) return errorsOf(WireLineEvent.decode(raw));
-    return { _tag: 'Right', right: { kind: 'line', id, event } };
+    return { kind: 'line', id, event };
   }
   if (type === 'state') {
     const event = stateOf(raw);
     if (event === INVALID) return errorsOf(WireStateEvent.decode(raw));
-    return { _tag: 'Right', right: { kind: 'state', id, event } };
+    return { kind: 'state', id, event };
   }
-  return { _tag: 'Right', right: { kind: 'unknown', id, type } };
+  return { kind: 'unknown', id, type };
 }
 
 /** The errors of a decode the converter rejected (a Right here would be a codec bug: no errors). */
-function errorsOf(r: t.Validation<unknown>): EventResult {
-  return { _tag: 'Left', left: r._tag === 'Left' ? r.left : [] };
+function errorsOf(r: t.Validation<unknown>): t.Errors {
+  return r._tag === 'Left' ? r.left : [];
 }

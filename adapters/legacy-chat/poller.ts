@@ -25,7 +25,7 @@ import { AgentSessionManager, type AgentSessionSource } from './agent-session.js
 import { isChatshiftError as isCoded } from '../../src/errors.js';
 import { retryDecision } from './retry-policy.js';
 import { acceptRinging } from './incoming.js';
-import { deliveredMemory, mapChat, type ChatMemory, type MappedChat } from './mapping.js';
+import { deliveredMemory, mapChat, sameMemory, type ChatMemory, type MappedChat } from './mapping.js';
 import { MAX_EVENT_ID } from './wire.js';
 
 /** Everything the poller needs, already validated and defaulted by the source. */
@@ -483,7 +483,7 @@ export class LegacyPoller {
         this.cfg.metrics.increment('events.emitted');
       }
       const isClosed = mapped.memory.state === 'closed';
-      const changed = isClosed || JSON.stringify(mapped.memory) !== JSON.stringify(f.memory);
+      const changed = isClosed || !sameMemory(mapped.memory, f.memory);
       f.memory = mapped.memory;
       if (changed) this.writer.mark(chat.key, toCheckpoint(mapped.memory, isClosed));
       if (isClosed) {
@@ -510,7 +510,7 @@ export class LegacyPoller {
    */
   private keepDelivered(key: string, f: Followed, mapped: MappedChat, delivered: number): void {
     const memory = deliveredMemory(f.memory, mapped, delivered);
-    if (JSON.stringify(memory) === JSON.stringify(f.memory)) return;
+    if (sameMemory(memory, f.memory)) return;
     f.memory = memory;
     this.writer.mark(key, toCheckpoint(memory, false));
   }

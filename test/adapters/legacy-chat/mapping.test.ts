@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { ConversationEventCodec, type ConversationEvent } from '../../../src/model/event.js';
 import type { IsoTime } from '../../../src/model/time.js';
 import { decodeMultiChat, type DecodedChat } from '../../../adapters/legacy-chat/decode.js';
+import fc from 'fast-check';
 import {
   deliveredMemory,
   mapChat,
+  sameMemory,
   type ChatMemory,
   type MappedChat,
 } from '../../../adapters/legacy-chat/mapping.js';
@@ -430,5 +432,30 @@ describe('legacy deliveredMemory: a stop inside next() among a poll’s events',
   it('moves the cursor past every wire event when the close is derived (it has no seq)', () => {
     assert.equal(deliveredMemory({ seq: -1 }, mapped(ev('state-closed')), 6).seq, 5);
     assert.equal(deliveredMemory({ seq: -1 }, mapped(ev('5', 5)), 3).seq, 2);
+  });
+});
+
+describe('legacy sameMemory (does a chat need a checkpoint save)', () => {
+  it('says two memories are the same exactly when their checkpoints would hold the same values', () => {
+    const memory = fc
+      .record(
+        {
+          seq: fc.integer({ min: -1, max: 3 }),
+          state: fc.constantFrom('waiting', 'open', 'closed'),
+          visitorTyping: fc.boolean(),
+          agentTyping: fc.boolean(),
+          agentId: fc.constantFrom('a1', 'a2'),
+          agentName: fc.constantFrom('Ann', 'Bo'),
+        },
+        { requiredKeys: ['seq'] },
+      )
+      .map((m) => m as ChatMemory);
+    // Values compared regardless of key order, as a restored checkpoint may order them differently.
+    const canonical = (m: ChatMemory): string =>
+      JSON.stringify(Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b))));
+    fc.assert(
+      fc.property(memory, memory, (a, b) => sameMemory(a, b) === (canonical(a) === canonical(b))),
+      { numRuns: 2000 },
+    );
   });
 });
