@@ -26,7 +26,7 @@ const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,lega
   --json    print a JSON summary on stdout (progress goes to stderr)
   --quick   small workloads (a minute-long sanity run, figures not comparable)
   --only    run only these benchmarks (messaging, legacy, memory, latency, redis, sends)
-  --rounds  interleaved rounds per comparison (default 7 messaging/legacy, 3 latency; min 3)`;
+  --rounds  interleaved rounds per comparison (default 7 messaging, 9 legacy, 3 latency; min 3)`;
 
 const sections = ['messaging', 'legacy', 'memory', 'latency', 'redis', 'sends'] as const;
 type Section = (typeof sections)[number];
