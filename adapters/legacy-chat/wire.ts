@@ -72,9 +72,27 @@ function converted<A, O>(
 const INT_TEXT = /^-?\d{1,16}$/;
 const intOf: Converter<number> = (u) => {
   const v = unText(u);
+  if (typeof v === 'string') {
+    // The wire's ids are short digit strings ("@id":"12"): read those without the expression.
+    const small = smallDigits(v);
+    if (small >= 0) return small;
+  }
   const n = typeof v === 'number' ? v : typeof v === 'string' && INT_TEXT.test(v.trim()) ? Number(v) : NaN;
   return Number.isSafeInteger(n) ? n : INVALID;
 };
+
+/** The value of 1–9 ASCII digits and nothing else; -1 for any other text. */
+function smallDigits(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 9) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
 
 /** An integer sent as a JSON number or as a numeric string. */
 export const WireInt = converted<number, number>(
@@ -289,9 +307,11 @@ export type WireStateEvent = t.TypeOf<typeof WireStateEvent>;
 /** A field as `wireObject` reads it: `@key` if the object has it, else `key`; absent if missing or null. */
 const ABSENT: unique symbol = Symbol('absent');
 function read(input: Record<string, unknown>, at: string, key: string): unknown {
-  const k = hasOwn(input, at) ? at : key;
-  if (!hasOwn(input, k)) return ABSENT;
-  const v = input[k];
+  // Two branches, each reading one literal name: one key chosen at run time would be a keyed read.
+  let v: unknown;
+  if (hasOwn(input, at)) v = input[at];
+  else if (hasOwn(input, key)) v = input[key];
+  else return ABSENT;
   return v === null ? ABSENT : v;
 }
 

@@ -8,6 +8,7 @@ import {
   INVALID,
   WireChat,
   WireEventHead,
+  WireInt,
   WireInfo,
   WireLineEvent,
   WireMultiChat,
@@ -234,6 +235,40 @@ describe('fuzz: the legacy-chat converters', () => {
       { numRuns: NUM_RUNS },
     );
     assert.ok(rejected > 0 && accepted > 0, 'both verdicts were exercised');
+  });
+});
+
+describe('fuzz: legacy integers (ids, counts)', () => {
+  it('read a digit string as the wire rule says: optional minus, 1–16 digits, blanks around', () => {
+    // The rule as written before the digit-string fast path: trim, the expression, Number().
+    const reference = (u: unknown): number | undefined => {
+      const v =
+        u !== null && typeof u === 'object' && !Array.isArray(u) && Object.hasOwn(u, '$')
+          ? (u as { $: unknown }).$
+          : u;
+      const n =
+        typeof v === 'number' ? v : typeof v === 'string' && /^-?\d{1,16}$/.test(v.trim()) ? Number(v) : NaN;
+      return Number.isSafeInteger(n) ? n : undefined;
+    };
+    const text = fc.oneof(
+      fc.stringMatching(/^[-+ 0-9]{0,12}$/),
+      fc.nat().map(String),
+      fc.constantFrom('', '0', '007', '123456789', '1234567890', '9007199254740993', ' 5', '5 ', '٣', '1e3'),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          text,
+          text.map((t) => ({ $: t })),
+          fc.jsonValue(),
+        ),
+        (u) => {
+          const r = WireInt.decode(u);
+          assert.equal(r._tag === 'Right' ? r.right : undefined, reference(u), JSON.stringify(u));
+        },
+      ),
+      { numRuns: NUM_RUNS * 4 },
+    );
   });
 });
 
