@@ -1,4 +1,5 @@
 import { BehaviorSubject, Observable, of, Subject, type Subscription } from 'rxjs';
+import { relay } from '../runtime/relay.js';
 import { ChatshiftError } from '../errors.js';
 import type { BackendId, ConversationEvent } from '../model/event.js';
 import type { Logger } from '../runtime/logger.js';
@@ -88,29 +89,29 @@ export function switchBackends(
       phase.sub = factory({
         draining: phase.draining.asObservable(),
         stop: stopped ? of(undefined) : stopping.asObservable(),
-      }).subscribe({
-        next: (e) => subscriber.next(e),
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => {
-          if (phases.get(b) !== phase) return;
-          phases.delete(b);
-          decide({
-            backend: b,
-            action: 'stopped',
-            flag: current ?? '',
-            reason: stopped
-              ? 'stopped gracefully: its checkpoint is saved'
-              : phase.kind === 'draining'
-                ? 'drained: its last open conversation closed'
-                : 'its source completed',
-          });
-          // A rollback can race the source's own decision that draining is over: start it again.
-          if (!stopped && phase.resumed && current !== undefined && wants(current, b)) {
-            start(b, factory, current, `flag is '${current}' (rolled back as it finished draining)`);
-          }
-          maybeComplete();
-        },
-      });
+      }).subscribe(
+        relay<ConversationEvent>(subscriber, {
+          complete: () => {
+            if (phases.get(b) !== phase) return;
+            phases.delete(b);
+            decide({
+              backend: b,
+              action: 'stopped',
+              flag: current ?? '',
+              reason: stopped
+                ? 'stopped gracefully: its checkpoint is saved'
+                : phase.kind === 'draining'
+                  ? 'drained: its last open conversation closed'
+                  : 'its source completed',
+            });
+            // A rollback can race the source's own decision that draining is over: start it again.
+            if (!stopped && phase.resumed && current !== undefined && wants(current, b)) {
+              start(b, factory, current, `flag is '${current}' (rolled back as it finished draining)`);
+            }
+            maybeComplete();
+          },
+        }),
+      );
     };
 
     const apply = (raw: unknown) => {

@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ConversationEvent } from '../model/event.js';
+import { relay } from '../runtime/relay.js';
 
 export interface DedupeOptions {
   /** Starting cursors, keyed by `${backend}:${conversationId}`; e.g. loaded from a checkpoint store. */
@@ -41,43 +42,43 @@ export function dedupe(options: DedupeOptions = {}): OperatorFunction<Conversati
         openOf(key.slice(0, at)).set(key.slice(at + 1), seq);
       }
       const closed = new Map<string, number>();
-      return source.subscribe({
-        next(event) {
-          const isClose = event.type === 'state' && event.state === 'closed';
-          const seq = event.seq;
-          if (seq !== undefined) {
-            const opens = openOf(event.backend);
-            let last = opens.get(event.conversationId);
-            // Open and closed cursors never hold the same conversation: look in the closed ones
-            // only when it has no open cursor.
-            const closedKey = last === undefined && closed.size > 0 ? cursorKey(event) : undefined;
-            if (closedKey !== undefined) last = closed.get(closedKey);
-            if (last !== undefined && seq <= last) {
-              options.onDuplicate?.(event);
-              return;
+      return source.subscribe(
+        relay<ConversationEvent>(subscriber, {
+          next(event, out) {
+            const isClose = event.type === 'state' && event.state === 'closed';
+            const seq = event.seq;
+            if (seq !== undefined) {
+              const opens = openOf(event.backend);
+              let last = opens.get(event.conversationId);
+              // Open and closed cursors never hold the same conversation: look in the closed ones
+              // only when it has no open cursor.
+              const closedKey = last === undefined && closed.size > 0 ? cursorKey(event) : undefined;
+              if (closedKey !== undefined) last = closed.get(closedKey);
+              if (last !== undefined && seq <= last) {
+                options.onDuplicate?.(event);
+                return;
+              }
+              if (!isClose) {
+                if (closedKey !== undefined) closed.delete(closedKey);
+                opens.set(event.conversationId, seq);
+              }
             }
-            if (!isClose) {
-              if (closedKey !== undefined) closed.delete(closedKey);
-              opens.set(event.conversationId, seq);
+            // Any close frees the open cursor — also one without a seq (messaging, legacy's derived
+            // close): its last seq moves to the bounded closed memory (#15).
+            if (isClose) {
+              const key = cursorKey(event);
+              const opens = openOf(event.backend);
+              const last = seq ?? opens.get(event.conversationId) ?? closed.get(key);
+              opens.delete(event.conversationId);
+              closed.delete(key);
+              if (last !== undefined) {
+                closed.set(key, last);
+                if (closed.size > closedMemory) closed.delete(closed.keys().next().value as string);
+              }
             }
-          }
-          // Any close frees the open cursor — also one without a seq (messaging, legacy's derived
-          // close): its last seq moves to the bounded closed memory (#15).
-          if (isClose) {
-            const key = cursorKey(event);
-            const opens = openOf(event.backend);
-            const last = seq ?? opens.get(event.conversationId) ?? closed.get(key);
-            opens.delete(event.conversationId);
-            closed.delete(key);
-            if (last !== undefined) {
-              closed.set(key, last);
-              if (closed.size > closedMemory) closed.delete(closed.keys().next().value as string);
-            }
-          }
-          subscriber.next(event);
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
+            out.next(event);
+          },
+        }),
+      );
     });
 }

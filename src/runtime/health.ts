@@ -1,6 +1,7 @@
 import { BehaviorSubject, Observable } from 'rxjs';
 import { isChatshiftError, type ErrorCode } from '../errors.js';
 import type { BackendContext } from './backend.js';
+import { relay } from './relay.js';
 
 /**
  * Where a backend stands:
@@ -89,18 +90,19 @@ export class HealthTracker {
         connecting: () => set('connecting'),
         connected: () => set('connected'),
         backingOff: (code) => set('backing-off', code),
-      }).subscribe({
-        next: (v) => subscriber.next(v),
-        // Health first, so a watcher sees why before the error travels on.
-        error: (e: unknown) => {
-          end(e);
-          subscriber.error(e);
-        },
-        complete: () => {
-          end();
-          subscriber.complete();
-        },
-      });
+      }).subscribe(
+        relay<T>(subscriber, {
+          // Health first, so a watcher sees why before the error travels on.
+          error: (e, out) => {
+            end(e);
+            out.error(e);
+          },
+          complete: (out) => {
+            end();
+            out.complete();
+          },
+        }),
+      );
       return () => {
         drainSub?.unsubscribe();
         sub.unsubscribe();
