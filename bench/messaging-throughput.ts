@@ -54,13 +54,13 @@ type Client = (
 
 const TIMEOUT_MS = 120_000;
 
-/** Starts a fresh simulator, connects `client`, bursts, and times first frame sent → last received. */
 /** Called as the measured window opens and closes (bench/profile.ts profiles only that window). */
 export interface MeasuredWindow {
   open(): void;
   close(): Promise<void>;
 }
 
+/** Starts a fresh simulator, connects `client`, bursts, and times first frame sent → last received. */
 async function run(
   size: MessagingThroughputSize,
   client: Client,

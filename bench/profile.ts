@@ -9,8 +9,9 @@ import { progress } from './support.js';
 //   [--runs N] [--per N] [--out file.cpuprofile] [--window]`: runs one contender alone, N times
 // after one warm-up run, with the V8 CPU profiler on during the measured runs only; summarize with
 // bench/profile-summary.ts. `--window` (messaging) profiles only each run's measured window, one
-// file per run (`file-1.cpuprofile`, …). `--per` sets messages per conversation (messaging; default 1,000): a
-// larger burst makes the connect-and-follow setup, which the profile also covers, a smaller share.
+// file per run (`file-1.cpuprofile`, …). `--per` sets messages per conversation (messaging;
+// default 1,000): a larger burst makes the connect-and-follow setup, which a whole-run profile
+// also covers, a smaller share.
 
 const whats = ['messagingSource', 'conversationEvents', 'rawWs', 'legacy', 'legacyRaw'] as const;
 type What = (typeof whats)[number];

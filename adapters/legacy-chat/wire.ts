@@ -304,8 +304,9 @@ export type WireStateEvent = t.TypeOf<typeof WireStateEvent>;
 // field read by its literal names instead of from a field table. On the poll path the table's
 // variable keys and per-field calls cost about 1 µs per line event (bench/profile.ts --what legacy).
 
-/** A field as `wireObject` reads it: `@key` if the object has it, else `key`; absent if missing or null. */
+/** What {@link read} returns for a field that is missing or null. */
 const ABSENT: unique symbol = Symbol('absent');
+/** A field as `wireObject` reads it: `@key` if the object has it, else `key`; absent if missing or null. */
 function read(input: Record<string, unknown>, at: string, key: string): unknown {
   // Two branches, each reading one literal name: one key chosen at run time would be a keyed read.
   let v: unknown;
@@ -335,6 +336,17 @@ function required<A>(
   return convert(v === ABSENT ? undefined : v);
 }
 
+/** An optional field converted; {@link ABSENT} when missing or null, {@link INVALID} when rejected. */
+function optional<A>(
+  input: Record<string, unknown>,
+  at: string,
+  key: string,
+  convert: Converter<A>,
+): A | typeof ABSENT | typeof INVALID {
+  const v = read(input, at, key);
+  return v === ABSENT ? ABSENT : convert(v);
+}
+
 registerConverter(WireEventHead, (u) => {
   if (!isRecord(u)) return INVALID;
   const id = required(u, '@id', 'id', eventIdOf);
@@ -353,38 +365,23 @@ registerConverter(WireLineEvent, (u) => {
   const source = required(u, '@source', 'source', sourceOf);
   if (source === INVALID) return INVALID;
   const out: WireLineEvent = { id, time, source };
-  let v = read(u, '@text', 'text');
-  if (v !== ABSENT) {
-    const text = stringOfField(v);
-    if (text === INVALID) return INVALID;
-    out.text = text;
-  }
-  v = read(u, '@textType', 'textType');
-  if (v !== ABSENT) {
-    const textType = textTypeOf(v);
-    if (textType === INVALID) return INVALID;
-    out.textType = textType;
-  }
-  v = read(u, '@by', 'by');
-  if (v !== ABSENT) {
-    const by = stringOfField(v);
-    if (by === INVALID) return INVALID;
-    out.by = by;
-  }
-  v = read(u, '@systemMessageId', 'systemMessageId');
-  if (v !== ABSENT) {
-    const systemMessageId = stringOfField(v);
-    if (systemMessageId === INVALID) return INVALID;
-    out.systemMessageId = systemMessageId;
-  }
-  v = read(u, '@subType', 'subType');
-  if (v !== ABSENT) {
-    const subType = stringOfField(v);
-    if (subType === INVALID) return INVALID;
-    out.subType = subType;
-  }
-  v = read(u, '@json', 'json');
-  if (v !== ABSENT) out.json = v;
+  const text = optional(u, '@text', 'text', stringOfField);
+  if (text === INVALID) return INVALID;
+  if (text !== ABSENT) out.text = text;
+  const textType = optional(u, '@textType', 'textType', textTypeOf);
+  if (textType === INVALID) return INVALID;
+  if (textType !== ABSENT) out.textType = textType;
+  const by = optional(u, '@by', 'by', stringOfField);
+  if (by === INVALID) return INVALID;
+  if (by !== ABSENT) out.by = by;
+  const systemMessageId = optional(u, '@systemMessageId', 'systemMessageId', stringOfField);
+  if (systemMessageId === INVALID) return INVALID;
+  if (systemMessageId !== ABSENT) out.systemMessageId = systemMessageId;
+  const subType = optional(u, '@subType', 'subType', stringOfField);
+  if (subType === INVALID) return INVALID;
+  if (subType !== ABSENT) out.subType = subType;
+  const json = read(u, '@json', 'json');
+  if (json !== ABSENT) out.json = json;
   return out;
 });
 
