@@ -14,6 +14,12 @@ export interface MessagingBurstOptions {
   /** Runs just before the first batch is sent. */
   onStart?: () => void;
   /**
+   * Awaited once the burst is built (and encoded) and before `onStart` and the first batch: a
+   * benchmark warms its client up here, after the allocations of building the burst, so that no
+   * major collection falls between the warm-up and the measured window.
+   */
+  beforeSend?: () => Promise<void>;
+  /**
    * Low-level hook for benchmarks: encodes each batch of notification texts, up front, into the
    * raw bytes written as they are to every open socket (so they must be complete WebSocket
    * frames). Fault switches and the frame log do not apply to them.
@@ -42,6 +48,7 @@ export async function burst(model: SimModel, sockets: SimSockets, o: MessagingBu
   }
   const batch = o.batchSize ?? 500;
   if (o.encodeBatch !== undefined) return encodedBurst(items, batch, o.encodeBatch, sockets, o);
+  await o.beforeSend?.();
   o.onStart?.();
   for (let i = 0; i < items.length; i += batch) {
     for (const it of items.slice(i, i + batch)) {
@@ -82,6 +89,7 @@ async function encodedBurst(
       o.onBatch?.(end);
     }
   };
+  await o.beforeSend?.();
   const clients = [...sockets.clients];
   o.onStart?.();
   const open = (c: (typeof clients)[number]): boolean => c.ws.readyState === c.ws.OPEN;

@@ -97,4 +97,49 @@ describe('MessagingSimulator pre-framed burst (the benchmarks’ load)', () => {
       await sim.close();
     }
   });
+  it('awaits beforeSend once the burst is built, before any frame of it is sent (the benchmarks warm up there)', async () => {
+    const sim = await MessagingSimulator.start({ frameLog: false });
+    const ws = new WebSocket(rawUrl(sim), { perMessageDeflate: false });
+    try {
+      const [id, warmUpId] = [sim.openConversation(), sim.openConversation()];
+      const seen: string[] = [];
+      ws.on('message', (data: Buffer) => {
+        const f = JSON.parse(data.toString('utf8')) as { body?: { dialogId?: string; sequence?: number } };
+        if (f.body?.sequence !== undefined)
+          seen.push(`${f.body.dialogId === id ? 'main' : 'warm'}:${f.body.sequence}`);
+      });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      await waitFor(() => sim.connectionCount === 1, 'the socket');
+      let started = false;
+      let seenBeforeSendEnded: string[] = [];
+      let startedBeforeSendEnded: boolean | undefined;
+      await sim.burst({
+        conversationIds: [id!],
+        perConversation: 3,
+        batchSize: 2,
+        encodeBatch: preframed,
+        beforeSend: async () => {
+          await sim.burst({ conversationIds: [warmUpId!], perConversation: 2, encodeBatch: preframed });
+          await waitFor(() => seen.length === 2, 'the warm-up frames');
+          // Long enough for a frame of the main burst to arrive, were it already on its way.
+          await new Promise((r) => setTimeout(r, 50));
+          seenBeforeSendEnded = [...seen];
+          startedBeforeSendEnded = started;
+        },
+        onStart: () => (started = true),
+      });
+      await waitFor(() => seen.length === 5, 'every frame');
+      assert.deepEqual(
+        seenBeforeSendEnded,
+        ['warm:1', 'warm:2'],
+        'nothing of the burst before beforeSend ends',
+      );
+      assert.equal(startedBeforeSendEnded, false, 'onStart comes after beforeSend');
+      // The main conversation's sequences were numbered before the warm-up and still arrive 1, 2, 3.
+      assert.deepEqual(seen, ['warm:1', 'warm:2', 'main:1', 'main:2', 'main:3']);
+    } finally {
+      ws.terminate();
+      await sim.close();
+    }
+  });
 });
