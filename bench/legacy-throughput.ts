@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { LegacyChatSimulator, legacyChatSource } from '../adapters/legacy-chat/index.js';
 import type { Metrics } from '../src/runtime/metrics.js';
+import { isolatedRun } from './isolated.js';
 import { comparedFigure, fullGc, interleave, progress, until, type Figure } from './support.js';
 
 export interface LegacyThroughputSize {
@@ -210,13 +211,20 @@ export interface LegacyThroughputResult {
   runs: Record<'chatshift' | 'raw', LegacyRun[]>;
 }
 
-/** Legacy polling throughput and requests per cycle, chatshift vs undici + JSON.parse, interleaved. */
+/**
+ * Legacy polling throughput and requests per cycle, chatshift vs undici + JSON.parse, interleaved,
+ * each run in a process of its own (bench/isolated.ts).
+ */
 export async function legacyThroughput(size: LegacyThroughputSize): Promise<LegacyThroughputResult> {
   const runs = await interleave(
     size.rounds,
-    { chatshift: () => chatshift(size), raw: () => raw(size) },
+    {
+      chatshift: () => isolatedRun<LegacyRun>({ kind: 'legacy', who: 'chatshift', size }),
+      raw: () => isolatedRun<LegacyRun>({ kind: 'legacy', who: 'raw', size }),
+    },
     (name, round, r) =>
       progress(`  legacy round ${round + 1} ${name}: ${Math.round(r.eventsPerSec)} events/s`),
+    false,
   );
   const perRequest = size.maxChatsPerRequest ?? 50;
   const expected = Math.ceil(size.chats / perRequest);

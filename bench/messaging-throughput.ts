@@ -6,6 +6,7 @@ import type { ConversationEvent } from '../src/model/event.js';
 import type { Metrics } from '../src/runtime/metrics.js';
 import { openTelemetryMetrics } from '../src/runtime/open-telemetry.js';
 import { sdkAgent } from './sdk.js';
+import { isolatedRun } from './isolated.js';
 import { preframed } from './preframe.js';
 import {
   comparedFigure,
@@ -274,35 +275,69 @@ const sdk: Client = async (sim) => {
   };
 };
 
+/** The contenders of the messaging comparison. */
+export type MessagingContender = 'chatshift' | 'chatshiftEvents' | 'chatshiftOtel' | 'rawWs' | 'sdk';
+const contenders: readonly MessagingContender[] = [
+  'chatshift',
+  'chatshiftEvents',
+  'chatshiftOtel',
+  'rawWs',
+  'sdk',
+];
+
+/** One run of one contender, in this process (bench/isolated-child.ts runs one per process). */
+export function messagingRun(
+  size: MessagingThroughputSize,
+  who: MessagingContender,
+  window?: MeasuredWindow,
+): Promise<ThroughputRun> {
+  if (!contenders.includes(who))
+    return Promise.reject(
+      new Error(`bench: no messaging contender "${String(who)}" (${contenders.join(', ')})`),
+    );
+  const client =
+    who === 'rawWs'
+      ? rawWs
+      : who === 'sdk'
+        ? sdk
+        : chatshift(size, {
+            via: who === 'chatshiftEvents' ? 'conversationEvents' : 'messagingSource',
+            otel: who === 'chatshiftOtel',
+          });
+  return run(size, client, window);
+}
+
 /** One run of one contender alone (bench/profile.ts profiles these). */
 export function messagingRunOnce(
   size: MessagingThroughputSize,
   who: 'messagingSource' | 'conversationEvents' | 'rawWs',
   window?: MeasuredWindow,
 ): Promise<ThroughputRun> {
-  return run(size, who === 'rawWs' ? rawWs : chatshift(size, { via: who }), window);
+  return messagingRun(
+    size,
+    who === 'messagingSource' ? 'chatshift' : who === 'conversationEvents' ? 'chatshiftEvents' : 'rawWs',
+    window,
+  );
 }
 
 export interface MessagingThroughputResult {
   figures: Figure[];
-  runs: Record<'chatshift' | 'chatshiftEvents' | 'chatshiftOtel' | 'rawWs' | 'sdk', ThroughputRun[]>;
+  runs: Record<MessagingContender, ThroughputRun[]>;
 }
 
 /**
  * Messaging throughput: chatshift (messagingSource, and under conversationEvents) vs bare ws +
- * JSON.parse vs node-agent-sdk, interleaved. Each ratio is the median of the per-round ratios.
+ * JSON.parse vs node-agent-sdk, interleaved, each run in a process of its own
+ * (bench/isolated.ts). Each ratio is the median of the per-round ratios.
  */
 export async function messagingThroughput(size: MessagingThroughputSize): Promise<MessagingThroughputResult> {
   const runs = await interleave(
     size.rounds,
-    {
-      chatshift: () => run(size, chatshift(size)),
-      chatshiftEvents: () => run(size, chatshift(size, { via: 'conversationEvents' })),
-      chatshiftOtel: () => run(size, chatshift(size, { otel: true })),
-      rawWs: () => run(size, rawWs),
-      sdk: () => run(size, sdk),
-    },
+    Object.fromEntries(
+      contenders.map((who) => [who, () => isolatedRun<ThroughputRun>({ kind: 'messaging', who, size })]),
+    ) as Record<MessagingContender, () => Promise<ThroughputRun>>,
     (name, round, r) => progress(`  messaging round ${round + 1} ${name}: ${Math.round(r.msgPerSec)} msg/s`),
+    false,
   );
   const rate = (k: keyof MessagingThroughputResult['runs']): number[] => runs[k].map((r) => r.msgPerSec);
   const cpuRate = (k: keyof MessagingThroughputResult['runs']): number[] =>

@@ -17,16 +17,19 @@ import {
 } from './messaging-throughput.js';
 import { redisCheckpoint, redisCheckpointFull, type RedisCheckpointSize } from './redis-checkpoint.js';
 import { sends, sendsFull, type SendsSize } from './sends.js';
+import { defaultBenchCpu, onOneCpu } from './pin.js';
 import { machine, progress, type Figure } from './support.js';
 import { table } from './table.js';
 
-// `npm run bench [-- --json] [--quick] [--only messaging,legacy,memory,latency,redis,sends] [--rounds N]`
+// `npm run bench [-- --json] [--quick] [--only messaging,legacy,memory,latency,redis,sends] [--rounds N] [--cpu N|none]`
 
-const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,legacy,memory,latency,redis] [--rounds N]
+const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,legacy,memory,latency,redis,sends] [--rounds N] [--cpu N|none]
   --json    print a JSON summary on stdout (progress goes to stderr)
   --quick   small workloads (a minute-long sanity run, figures not comparable)
   --only    run only these benchmarks (messaging, legacy, memory, latency, redis, sends)
-  --rounds  interleaved rounds per comparison (default 7 messaging, 9 legacy, 3 latency; min 3)`;
+  --rounds  interleaved rounds per comparison (default 7 messaging, 9 legacy, 3 latency; min 3)
+  --cpu     the CPU the throughput comparisons (messaging, legacy) run bound to, on Linux
+            (default: the last one); none: unbound`;
 
 const sections = ['messaging', 'legacy', 'memory', 'latency', 'redis', 'sends'] as const;
 type Section = (typeof sections)[number];
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       rounds: { type: 'string' },
+      cpu: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,6 +66,10 @@ async function main(): Promise<void> {
   if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 3))
     throw new Error(`--rounds must be an integer >= 3\n${usage}`);
   const withRounds = <T extends { rounds: number }>(s: T): T => (rounds === undefined ? s : { ...s, rounds });
+  const cpu =
+    values.cpu === 'none' ? undefined : values.cpu === undefined ? defaultBenchCpu() : Number(values.cpu);
+  if (cpu !== undefined && !(Number.isInteger(cpu) && cpu >= 0))
+    throw new Error(`--cpu must be a CPU number or none\n${usage}`);
   const m = machine();
   progress(`chatshift bench: node ${m.node}, ${m.cpu}, ${m.cores} cores${values.quick ? ' (quick)' : ''}`);
 
@@ -69,15 +77,22 @@ async function main(): Promise<void> {
   const started = Date.now();
   // The machine's load when the run started and ended: figures from a loaded machine are noisier.
   const loadBefore = loadavg();
+  const bound = cpu === undefined ? '' : ` (bound to CPU ${cpu})`;
+  // The CPU each throughput comparison really ran bound to (null: unbound).
+  const boundCpus: { messaging?: number | null; legacy?: number | null } = {};
   if (only.includes('messaging')) {
-    progress('messaging throughput…');
+    progress(`messaging throughput${bound}…`);
     const size = withRounds(values.quick ? quick.messaging : messagingThroughputFull);
-    figures.push(...(await messagingThroughput(size)).figures);
+    const { result, boundTo } = await onOneCpu(cpu, () => messagingThroughput(size));
+    figures.push(...result.figures);
+    boundCpus.messaging = boundTo ?? null;
   }
   if (only.includes('legacy')) {
-    progress('legacy polling throughput…');
+    progress(`legacy polling throughput${bound}…`);
     const size = withRounds(values.quick ? quick.legacy : legacyThroughputFull);
-    figures.push(...(await legacyThroughput(size)).figures);
+    const { result, boundTo } = await onOneCpu(cpu, () => legacyThroughput(size));
+    figures.push(...result.figures);
+    boundCpus.legacy = boundTo ?? null;
   }
   if (only.includes('memory')) {
     progress('memory…');
@@ -112,6 +127,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       durationMs: Date.now() - started,
       load: { before: loadBefore, after: loadavg() },
+      boundCpus,
       figures,
       allMet: figures.every((f) => f.met),
     };
@@ -122,7 +138,10 @@ async function main(): Promise<void> {
     process.stdout.write(`\nnode ${m.node} · ${m.cpu} · ${m.cores} cores · ${m.platform}\n`);
     process.stdout.write(
       `load average (1/5/15 min): ${load(loadBefore)} at start, ${load(loadavg())} at end\n` +
-        'ratios: median of the per-round ratios (contenders interleaved within each round), min–max of the rounds\n',
+        'ratios: median of the per-round ratios (contenders interleaved within each round), min–max of the rounds\n' +
+        Object.entries(boundCpus)
+          .map(([section, c]) => `${section}: ${c === null ? 'unbound' : `the process bound to CPU ${c}`}\n`)
+          .join(''),
     );
   }
 }

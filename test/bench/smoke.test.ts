@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { latency } from '../../bench/latency.js';
+import { isolatedRun } from '../../bench/isolated.js';
 import { legacyThroughput } from '../../bench/legacy-throughput.js';
 import { memory, slowConsumerMemory } from '../../bench/memory.js';
 import { messagingThroughput } from '../../bench/messaging-throughput.js';
@@ -55,6 +56,21 @@ describe('bench (smoke, tiny workloads)', function () {
     assert.deepEqual(order, ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
     const counted = await interleave(2, { a: async () => 1, b: async () => 2 });
     assert.deepEqual(counted, { a: [1, 1], b: [2, 2] });
+    // Contenders that warm up in a process of their own: no uncounted run.
+    const cold: string[] = [];
+    await interleave(2, { a: async () => cold.push('a'), b: async () => cold.push('b') }, undefined, false);
+    assert.deepEqual(cold, ['a', 'b', 'a', 'b']);
+  });
+
+  it('an isolated run that fails in its process rejects with the error it failed with', async () => {
+    await assert.rejects(
+      isolatedRun({
+        kind: 'messaging',
+        who: 'nobody' as 'rawWs',
+        size: { conversations: 1, perConversation: 1, rounds: 1 },
+      }),
+      /no messaging contender "nobody"/,
+    );
   });
 
   it('a ratio is the median of per-round ratios, with their spread and count', () => {
