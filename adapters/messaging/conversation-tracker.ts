@@ -30,6 +30,12 @@ export interface TrackerHooks {
   query(conversationId: string, afterSeq: number): void;
   /** The conversation's checkpoint changed. */
   changed(conversationId: string): void;
+  /**
+   * The checkpoint writer's {@link CheckpointWriter.generation}: a conversation already marked
+   * changed in this one is not marked again for each event (its entry is read when saved).
+   * Without it, every change is marked.
+   */
+  markGeneration?: () => number;
   now(): number;
   logger: Logger;
   metrics: Metrics;
@@ -46,6 +52,8 @@ interface Conversation {
   dialogs?: Set<string>;
   /** Highest sequence delivered (or consumed by a skipped record); -1 for none. */
   lastSeq: number;
+  /** The writer generation in which a new `lastSeq` was last marked changed (-1: never). */
+  markedIn: number;
   meta: ConversationMeta;
   /** A QueryMessages is outstanding: live events are held until it answers. */
   querying: boolean;
@@ -158,6 +166,7 @@ export class ConversationTracker {
           id,
           conv: id,
           lastSeq: cp.seq,
+          markedIn: -1,
           meta: metaFrom(cp.meta),
           querying: false,
           held: undefined,
@@ -178,6 +187,7 @@ export class ConversationTracker {
       conv: parent.id,
       dialog: dialogId,
       lastSeq,
+      markedIn: -1,
       meta: emptyMeta(),
       querying: false,
       held: undefined,
@@ -265,6 +275,7 @@ export class ConversationTracker {
         id,
         conv: id,
         lastSeq: back?.lastSeq ?? -1,
+        markedIn: -1,
         meta: back?.meta ?? emptyMeta(),
         querying: false,
         held: undefined,
@@ -464,7 +475,11 @@ export class ConversationTracker {
     }
     if (seq !== undefined && seq > c.lastSeq) {
       c.lastSeq = seq;
-      this.hooks.changed(c.id);
+      const generation = this.hooks.markGeneration?.() ?? -1;
+      if (generation === -1 || c.markedIn !== generation) {
+        c.markedIn = generation;
+        this.hooks.changed(c.id);
+      }
     }
   }
 

@@ -216,6 +216,7 @@ function events(
           });
         },
         changed: (conversationId) => writer.mark(conversationId),
+        markGeneration: (): number => writer.generation,
         now: () => scheduler.now(),
         logger,
         metrics,

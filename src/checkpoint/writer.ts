@@ -43,8 +43,19 @@ export class CheckpointWriter {
   private timer: Subscription | undefined;
   private lastSaveAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  private taken = 0;
 
   constructor(private readonly o: CheckpointWriterOptions) {}
+
+  /**
+   * How many times the marked changes were taken for a save. A conversation marked (without an
+   * entry) since the last take is still marked, and its entry is read when saved: a per-event
+   * caller can skip marking it again until this number moves (one comparison instead of a map
+   * write per event).
+   */
+  get generation(): number {
+    return this.taken;
+  }
 
   /** Conversations changed since the last save. */
   get pending(): number {
@@ -109,6 +120,7 @@ export class CheckpointWriter {
     for (const [id, entry] of this.dirty)
       changes[id] = entry === undefined ? (this.o.entryOf?.(id) ?? null) : entry;
     this.dirty.clear();
+    this.taken++;
     this.lastSaveAt = this.o.scheduler.now();
     try {
       await store.save(this.o.backend, changes);

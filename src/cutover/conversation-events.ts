@@ -1,14 +1,4 @@
-import {
-  defer,
-  finalize,
-  from,
-  isObservable,
-  Observable,
-  ReplaySubject,
-  switchMap,
-  tap,
-  type SchedulerLike,
-} from 'rxjs';
+import { defer, finalize, isObservable, Observable, ReplaySubject, tap, type SchedulerLike } from 'rxjs';
 import { checkpointLoadError } from '../checkpoint/writer.js';
 import { memoryCheckpointStore } from '../checkpoint/memory.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
@@ -169,22 +159,32 @@ export function conversationEvents(options: ConversationEventsOptions): Observab
     const stopLatch = stop$ === undefined ? undefined : new ReplaySubject<void>(1);
     const latch = (): void => stopLatch?.next();
     const latchSub = stop$?.subscribe({ next: latch, complete: latch, error: latch });
-    const delivered = from(openAtStart).pipe(
-      switchMap((open) =>
-        switchBackends(flag$, factories, {
-          logger,
-          openAtStart: open,
-          onDecision: (d) => {
-            options.metrics?.increment('cutover.decisions', 1, {
-              [BACKEND_ATTR]: d.backend,
-              'chatshift.decision': d.action,
-            });
-            options.onDecision?.(d);
-          },
-          ...(stopLatch === undefined ? {} : { stop: stopLatch }),
-          onDrainOnStart: (b) => options.metrics?.increment('cutover.drainOnStart', 1, { [BACKEND_ATTR]: b }),
-        }),
-      ),
+    // The backends start once the checkpoints are read. The switch is subscribed with this
+    // subscriber itself, as RxJS's `defer` does: no operator between it and the dedupe below
+    // (`from(promise).pipe(switchMap(…))` put two subscribers and a closure on every event).
+    const switched = new Observable<ConversationEvent>((subscriber) => {
+      openAtStart.then(
+        (open) => {
+          if (subscriber.closed) return;
+          switchBackends(flag$, factories, {
+            logger,
+            openAtStart: open,
+            onDecision: (d) => {
+              options.metrics?.increment('cutover.decisions', 1, {
+                [BACKEND_ATTR]: d.backend,
+                'chatshift.decision': d.action,
+              });
+              options.onDecision?.(d);
+            },
+            ...(stopLatch === undefined ? {} : { stop: stopLatch }),
+            onDrainOnStart: (b) =>
+              options.metrics?.increment('cutover.drainOnStart', 1, { [BACKEND_ATTR]: b }),
+          }).subscribe(subscriber);
+        },
+        (e: unknown) => subscriber.error(e),
+      );
+    });
+    const delivered = switched.pipe(
       // A safety net over the sources' own cursors (O(conversations) memory). It should never
       // fire: a hit means a source re-emitted an event, so it is logged and counted apart.
       dedupe({

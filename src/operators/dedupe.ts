@@ -42,13 +42,20 @@ export function dedupe(options: DedupeOptions = {}): OperatorFunction<Conversati
         openOf(key.slice(0, at)).set(key.slice(at + 1), seq);
       }
       const closed = new Map<string, number>();
+      // The last backend's cursors: consecutive events mostly come from the same backend.
+      let lastBackend: string | undefined;
+      let lastOpens: Map<string, number> | undefined;
       return source.subscribe(
         relay<ConversationEvent>(subscriber, {
           next(event, out) {
             const isClose = event.type === 'state' && event.state === 'closed';
             const seq = event.seq;
             if (seq !== undefined) {
-              const opens = openOf(event.backend);
+              if (event.backend !== lastBackend) {
+                lastBackend = event.backend;
+                lastOpens = openOf(event.backend);
+              }
+              const opens = lastOpens as Map<string, number>;
               let last = opens.get(event.conversationId);
               // Open and closed cursors never hold the same conversation: look in the closed ones
               // only when it has no open cursor.

@@ -44,6 +44,34 @@ const writerOver = (
   });
 
 describe('CheckpointWriter', () => {
+  it('moves its generation each time the marks are taken for a save, so a caller that skips re-marking within one loses nothing', async () => {
+    const store = gatedStore();
+    const seqs: Record<string, number> = { a: 0 };
+    const w = writerOver(store, { entryOf: (id) => ({ seq: seqs[id] as number }) });
+    // The tracker's per-event use: mark only when the generation moved since the last mark.
+    let markedIn = -1;
+    const change = (seq: number): void => {
+      seqs['a'] = seq;
+      if (markedIn === w.generation) return;
+      markedIn = w.generation;
+      w.mark('a');
+    };
+    change(1);
+    change(2);
+    assert.equal(w.pending, 1);
+    const first = w.flush();
+    await tick();
+    change(3); // after the marks were taken: must be marked again
+    assert.equal(w.pending, 1, 'a change after the take is marked anew');
+    store.settle();
+    assert.equal(await first, true);
+    const second = w.flush();
+    await tick();
+    store.settle();
+    assert.equal(await second, true);
+    assert.deepEqual(store.saves, [{ a: { seq: 2 } }, { a: { seq: 3 } }]);
+  });
+
   it('saves only marked conversations, once each, with the latest entry', async () => {
     const store = gatedStore();
     const w = writerOver(store);

@@ -7,6 +7,7 @@ import type { BackendChoice } from '../../src/cutover/backend-flag.js';
 import { conversationEvents } from '../../src/cutover/conversation-events.js';
 import type { CutoverDecision } from '../../src/cutover/switch.js';
 import type { ConversationEvent } from '../../src/model/event.js';
+import { isChatshiftError } from '../../src/errors.js';
 import { counterMetrics } from '../../src/runtime/metrics.js';
 import { bothSimulatorsPerSuite } from '../support/simulators.js';
 
@@ -84,5 +85,50 @@ describe('conversationEvents: drain-on-start (#11)', function () {
     assert.equal(legacyDecisions[0], 'drain', JSON.stringify(decisions));
     assert.match(decisions[0]?.reason ?? '', /checkpoint holds 1 open conversation/);
     assert.equal(metrics.snapshot()['cutover.drainOnStart'], 1);
+  });
+
+  describe('the checkpoint read before any backend starts', () => {
+    const stores = (load: () => Promise<never> | Promise<Record<string, never>>) => ({
+      ...memoryCheckpointStore(),
+      load,
+    });
+
+    it("fails the stream with the store's coded error and starts no backend when the read fails", async () => {
+      const opened = sims.messaging.connectionsOpened;
+      const decisions: CutoverDecision[] = [];
+      const error = await lastValueFrom(
+        conversationEvents({
+          backend: 'messaging',
+          messaging: messaging(sims.messaging.clientOptions()),
+          checkpoint: stores(() => Promise.reject(new Error('disk gone'))),
+          onDecision: (d) => decisions.push(d),
+        }),
+      ).then(
+        () => assert.fail('the stream completed'),
+        (e: unknown) => e,
+      );
+      assert.ok(isChatshiftError(error, 'ERR_CHECKPOINT_IO'), String(error));
+      assert.deepEqual(decisions, []);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(sims.messaging.connectionsOpened, opened, 'no socket was opened');
+    });
+
+    it('starts no backend when unsubscribed while the read is pending', async () => {
+      const opened = sims.messaging.connectionsOpened;
+      let release!: (v: Record<string, never>) => void;
+      const decisions: CutoverDecision[] = [];
+      const sub = conversationEvents({
+        backend: 'messaging',
+        messaging: messaging(sims.messaging.clientOptions()),
+        checkpoint: stores(() => new Promise((r) => (release = r))),
+        onDecision: (d) => decisions.push(d),
+      }).subscribe({ error: (e: unknown) => assert.fail(String(e)) });
+      await new Promise((r) => setTimeout(r, 20));
+      sub.unsubscribe();
+      release({});
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(decisions, [], 'no backend decision after the unsubscribe');
+      assert.equal(sims.messaging.connectionsOpened, opened, 'no socket was opened');
+    });
   });
 });

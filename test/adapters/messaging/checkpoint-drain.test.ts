@@ -46,6 +46,20 @@ describe('messagingSource checkpoints, draining and options', () => {
     assert.deepEqual(c.events, []);
   });
 
+  it('a conversation that changes again after a save is saved again: its cursor in the store keeps up', async () => {
+    const store = recordingStore();
+    const a = sim.openConversation();
+    sim.consumerSays(a, 'a1');
+    c = collect(source({ checkpoint: store }));
+    await waitFor(() => store.checkpoint('messaging', a)?.seq === 1, 'the first save');
+    // Each later message comes after a save took the marks: each must be marked, and saved, again.
+    for (const [i, text] of ['a2', 'a3'].entries()) {
+      sim.consumerSays(a, text);
+      await waitFor(() => store.checkpoint('messaging', a)?.seq === i + 2, `${text} saved`, 5000);
+    }
+    c.sub.unsubscribe();
+  });
+
   it('ends the stream with ERR_CHECKPOINT_IO when a save fails', async () => {
     const store = recordingStore();
     store.failSaves();
