@@ -23,7 +23,7 @@ export const legacyThroughputFull: LegacyThroughputSize = {
   chats: 500,
   eventsPerChatPerCycle: 20,
   cycles: 5,
-  rounds: 9,
+  rounds: 11,
 };
 
 export interface LegacyRun {

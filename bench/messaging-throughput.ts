@@ -40,7 +40,7 @@ export interface MessagingThroughputSize {
 export const messagingThroughputFull: MessagingThroughputSize = {
   conversations: 100,
   perConversation: 1000,
-  rounds: 7,
+  rounds: 11,
 };
 
 /** One run: messages received per second, and what was checked about them. */

@@ -27,7 +27,7 @@ const usage = `usage: npm run bench -- [--json] [--quick] [--only messaging,lega
   --json    print a JSON summary on stdout (progress goes to stderr)
   --quick   small workloads (a minute-long sanity run, figures not comparable)
   --only    run only these benchmarks (messaging, legacy, memory, latency, redis, sends)
-  --rounds  interleaved rounds per comparison (default 7 messaging, 9 legacy, 3 latency; min 3)
+  --rounds  interleaved rounds per comparison (default 11 messaging and legacy, 3 latency; min 3)
   --cpu     the CPU the throughput comparisons (messaging, legacy) run bound to, on Linux
             (default: the last one); none: unbound`;
 
