@@ -403,6 +403,18 @@ export async function messagingThroughput(size: MessagingThroughputSize): Promis
           met: (r) => r >= target,
         }),
       ),
+      // The ceiling of the node-agent-sdk target: what the bare client (ws + JSON.parse, nothing
+      // else) reaches over the SDK on the same frames. A target above it asks chatshift to beat
+      // the bare client.
+      comparedFigure({
+        figure: `reference: raw ws + JSON.parse (in the chatshift column) vs node-agent-sdk@1.2.0 (${label})`,
+        unit: 'msg/s',
+        ours: rate('rawWs'),
+        theirs: rate('sdk'),
+        target: 'report',
+        met: () => true,
+        note: 'the most any client that frames and parses every message can reach over the SDK here',
+      }),
     ],
   };
 }
