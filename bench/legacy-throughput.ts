@@ -10,9 +10,9 @@ export interface LegacyThroughputSize {
   /** Measured poll cycles per run (after the first, which only picks up the chats' openings). */
   cycles: number;
   /**
-   * Cycles of the same size before the measured ones, not timed (default 1): each run starts on
-   * a fresh simulator after a full GC, which frees the shapes of the previous run's parsed bodies,
-   * and the code optimized for them is dropped; the measured cycles are the steady state.
+   * Cycles of the same size before the measured ones, not timed (default 1), for both contenders:
+   * each run is a fresh process (bench/isolated.ts), whose first cycle runs code the JIT has not
+   * optimized yet; the measured cycles are the steady state.
    */
   warmUpCycles?: number;
   rounds: number;
@@ -224,7 +224,7 @@ export async function legacyThroughput(size: LegacyThroughputSize): Promise<Lega
     },
     (name, round, r) =>
       progress(`  legacy round ${round + 1} ${name}: ${Math.round(r.eventsPerSec)} events/s`),
-    false,
+    { warmUp: false },
   );
   const perRequest = size.maxChatsPerRequest ?? 50;
   const expected = Math.ceil(size.chats / perRequest);

@@ -27,12 +27,8 @@ export interface MessagingThroughputSize {
   /** Frames per socket write on the simulator side. */
   batchSize?: number;
   /**
-   * Messages per conversation sent and received before the measured burst, on the same socket
-   * (default 300; 0 for none). Each run starts on a fresh simulator after a full GC, which frees
-   * the shapes (maps) of the previous run's parsed frames; optimized code that checked those
-   * shapes is dropped, so without this the measured window opens with every contender
-   * re-optimizing its hot path (seen with `--trace-opt`: 15–20 functions recompiled per run for
-   * chatshift, ~8 for the bare client). The window measures the steady state.
+   * Messages sent to each of as many other conversations, on the same socket, just before the
+   * measured burst (default 300; 0 for none): see `run` for why.
    */
   warmUpPerConversation?: number;
 }
@@ -84,9 +80,10 @@ export interface MeasuredWindow {
  * The warm-up: every run starts on a collected heap, and that full GC frees the shapes (maps) of
  * the previous run's parsed frames, so V8 drops the optimized code that checked them; so does a
  * major collection while no frame is in flight. `--trace-opt --trace-deopt --trace-gc` showed
- * 15–20 of chatshift's hot functions (8 of the bare client's) recompiled inside the window,
- * 40–220 ms of compiler thread time per run, and an incremental major collection that the
- * building of the burst set off. So the measured burst is built first; then, just before it is
+ * 16–40 recompilations inside the window, chatshift's hot functions among them (9–10 for the bare
+ * client), 41–220 ms of compiler thread time per run, and an incremental major collection that
+ * the building of the burst set off. In a process of its own (bench/isolated.ts) the same warm-up
+ * is what lets the JIT compile the hot path before the window. So the measured burst is built first; then, just before it is
  * sent, a warm-up burst of the same frames goes to as many other conversations (followed too),
  * and the window opens once the client has all of it: the window measures the steady state.
  */
@@ -337,7 +334,7 @@ export async function messagingThroughput(size: MessagingThroughputSize): Promis
       contenders.map((who) => [who, () => isolatedRun<ThroughputRun>({ kind: 'messaging', who, size })]),
     ) as Record<MessagingContender, () => Promise<ThroughputRun>>,
     (name, round, r) => progress(`  messaging round ${round + 1} ${name}: ${Math.round(r.msgPerSec)} msg/s`),
-    false,
+    { warmUp: false },
   );
   const rate = (k: keyof MessagingThroughputResult['runs']): number[] => runs[k].map((r) => r.msgPerSec);
   const cpuRate = (k: keyof MessagingThroughputResult['runs']): number[] =>

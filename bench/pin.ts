@@ -9,12 +9,13 @@ import { progress } from './support.js';
  * runs as it is. Says which CPU it ran bound to, if any.
  *
  * Why: on the 2-vCPU VMs this bench runs on, each vCPU goes through fast and slow phases of its
- * own (the host's other tenants): the same contender, run 10 times in a row bound to each, measured
- * ~205k msg/s on one vCPU and ~305k on the other (minutes later the first one was fast too), and
- * an unbound process moves between them, so two contenders of one round were often measured at
- * different speeds (rounds of 0.5 and 1.6). Bound, 10 runs in a row spread by about ±7 %. Every contender of a comparison runs on the same CPU, so the ratios
- * compare like with like; the in-process simulator and V8's background threads then share that
- * CPU with the client, which the per-CPU-second figures counted anyway.
+ * own (presumably the host's other tenants): the same contender, run 10 times in a row bound to
+ * each, measured ~205k msg/s on one vCPU and ~305k on the other (minutes later the first one was
+ * fast too), and an unbound process moves between them, so two contenders of one round were
+ * often measured at different speeds (rounds of 0.5 and 1.6). Bound, 10 runs in a row spread by
+ * about ±7 %. Every contender of a comparison runs on the same CPU, so the ratios compare like
+ * with like; the in-process simulator and V8's background threads then share that CPU with the
+ * client, which the per-CPU-second figures counted anyway.
  */
 export async function onOneCpu<T>(
   cpu: number | undefined,

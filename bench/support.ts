@@ -125,12 +125,16 @@ export async function interleave<K extends string, R>(
   rounds: number,
   contenders: Record<K, () => Promise<R>>,
   onResult?: (name: K, round: number, r: R) => void,
-  /**
-   * One uncounted run of each contender first (default): the first round otherwise measures the
-   * JIT compiling whoever runs first (chatshift's first round was 20-30 % below its others). Off
-   * for contenders that run each in a fresh process (bench/isolated.ts) and warm up inside it.
-   */
-  warmUp = true,
+  {
+    warmUp = true,
+  }: {
+    /**
+     * One uncounted run of each contender first (default): the first round otherwise measures the
+     * JIT compiling whoever runs first (chatshift's first round was 20-30 % below its others). Off
+     * for contenders that run each in a fresh process (bench/isolated.ts) and warm up inside it.
+     */
+    warmUp?: boolean;
+  } = {},
 ): Promise<Record<K, R[]>> {
   const names = Object.keys(contenders) as K[];
   const out = Object.fromEntries(names.map((n) => [n, [] as R[]])) as Record<K, R[]>;

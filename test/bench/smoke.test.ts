@@ -58,7 +58,9 @@ describe('bench (smoke, tiny workloads)', function () {
     assert.deepEqual(counted, { a: [1, 1], b: [2, 2] });
     // Contenders that warm up in a process of their own: no uncounted run.
     const cold: string[] = [];
-    await interleave(2, { a: async () => cold.push('a'), b: async () => cold.push('b') }, undefined, false);
+    await interleave(2, { a: async () => cold.push('a'), b: async () => cold.push('b') }, undefined, {
+      warmUp: false,
+    });
     assert.deepEqual(cold, ['a', 'b', 'a', 'b']);
   });
 
